@@ -1,0 +1,41 @@
+# Two commands: `make run` and `make test`. Everything else is set-up they share.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= .northstar/northstar.duckdb
+PORT ?= 8501
+# Headless unless there is a display to open a browser on.
+HEADLESS := $(if $(DISPLAY),false,true)
+
+.PHONY: run test lint venv chromium clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Northstar needs $(PYTHON) on PATH" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests; never `playwright install` (it downloads a browser).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: venv
+	$(PY) -m northstar ensure-demo --db $(DB)
+	NORTHSTAR_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) \
+	  --server.headless $(HEADLESS) --browser.gatherUsageStats false
+
+test: venv chromium
+	$(PY) -m pytest -q
+
+lint: venv
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,189 @@
+"""Turn staged text columns into typed role values: timestamps, numbers; checked, with examples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from northstar.derived import DerivedExpression
+from northstar.errors import NorthstarError
+from northstar.sqlutil import quote_ident, quote_literal
+from northstar.wording import plural
+
+# Values exports use for "nothing here"; they count as missing, not as unparseable.
+NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "-", "nil", "(null)", "undefined")
+# Above this share of unparseable values a column is the wrong column, not a dirty one.
+MAX_BAD_SHARE = 0.5
+# Epoch magnitudes: seconds until ~5138 AD are < 1e11; ms < 1e14; µs < 1e17; beyond that ns.
+EPOCH_UNITS = ((1e11, "seconds", 1e6), (1e14, "milliseconds", 1e3), (1e17, "microseconds", 1.0),
+               (float("inf"), "nanoseconds", 1e-3))
+
+
+def _with_times(date: str) -> tuple[str, ...]:
+    """A date layout with the time-of-day variants exports add to it (Excel's 12-hour one too)."""
+    return (f"{date} %H:%M:%S", f"{date} %H:%M", f"{date} %I:%M:%S %p", f"{date} %I:%M %p", date)
+
+
+# Layouts tried when the text is not ISO 8601, each with its time variants; the one that reads the
+# most values wins (so 13/01/2024 settles day-first against month-first).
+DATE_FORMATS: tuple[tuple[str, ...], ...] = (
+    *(_with_times(d) for d in ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
+                               "%m/%d/%y", "%d/%m/%y")),
+    ("%Y-%m",), ("%Y%m%d",), ("%d %b %Y",), ("%b %d, %Y",), ("%d %B %Y",), ("%B %d, %Y",),
+)
+FORMAT_SAMPLE_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The SQL giving a role's typed value from the staging table, and how the text was read."""
+
+    role: str
+    sql: str
+    how: str
+    bad_rows: int = 0
+    examples: tuple[str, ...] = ()
+
+
+def present(column_sql: str) -> str:
+    """SQL condition: the text holds a value (not empty, not NA/null/...)."""
+    tokens = ", ".join(quote_literal(t) for t in NULL_TOKENS)
+    return f"({column_sql} IS NOT NULL AND lower(trim({column_sql})) NOT IN ({tokens}))"
+
+
+def text_value(column: str) -> str:
+    """A text role (user id, event): trimmed, missing tokens as NULL."""
+    col = quote_ident(column)
+    return f"CASE WHEN {present(col)} THEN trim({col}) END"
+
+
+def number_value(column: str, decimal_comma: bool) -> str:
+    """A numeric value from text: currency signs and spaces dropped, thousands separators handled."""
+    col = quote_ident(column)
+    clean = f"regexp_replace(trim({col}), '[\\s$€£¥]', '', 'g')"
+    if decimal_comma:  # 1.234,50 → 1234.50
+        grouped = f"regexp_full_match({clean}, '-?\\d{{1,3}}(\\.\\d{{3}})+(,\\d*)?')"
+        text = f"replace(CASE WHEN {grouped} THEN replace({clean}, '.', '') ELSE {clean} END, ',', '.')"
+    else:  # 1,234.50 → 1234.50
+        grouped = f"regexp_full_match({clean}, '-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?')"
+        text = f"CASE WHEN {grouped} THEN replace({clean}, ',', '') ELSE {clean} END"
+    return f"CASE WHEN {present(col)} THEN try_cast({text} AS DOUBLE) END"
+
+
+def _fetch(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple:
+    cur.execute(sql)
+    return cur.fetchone()
+
+
+def _failures(cur, table: str, column: str, converted_sql: str) -> tuple[int, int, tuple[str, ...]]:
+    """(values present, values that did not convert, up to five distinct examples)."""
+    col, tbl = quote_ident(column), quote_ident(table)
+    bad = f"{present(col)} AND ({converted_sql}) IS NULL"
+    total, failed = _fetch(cur, f"SELECT count(*) FILTER ({present(col)}), "
+                                f"count(*) FILTER ({bad}) FROM {tbl}")
+    examples: tuple[str, ...] = ()
+    if failed:
+        cur.execute(f"SELECT DISTINCT {col} FROM {tbl} WHERE {bad} LIMIT 5")
+        examples = tuple(str(r[0]) for r in cur.fetchall())
+    return total, failed, examples
+
+
+def _check(role: str, column: str, total: int, failed: int, examples: Sequence[str], expected: str,
+           fix: str) -> None:
+    if total == 0:
+        raise NorthstarError(
+            f"Column {column!r} is empty",
+            f"{column!r}, mapped to {role}, has no values. {fix}")
+    if failed / total > MAX_BAD_SHARE:
+        shown = ", ".join(repr(e) for e in examples)
+        raise NorthstarError(
+            f"{role} column {column!r} does not hold {expected}",
+            f"{failed:,} of {total:,} values in {column!r} could not be read as {expected} "
+            f"(e.g. {shown}). {fix}")
+
+
+def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> Conversion:
+    """Find how `column` writes time (epoch s/ms/µs/ns, ISO text, a date format) and convert it."""
+    col, tbl = quote_ident(column), quote_ident(table)
+    number = f"try_cast(trim({col}) AS DOUBLE)"
+    is_number = f"{present(col)} AND regexp_full_match(trim({col}), '-?\\d+(\\.\\d+)?')"
+    total, numeric, magnitude, low, high, iso = _fetch(
+        cur, f"SELECT count(*) FILTER ({present(col)}), count(*) FILTER ({is_number}), "
+             f"median(abs({number})) FILTER ({is_number}), min({number}) FILTER ({is_number}), "
+             f"max({number}) FILTER ({is_number}), "
+             f"count(try_cast(trim({col}) AS TIMESTAMPTZ)) FILTER ({present(col)}) FROM {tbl}")
+    if numeric and numeric >= iso and not (low >= 19000101 and high <= 21001231):
+        for limit, unit, micros in EPOCH_UNITS:
+            if magnitude < limit:
+                sql = (f"CASE WHEN {is_number} THEN "
+                       f"make_timestamp(CAST(round({number} * {micros}) AS BIGINT)) END")
+                return _timestamp_result(cur, table, column, sql, f"epoch {unit}")
+    if iso and iso >= total / 2:
+        sql = f"CAST(timezone('UTC', try_cast(trim({col}) AS TIMESTAMPTZ)) AS TIMESTAMP)"
+        return _timestamp_result(cur, table, column, sql, "date/time text (ISO 8601)")
+    counts = ", ".join(f"count(try_strptime(v, {_format_list(f)}))" for f in DATE_FORMATS)
+    parsed = _fetch(cur, f"SELECT {counts} FROM (SELECT trim({col}) AS v FROM {tbl} "
+                         f"WHERE {present(col)} LIMIT {FORMAT_SAMPLE_ROWS})")
+    best = max(range(len(DATE_FORMATS)), key=lambda i: parsed[i])
+    if parsed[best] > max(iso, 0):
+        formats = DATE_FORMATS[best]
+        sql = f"try_strptime(trim({col}), {_format_list(formats)})"
+        return _timestamp_result(cur, table, column, sql, f"dates like {formats[-1]}")
+    sql = f"CAST(timezone('UTC', try_cast(trim({col}) AS TIMESTAMPTZ)) AS TIMESTAMP)"
+    return _timestamp_result(cur, table, column, sql, "date/time text (ISO 8601)")
+
+
+def _format_list(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(quote_literal(f) for f in formats) + "]"
+
+
+def _timestamp_result(cur, table: str, column: str, sql: str, how: str) -> Conversion:
+    total, failed, examples = _failures(cur, table, column, sql)
+    _check("timestamp", column, total, failed, examples, "dates or times",
+           "Map timestamp to another column (--map timestamp=COLUMN or the mapping form), or "
+           "export times as ISO 8601 (2024-03-01 14:30:00) or epoch seconds.")
+    return Conversion("timestamp", sql, how, failed, examples)
+
+
+def numeric_conversion(cur: duckdb.DuckDBPyConnection, table: str, role: str,
+                       source: str | DerivedExpression, prefer_decimal_comma: bool) -> Conversion:
+    """Convert a column (or an arithmetic expression over columns) to numbers, checking each column."""
+    columns = source.columns if isinstance(source, DerivedExpression) else (source,)
+    styles: dict[str, bool] = {}
+    bad_rows, examples = 0, ()
+    for column in columns:
+        dot, comma = number_value(column, False), number_value(column, True)
+        n_dot, n_comma = _fetch(cur, f"SELECT count({dot}), count({comma}) FROM {quote_ident(table)}")
+        styles[column] = n_comma > n_dot or (n_comma == n_dot and prefer_decimal_comma)
+        converted = number_value(column, styles[column])
+        total, failed, found = _failures(cur, table, column, converted)
+        _check(role, column, total, failed, found, "numbers",
+               f"Clean the column, map {role} to another column (--map {role}=COLUMN or the "
+               f"mapping form), or leave {role} unmapped (--map {role}=).")
+        if failed > bad_rows:
+            bad_rows, examples = failed, found
+    if isinstance(source, DerivedExpression):
+        sql = source.to_sql(lambda c: number_value(c, styles[c]))
+        how = f"= {source.text}"
+    else:
+        sql = number_value(source, styles[source])
+        how = "numbers with decimal commas" if styles[source] else "numbers"
+    return Conversion(role, sql, how, bad_rows, examples)
+
+
+def check_range(cur: duckdb.DuckDBPyConnection, table: str, conversion: Conversion, low: float,
+                high: float, column: str) -> None:
+    """Every converted value must lie in [low, high] (e.g. an NPS answer is 0–10)."""
+    value = f"({conversion.sql})"
+    outside = f"{value} NOT BETWEEN {low} AND {high}"
+    count, examples = _fetch(
+        cur, f"SELECT count(*) FILTER ({outside}), "
+             f"list(DISTINCT {value}) FILTER ({outside})[1:5] FROM {quote_ident(table)}")
+    if count:
+        shown = ", ".join(f"{v:g}" for v in examples)
+        raise NorthstarError(
+            f"{conversion.role} values out of range",
+            f"{plural(count, 'value')} of {column!r} lie outside {low:g}–{high:g} (e.g. {shown}). "
+            f"Map {conversion.role} to a column of 0–10 answers, or leave it unmapped.")

@@ -1,0 +1,277 @@
+"""Load an export file into the store as a named dataset: stage, map roles, convert, check, write."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from northstar import convert
+from northstar.derived import parse_derived
+from northstar.errors import NorthstarError
+from northstar.roles import (
+    AMOUNT,
+    DURATION,
+    EVENT,
+    NPS,
+    NUMERIC_ROLES,
+    TIMESTAMP,
+    USER,
+    RoleMapping,
+    resolve_mapping,
+)
+from northstar.sources import SourceFile, preview_file, stage_file
+from northstar.sqlutil import quote_ident
+from northstar.store import CANONICAL_COLUMNS, Dataset, Store
+from northstar.wording import plural
+
+Progress = Callable[[float, str], None]
+STAGING, TYPED = "ns_staging", "ns_typed"
+_RESERVED = {*CANONICAL_COLUMNS, "user_key"}
+_NUMERIC_TARGETS = {AMOUNT: "amount", DURATION: "duration_s", NPS: "nps_score"}
+
+
+@dataclass(frozen=True)
+class Property:
+    """A source column kept beside the canonical ones, for filtering and grouping."""
+
+    source: str
+    name: str
+    sql_type: str
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Everything decided before writing: how each role is read and which columns are kept."""
+
+    source: SourceFile
+    mapping: RoleMapping
+    select_sql: str
+    conversions: dict[str, convert.Conversion]
+    properties: tuple[Property, ...]
+    notes: tuple[str, ...]
+
+
+def _silent(fraction: float, message: str) -> None:
+    del fraction, message
+
+
+def file_fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _column_role_sql(role: str, source: str | None, columns: tuple[str, ...]) -> str | None:
+    if source is None:
+        return None
+    if source not in columns:
+        raise NorthstarError(
+            f"No column {source!r} for {role}",
+            f"The file's columns are: {', '.join(columns)}. Pick one of them for {role}.")
+    return convert.text_value(source)
+
+
+def _numeric_role(cur, role: str, source: str, src: SourceFile) -> convert.Conversion:
+    expression = source if source in src.columns else parse_derived(source, role, src.columns)
+    conversion = convert.numeric_conversion(cur, STAGING, role, expression,
+                                            prefer_decimal_comma=src.delimiter == ";")
+    if role == NPS:
+        convert.check_range(cur, STAGING, conversion, 0, 10, source)
+        conversion = replace(conversion, sql=f"CAST(round({conversion.sql}) AS INTEGER)")
+    return conversion
+
+
+def _properties(cur, src: SourceFile, mapping: RoleMapping) -> tuple[Property, ...]:
+    """Columns not consumed by a role, typed BIGINT/DOUBLE when every value is such a number."""
+    consumed = {v for v in mapping.sources.values() if v in src.columns}
+    kept = [c for c in src.columns if c not in consumed]
+    if not kept:
+        return ()
+    probes = ", ".join(
+        f"count(*) FILTER ({convert.present(quote_ident(c))}), "
+        f"count(try_cast(trim({quote_ident(c)}) AS BIGINT)), "
+        f"count(try_cast(trim({quote_ident(c)}) AS DOUBLE))" for c in kept)
+    cur.execute(f"SELECT {probes} FROM {STAGING}")
+    counts = cur.fetchone()
+    properties = []
+    for i, column in enumerate(kept):
+        total, as_int, as_float = counts[3 * i: 3 * i + 3]
+        sql_type = ("BIGINT" if total and as_int == total else
+                    "DOUBLE" if total and as_float == total else "VARCHAR")
+        name = column if column.lower() not in _RESERVED else f"source_{column}"
+        properties.append(Property(column, name, sql_type))
+    return tuple(properties)
+
+
+def _property_sql(prop: Property) -> str:
+    col = quote_ident(prop.source)
+    if prop.sql_type == "VARCHAR":
+        value = convert.text_value(prop.source)
+    else:
+        value = f"CASE WHEN {convert.present(col)} THEN try_cast(trim({col}) AS {prop.sql_type}) END"
+    return f"{value} AS {quote_ident(prop.name)}"
+
+
+def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapping,
+              default_event: str) -> LoadPlan:
+    """Decide how every role is read from the staged file; raises on anything unusable."""
+    user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
+    ts_column = mapping.source(TIMESTAMP)
+    _column_role_sql(TIMESTAMP, ts_column, src.columns)
+    conversions = {TIMESTAMP: convert.timestamp_conversion(cur, STAGING, ts_column)}
+    event_sql = _column_role_sql(EVENT, mapping.source(EVENT), src.columns)
+    for role in NUMERIC_ROLES:
+        if mapping.source(role):
+            conversions[role] = _numeric_role(cur, role, mapping.source(role), src)
+    properties = _properties(cur, src, mapping)
+    event_value = (f"coalesce({event_sql}, '(not set)')" if event_sql
+                   else "$default_event")
+    parts = [f"{user_sql} AS user_id", f"{conversions[TIMESTAMP].sql} AS ts",
+             f"{event_value} AS event"]
+    for role, target in _NUMERIC_TARGETS.items():
+        sql = conversions[role].sql if role in conversions else "NULL"
+        cast = "INTEGER" if role == NPS else "DOUBLE"
+        parts.append(f"CAST({sql} AS {cast}) AS {target}")
+    parts.extend(_property_sql(p) for p in properties)
+    notes = list(mapping.notes)
+    if not event_sql:
+        notes.append(f"no event column: every row is the event {default_event!r}")
+    for role, conversion in conversions.items():
+        source = mapping.source(role)
+        notes.append(f"{role} = {source}" if source not in src.columns
+                     else f"{role} read from {source!r} as {conversion.how}")
+        if conversion.bad_rows and role != TIMESTAMP:
+            notes.append(f"{plural(conversion.bad_rows, role + ' value')} could not be read, left empty "
+                         f"(e.g. {', '.join(repr(e) for e in conversion.examples)})")
+    select_sql = f"SELECT {', '.join(parts)} FROM {STAGING}"
+    return LoadPlan(src, mapping, select_sql, conversions, properties, tuple(notes))
+
+
+def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan,
+                  default_event: str) -> tuple[int, int, int]:
+    """Write the physical tables and the logical view; returns (rows, users, rows skipped)."""
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS {plan.select_sql}",
+                {"default_event": default_event} if "$default_event" in plan.select_sql else None)
+    cur.execute(f"SELECT count(*) FILTER (ts IS NULL), count(*) FROM {TYPED}")
+    skipped, total = cur.fetchone()
+    cur.execute(f"CREATE TYPE {target.event_type} AS ENUM "
+                f"(SELECT DISTINCT event FROM {TYPED} WHERE ts IS NOT NULL ORDER BY event)")
+    # Users numbered in order of first appearance: compact keys, and cohorts come out in order.
+    cur.execute(f"""
+        CREATE TABLE {target.users_table} AS
+        SELECT CAST(row_number() OVER (ORDER BY first_ts, user_id) - 1 AS UINTEGER) AS user_key,
+               user_id
+        FROM (SELECT user_id, min(ts) AS first_ts FROM {TYPED}
+              WHERE user_id IS NOT NULL AND ts IS NOT NULL GROUP BY user_id)""")
+    props = [quote_ident(p.name) for p in plan.properties]
+    prop_list = "".join(f", t.{p}" for p in props)
+    cur.execute(f"""
+        CREATE TABLE {target.events_table} AS
+        SELECT u.user_key, t.ts, CAST(t.event AS {target.event_type}) AS event, t.amount,
+               t.duration_s, t.nps_score{prop_list}
+        FROM {TYPED} t LEFT JOIN {target.users_table} u ON t.user_id = u.user_id
+        WHERE t.ts IS NOT NULL
+        ORDER BY t.ts""")
+    view_props = "".join(f", e.{p}" for p in props)
+    cur.execute(f"""
+        CREATE VIEW {target.events_view} AS
+        SELECT u.user_id, e.ts, CAST(e.event AS VARCHAR) AS event, e.amount, e.duration_s,
+               e.nps_score{view_props}
+        FROM {target.events_table} e LEFT JOIN {target.users_table} u ON e.user_key = u.user_key""")
+    cur.execute(f"SELECT count(*) FROM {target.users_table}")
+    users = cur.fetchone()[0]
+    cur.execute(f"DROP TABLE {TYPED}")
+    cur.execute(f"DROP TABLE {STAGING}")
+    return total - skipped, users, skipped
+
+
+def _write_dataset(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan,
+                   content_hash: str, default_event: str) -> Dataset:
+    """Write the tables of `target` and return its record (inside the store's transaction)."""
+    rows, users, skipped = _write_tables(cur, target, plan, default_event)
+    notes = list(plan.notes)
+    ts = plan.conversions[TIMESTAMP]
+    if skipped:
+        notes.append(f"{plural(skipped, 'row')} skipped: their timestamp could not be read "
+                     f"(e.g. {', '.join(repr(e) for e in ts.examples)})")
+    cur.execute(f"SELECT min(ts), max(ts), count(*) FILTER (user_key IS NULL) "
+                f"FROM {target.events_table}")
+    first_ts, last_ts, anonymous = cur.fetchone()
+    if anonymous:
+        notes.append(f"{plural(anonymous, 'row')} without a user id (kept; not counted as users)")
+    mapping_record = {
+        "roles": plan.mapping.as_dict(),
+        "read_as": {role: c.how for role, c in plan.conversions.items()},
+        "encoding": plan.source.encoding, "delimiter": plan.source.delimiter,
+        "properties": {p.name: p.sql_type for p in plan.properties},
+    }
+    fingerprint = hashlib.sha256(
+        (content_hash + json.dumps(mapping_record, sort_keys=True)).encode()).hexdigest()[:16]
+    return replace(target, source=plan.source.path.name, rows=rows, users=users,
+                   first_ts=first_ts, last_ts=last_ts, mapping=mapping_record,
+                   properties=tuple(p.name for p in plan.properties), notes=tuple(notes),
+                   fingerprint=fingerprint, loaded_at=datetime.now())
+
+
+def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
+                overrides: Mapping[str, str] | None = None, progress: Progress | None = None,
+                display_name: str | None = None) -> Dataset:
+    """Load `path` as dataset `dataset` (default: the file's stem), replacing one of that name.
+
+    `overrides` maps roles to columns or expressions (see roles.resolve_mapping); `display_name` is
+    the file name the user knows (an upload's name rather than its temp path).
+    """
+    path = Path(path)
+    report = progress or _silent
+    report(0.02, f"Reading {display_name or path.name}")
+    content_hash = file_fingerprint(path) if path.is_file() else ""
+
+    with store.writer() as cur:
+        src = stage_file(cur, path, STAGING)
+        if display_name:
+            src = replace(src, path=Path(display_name))
+        report(0.35, f"Read {src.rows:,} rows; detecting columns")
+        mapping = resolve_mapping(src.columns, overrides)
+        plan = plan_load(cur, src, mapping, default_event=src.stem)
+
+        def load(target: Dataset) -> Dataset:
+            report(0.55, "Converting and writing events")
+            return _write_dataset(cur, target, plan, content_hash, default_event=src.stem)
+
+        record = store.replace_dataset(cur, dataset or src.stem, load)
+    report(1.0, f"Loaded {record.rows:,} rows")
+    return record
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """The first rows of a file and the role mapping proposed for it, before anything is loaded."""
+
+    rows: pd.DataFrame
+    source: SourceFile
+    proposal: RoleMapping
+
+
+def preview(store: Store, path: str | Path, limit: int = 20) -> FilePreview:
+    """Read the head of `path` and propose a mapping (missing roles left empty, not an error)."""
+    with store.cursor() as cur:
+        rows, src = preview_file(cur, path, limit)
+    return FilePreview(rows, src, resolve_mapping(src.columns, strict=False))
+
+
+DEMO_CSV = Path(__file__).resolve().parent.parent / "data" / "demo_events.csv"
+DEMO_DATASET = "demo"
+
+
+def load_demo(store: Store, progress: Progress | None = None) -> Dataset:
+    """Load the embedded demo (a subscription product, 18 months) as dataset "demo"."""
+    return ingest_file(store, DEMO_CSV, dataset=DEMO_DATASET, progress=progress)

@@ -1,0 +1,197 @@
+"""Column roles: which source column is the user, the time, the event, the money... detected or chosen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from northstar.errors import NorthstarError
+
+USER, TIMESTAMP, EVENT, AMOUNT, DURATION, NPS = (
+    "user_id", "timestamp", "event", "amount", "duration", "nps_score")
+ROLES: tuple[str, ...] = (USER, TIMESTAMP, EVENT, AMOUNT, DURATION, NPS)
+REQUIRED_ROLES: tuple[str, ...] = (USER, TIMESTAMP)
+NUMERIC_ROLES: tuple[str, ...] = (AMOUNT, DURATION, NPS)
+ROLE_LABELS = {
+    USER: "User id", TIMESTAMP: "Timestamp", EVENT: "Event name",
+    AMOUNT: "Amount (money)", DURATION: "Duration (seconds)", NPS: "NPS score (0-10)",
+}
+_ROLE_SYNONYMS = {"user": USER, "userid": USER, "ts": TIMESTAMP, "time": TIMESTAMP,
+                  "duration_s": DURATION, "nps": NPS, "revenue": AMOUNT}
+
+# Export column names, best first: Mixpanel, Amplitude, GA4, Segment, Stripe, then generic names.
+# Names are compared after normalising (camelCase split, lower case, punctuation to "_").
+ALIASES: dict[str, tuple[str, ...]] = {
+    USER: ("user_id", "distinct_id", "user_pseudo_id", "customer_id", "customer", "anonymous_id",
+           "client_id", "account_id", "member_id", "visitor_id", "person_id", "uid", "user",
+           "user_email", "customer_email", "email", "device_id", "amplitude_id"),
+    TIMESTAMP: ("timestamp", "time", "event_time", "event_timestamp", "created", "created_at",
+                "ts", "datetime", "date_time", "occurred_at", "original_timestamp", "received_at",
+                "sent_at", "client_event_time", "server_upload_time", "event_date", "date",
+                "invoice_date", "order_date", "purchase_date", "transaction_date", "period_start",
+                "month"),
+    EVENT: ("event", "event_name", "event_type", "event_action", "action", "activity",
+            "event_category"),
+    AMOUNT: ("amount", "revenue", "mrr", "amount_paid", "total_amount", "total", "price", "value",
+             "sales", "order_total", "net_amount", "gross_amount", "payment_amount",
+             "event_value_in_usd", "purchase_revenue", "properties_revenue", "arr"),
+    DURATION: ("duration_s", "duration", "duration_seconds", "session_duration", "time_spent",
+               "session_length", "time_on_site", "watch_time", "listening_time", "seconds",
+               "engagement_time_msec"),
+    NPS: ("nps_score", "nps", "score", "rating", "likelihood_to_recommend", "recommend_score",
+          "nps_rating"),
+}
+# When no alias matches, a single column whose name holds one of these words is taken; several
+# such columns are ambiguous (an error for a required role, left unmapped for the others).
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    USER: ("user", "customer", "client", "member", "visitor", "account"),
+    TIMESTAMP: ("timestamp", "time", "date"),
+    EVENT: ("event", "action"),
+    AMOUNT: ("amount", "revenue", "price", "total"),
+    DURATION: ("duration", "seconds"),
+    NPS: ("nps",),
+}
+
+
+def normalise(name: str) -> str:
+    """`userId`, `User ID`, `$user_id` all become `user_id`."""
+    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name).strip())
+    return re.sub(r"[^a-z0-9]+", "_", split.lower()).strip("_")
+
+
+def role_name(text: str) -> str:
+    """The canonical role for what a user typed (`ts`, `nps`, `duration_s` are accepted)."""
+    key = normalise(text)
+    role = _ROLE_SYNONYMS.get(key, key)
+    if role not in ROLES:
+        raise NorthstarError(
+            "Unknown role", f"{text!r} is not a column role. Roles: {', '.join(ROLES)}.")
+    return role
+
+
+@dataclass(frozen=True)
+class RoleMapping:
+    """Which source column (or arithmetic expression) plays each role; None = not in the file."""
+
+    sources: dict[str, str | None]
+    notes: tuple[str, ...] = field(default=())
+
+    def source(self, role: str) -> str | None:
+        return self.sources.get(role)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {role: self.sources.get(role) for role in ROLES}
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    """`["amount=Quantity * UnitPrice", "ts=created"]` → {"amount": ..., "timestamp": "created"}."""
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        role, sep, source = pair.partition("=")
+        if not sep or not role.strip():
+            raise NorthstarError(
+                "Bad --map", f"{pair!r} should look like role=COLUMN, e.g. user_id=distinct_id.")
+        overrides[role_name(role)] = source.strip()
+    return overrides
+
+
+def _lookup(columns: Sequence[str], exclude: set[str]) -> dict[str, list[str]]:
+    by_norm: dict[str, list[str]] = {}
+    for column in columns:
+        if column not in exclude:
+            by_norm.setdefault(normalise(column), []).append(column)
+    return by_norm
+
+
+def _detect(role: str, columns: Sequence[str], taken: set[str], strict: bool
+            ) -> tuple[str | None, str | None]:
+    """(column, note) for one role; raises on an ambiguous required role when `strict`."""
+    by_norm = _lookup(columns, taken)
+    for alias in ALIASES[role]:
+        found = by_norm.get(alias, [])
+        if len(found) == 1:
+            return found[0], None
+        if len(found) > 1:
+            return _ambiguous(role, found, strict)
+    matches = [c for norm, cs in by_norm.items() for c in cs
+               if any(word in norm.split("_") or word in norm for word in KEYWORDS[role])
+               and not (role == EVENT and norm.endswith("id"))]
+    if len(matches) == 1:
+        return matches[0], f"{role} taken from {matches[0]!r} by its name"
+    if len(matches) > 1:
+        return _ambiguous(role, matches, strict)
+    return None, None
+
+
+def _ambiguous(role: str, found: Sequence[str], strict: bool) -> tuple[None, str]:
+    listed = ", ".join(repr(c) for c in found)
+    if strict and role in REQUIRED_ROLES:
+        raise NorthstarError(
+            f"Ambiguous {role} column",
+            f"Several columns could be the {role}: {listed}. Choose one with "
+            f"--map {role}=COLUMN (CLI) or in the mapping form (Data page).")
+    return None, f"{role} left unmapped: several columns could be it ({listed})"
+
+
+def _special_cases(columns: Sequence[str], sources: dict[str, str | None],
+                   chosen: set[str]) -> dict[str, str]:
+    """Export conventions a name alone can't express: Stripe cents, GA4 milliseconds, qty × price.
+
+    Roles the user chose (`chosen`) are left as they are.
+    """
+    notes: dict[str, str] = {}
+    norm = {normalise(c): c for c in columns}
+    amount = sources.get(AMOUNT)
+    if AMOUNT not in chosen:
+        if amount and amount == norm.get("amount") and "created" in norm and (
+                "customer" in norm or "currency" in norm):
+            sources[AMOUNT] = f"{_q(amount)} / 100"
+            notes[AMOUNT] = "Stripe-style export: amount is in cents, divided by 100"
+        quantity = norm.get("quantity") or norm.get("qty")
+        price = norm.get("unit_price") or norm.get("price")
+        if quantity and price and amount in (None, price):
+            sources[AMOUNT] = f"{_q(quantity)} * {_q(price)}"
+            notes[AMOUNT] = f"amount derived as {quantity} × {price}"
+    duration = sources.get(DURATION)
+    if DURATION not in chosen and duration and normalise(duration).endswith("msec"):
+        sources[DURATION] = f"{_q(duration)} / 1000"
+        notes[DURATION] = f"{duration!r} is in milliseconds, divided by 1000"
+    return notes
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None = None,
+                    strict: bool = True) -> RoleMapping:
+    """Detect each role from the column names; `overrides` (role → column or expression) win.
+
+    An override of "" means "this file has no such column". When `strict`, raises NorthstarError
+    if a required role is missing or ambiguous; otherwise leaves it None (to prefill a form).
+    """
+    overrides = dict(overrides or {})
+    sources: dict[str, str | None] = {}
+    notes: dict[str, str] = {}
+    by_lower = {c.lower(): c for c in columns}
+    for role, value in overrides.items():
+        sources[role] = by_lower.get(value.lower(), value) if value else None
+    taken = {v for v in sources.values() if v in columns}
+    for role in ROLES:
+        if role in overrides:
+            continue
+        column, note = _detect(role, columns, taken, strict)
+        sources[role] = column
+        if column:
+            taken.add(column)
+        if note:
+            notes[role] = note
+    notes.update(_special_cases(columns, sources, set(overrides)))
+    for role in REQUIRED_ROLES if strict else ():
+        if not sources.get(role):
+            raise NorthstarError(
+                f"No {role} column",
+                f"None of the columns ({', '.join(columns)}) looks like the {role}. "
+                f"Name it with --map {role}=COLUMN (CLI) or in the mapping form (Data page).")
+    return RoleMapping(sources=sources, notes=tuple(notes.values()))

@@ -1,0 +1,99 @@
+"""Widgets that show and switch datasets: the sidebar picker, the status line, the summary."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from northstar import charts
+from northstar.store import Dataset, Store
+from northstar.ui import state
+
+
+def span(dataset: Dataset) -> str:
+    if not (dataset.first_ts and dataset.last_ts):
+        return "no dates"
+    return f"{dataset.first_ts:%d %b %Y} – {dataset.last_ts:%d %b %Y}"
+
+
+def sidebar_picker(store: Store) -> Dataset | None:
+    """The active dataset, switchable from the sidebar on every page."""
+    datasets = store.datasets()
+    active = state.active_dataset(store)
+    with st.sidebar:
+        if not datasets:
+            st.caption("No dataset loaded yet.")
+            return None
+        names = [d.name for d in datasets]
+        chosen = st.selectbox("Active dataset", names, index=names.index(active.name),
+                              key="sidebar_dataset")
+        if chosen != active.name:
+            state.set_active(chosen)
+            active = next(d for d in datasets if d.name == chosen)
+        st.caption(f"{active.rows:,} events · {active.users:,} users  \n{span(active)}")
+    return active
+
+
+def status(dataset: Dataset) -> None:
+    """Size and span of a dataset as four metrics."""
+    rows, users, first, last = st.columns(4)
+    rows.metric("Events", f"{dataset.rows:,}")
+    users.metric("Users", f"{dataset.users:,}")
+    first.metric("First event", f"{dataset.first_ts:%d %b %Y}" if dataset.first_ts else "–")
+    last.metric("Last event", f"{dataset.last_ts:%d %b %Y}" if dataset.last_ts else "–")
+
+
+def summary(store: Store, dataset: Dataset) -> None:
+    """Everything about one dataset: size, how columns were read, event catalogue, weekly chart."""
+    st.subheader(f"Dataset “{dataset.name}”")
+    st.caption(f"From {dataset.source}, loaded {dataset.loaded_at:%d %b %Y %H:%M}")
+    status(dataset)
+    roles = dataset.mapping.get("roles", {})
+    with st.expander("How the columns were read"):
+        st.markdown("\n".join(f"- **{role}** ← `{source}`" for role, source in roles.items()
+                              if source))
+        if dataset.notes:
+            st.markdown("\n".join(f"- {note}" for note in dataset.notes))
+        if dataset.properties:
+            st.markdown("Other columns kept as properties: "
+                        + ", ".join(f"`{p}`" for p in dataset.properties))
+    st.plotly_chart(charts.events_per_week(state.events_per_week(store, dataset)),
+                    key="events_per_week")
+    st.markdown("**Event catalogue**")
+    st.dataframe(
+        state.event_catalogue(store, dataset), hide_index=True, width="stretch",
+        column_config={
+            "event": "Event",
+            "users": st.column_config.NumberColumn("Users", format="%d"),
+            "events": st.column_config.NumberColumn("Events", format="%d"),
+            "first_seen": st.column_config.DatetimeColumn("First seen", format="D MMM YYYY"),
+            "last_seen": st.column_config.DatetimeColumn("Last seen", format="D MMM YYYY"),
+            "share_of_users": st.column_config.ProgressColumn(
+                "Share of users", format="percent", min_value=0.0, max_value=1.0),
+        })
+
+
+def manage(store: Store, active: Dataset) -> None:
+    """List the store's datasets; switch to one or delete one."""
+    datasets = store.datasets()
+    st.dataframe(
+        [{"Dataset": d.name, "Source": d.source, "Events": d.rows, "Users": d.users,
+          "Span": span(d), "Loaded": d.loaded_at, "Active": d.name == active.name}
+         for d in datasets], hide_index=True, width="stretch")
+    names = [d.name for d in datasets]
+    left, right = st.columns(2)
+    with left:
+        chosen = st.selectbox("Work on", names, index=names.index(active.name), key="switch_to")
+        if st.button("Switch", disabled=chosen == active.name):
+            state.set_active(chosen)
+            st.rerun()
+    with right:
+        doomed = st.selectbox("Delete", names, index=None, placeholder="Choose a dataset",
+                              key="delete_which")
+        confirm = st.checkbox("Yes, delete it with everything defined on it",
+                              disabled=doomed is None, key="delete_confirm")
+        if st.button("Delete dataset", type="secondary", disabled=not (doomed and confirm)):
+            store.delete_dataset(doomed)
+            if doomed == active.name:
+                state.set_active(None)
+            st.toast(f"Deleted {doomed}")
+            st.rerun()

@@ -1,0 +1,82 @@
+"""Process-wide store, per-session active dataset, cached results keyed by the dataset fingerprint."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from northstar import summary
+from northstar.errors import NorthstarError
+from northstar.store import Dataset, Store, default_db_path
+
+ACTIVE_KEY = "active_dataset"
+CACHE_TTL_S = 600
+CACHE_ENTRIES = 32
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return Store(path)
+
+
+def get_store() -> Store:
+    """The one store (and DuckDB connection) of this server process."""
+    return _store(str(default_db_path()))
+
+
+def page_setup(title: str) -> None:
+    st.set_page_config(page_title=f"{title} · Northstar", page_icon="⭐", layout="wide")
+
+
+def show_error(err: NorthstarError) -> None:
+    st.error(f"**{err.title}**\n\n{err.detail}", icon="⚠️")
+
+
+def flash(message: str) -> None:
+    """Say something on the next run (e.g. after st.rerun)."""
+    st.session_state["flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message, icon="✅")
+
+
+def active_dataset(store: Store) -> Dataset | None:
+    """The dataset this browser session works on: its choice, else the most recently loaded."""
+    datasets = store.datasets()
+    if not datasets:
+        return None
+    chosen = st.session_state.get(ACTIVE_KEY)
+    for dataset in datasets:
+        if dataset.name == chosen:
+            return dataset
+    return datasets[0]
+
+
+def set_active(name: str | None) -> None:
+    st.session_state[ACTIVE_KEY] = name
+
+
+def _key(store: Store, dataset: Dataset) -> str:
+    """What a cached result depends on: which store, which dataset, which contents."""
+    return f"{store.path}:{dataset.cache_key}"
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _event_catalogue(_store: Store, _dataset: Dataset, key: str) -> pd.DataFrame:
+    return summary.event_catalogue(_store, _dataset)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _events_per_week(_store: Store, _dataset: Dataset, key: str) -> pd.DataFrame:
+    return summary.events_per_week(_store, _dataset)
+
+
+def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
+    return _event_catalogue(store, dataset, _key(store, dataset))
+
+
+def events_per_week(store: Store, dataset: Dataset) -> pd.DataFrame:
+    return _events_per_week(store, dataset, _key(store, dataset))
