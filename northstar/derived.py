@@ -48,14 +48,20 @@ def parse_derived(text: str, role: str, file_columns: Sequence[str]) -> DerivedE
     """Parse `text` as the expression for `role`, or raise a NorthstarError naming the bad part."""
     where = f"The expression for {role} ({text!r})"
     try:
-        tree = sqlglot.parse_one(text, read="duckdb")
+        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
     except ParseError as err:
         first = str(err).splitlines()[0]
         raise NorthstarError(
             "Expression is not valid", f"{where} could not be parsed ({first}). "
             f"Use arithmetic over column names, e.g. Quantity * UnitPrice.") from None
-    if tree is None:
+    if not statements:
         raise NorthstarError("Expression is empty", f"{where} is empty; give a column or arithmetic.")
+    if len(statements) > 1:
+        raise NorthstarError(
+            "Expression not allowed",
+            f"{where} holds {len(statements)} statements separated by ';'. Give one arithmetic "
+            f"expression, e.g. Quantity * UnitPrice.")
+    tree = statements[0]
     for node in tree.walk():
         if not isinstance(node, _ALLOWED_NODES):
             part = node.sql(dialect="duckdb") or type(node).__name__

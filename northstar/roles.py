@@ -171,7 +171,7 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
     An override of "" means "this file has no such column". When `strict`, raises NorthstarError
     if a required role is missing or ambiguous; otherwise leaves it None (to prefill a form).
     """
-    overrides = dict(overrides or {})
+    overrides = {role_name(role): value for role, value in (overrides or {}).items()}
     sources: dict[str, str | None] = {}
     notes: dict[str, str] = {}
     by_lower = {c.lower(): c for c in columns}
