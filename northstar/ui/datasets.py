@@ -23,12 +23,10 @@ def sidebar_picker(store: Store) -> Dataset | None:
         if not datasets:
             st.caption("No dataset loaded yet.")
             return None
-        names = [d.name for d in datasets]
-        chosen = st.selectbox("Active dataset", names, index=names.index(active.name),
-                              key="sidebar_dataset")
-        if chosen != active.name:
-            state.set_active(chosen)
-            active = next(d for d in datasets if d.name == chosen)
+        # The widget follows the session's choice, wherever that was made (e.g. the Data page).
+        st.session_state["sidebar_dataset"] = active.name
+        st.selectbox("Active dataset", [d.name for d in datasets], key="sidebar_dataset",
+                     on_change=lambda: state.set_active(st.session_state["sidebar_dataset"]))
         st.caption(f"{active.rows:,} events · {active.users:,} users  \n{span(active)}")
     return active
 

@@ -1,0 +1,52 @@
+"""Home: what a North Star Metric is, which dataset is loaded, and where to go next."""
+
+import streamlit as st
+
+from northstar.errors import NorthstarError
+from northstar.ingest import load_demo
+from northstar.ui import datasets, state
+
+state.page_setup("Home")
+store = state.get_store()
+active = datasets.sidebar_picker(store)
+
+st.title("⭐ Northstar")
+st.markdown("##### Find the one metric that captures the value your product gives its customers.")
+
+intro, hierarchy = st.columns([3, 2], gap="large")
+with intro:
+    st.markdown(
+        "A **North Star Metric (NSM)** is the single number that best captures the value customers "
+        "get from your product and predicts long-term business success. A good one is **critical** to "
+        "success, **measurable**, **understandable** by everyone, something the team can "
+        "**influence**, and **long-term** rather than a quick win. Spotify's is listening time.")
+    st.markdown(
+        "Under the NSM sits a tree: each team focuses on its **OMTM**, the *One Metric That Matters* "
+        "this period (say, returning users), and steers by a few **KPIs** (recommendations made, "
+        "playlists created). Northstar loads your event data, computes candidate metrics, tests which "
+        "ones actually **lead** revenue and retention, and helps a workshop choose.")
+with hierarchy:
+    st.markdown("**NSM** · the whole company  \n&nbsp;&nbsp;└ **OMTM** · one per team, weekly focus  "
+                "\n&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;└ **KPIs** · what the team steers by")
+
+st.divider()
+if active is None:
+    st.subheader("No data yet")
+    st.markdown("Load the demo (a subscription product, 2,000 users over 18 months) to explore, or "
+                "upload your own export on the Data page.")
+    if st.button("Load the demo dataset", type="primary"):
+        with st.spinner("Loading the demo…"):
+            try:
+                state.set_active(load_demo(store).name)
+            except NorthstarError as err:
+                state.show_error(err)
+            else:
+                st.rerun()
+else:
+    st.subheader(f"Active dataset: {active.name}")
+    st.caption(f"From {active.source} · {datasets.span(active)}")
+    datasets.status(active)
+
+st.markdown("#### Next step")
+st.page_link("pages/1_Data.py", label="Go to data: load a CSV, map its columns, see its events",
+             icon="📂")

@@ -1,0 +1,27 @@
+"""Data: load an export, map its columns, and see what the active dataset holds."""
+
+import streamlit as st
+
+from northstar.ui import datasets, loader, state
+
+state.page_setup("Data")
+store = state.get_store()
+active = datasets.sidebar_picker(store)
+
+st.title("📂 Data")
+st.caption("Upload an event export (one row per event), check how its columns were read, and switch "
+           "between datasets.")
+
+state.show_flash()
+with st.expander("Load a file", expanded=active is None):
+    loader.upload_and_load(store)
+
+if active is None:
+    st.info("No dataset yet: upload a file above, or load the demo from the home page.")
+    st.stop()
+
+datasets.summary(store, active)
+
+st.divider()
+st.subheader("Datasets in this store")
+datasets.manage(store, active)
