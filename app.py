@@ -10,7 +10,7 @@ state.page_setup("Home")
 store = state.get_store()
 active = datasets.sidebar_picker(store)
 
-st.title("⭐ Northstar")
+st.title(":material/star: Northstar")
 st.markdown("##### Find the one metric that captures the value your product gives its customers.")
 
 intro, hierarchy = st.columns([3, 2], gap="large")
@@ -49,4 +49,4 @@ else:
 
 st.markdown("#### Next step")
 st.page_link("pages/1_Data.py", label="Go to data: load a CSV, map its columns, see its events",
-             icon="📂")
+             icon=":material/database:")

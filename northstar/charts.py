@@ -11,7 +11,9 @@ FONT = "Inter, system-ui, sans-serif"
 
 def _style(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      font={"family": FONT}, legend={"orientation": "h", "y": -0.15},
+                      font={"family": FONT},
+                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
+                              "yanchor": "bottom", "title": None},
                       hovermode="x unified", plot_bgcolor="white")
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#eceff4")
@@ -21,7 +23,7 @@ def _style(fig: go.Figure, height: int) -> go.Figure:
 def events_per_week(weekly: pd.DataFrame, height: int = 360) -> go.Figure:
     """Stacked bars of events per week by event name (from summary.events_per_week)."""
     fig = px.bar(weekly, x="week", y="events", color="event",
-                 labels={"week": "Week", "events": "Events", "event": "Event"},
+                 labels={"week": "", "events": "Events", "event": "Event"},
                  color_discrete_sequence=px.colors.qualitative.Safe)
     fig.update_layout(title={"text": "Events per week", "x": 0}, bargap=0.1)
     return _style(fig, height)

@@ -8,7 +8,7 @@ state.page_setup("Data")
 store = state.get_store()
 active = datasets.sidebar_picker(store)
 
-st.title("📂 Data")
+st.title(":material/database: Data")
 st.caption("Upload an event export (one row per event), check how its columns were read, and switch "
            "between datasets.")
 

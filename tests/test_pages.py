@@ -27,8 +27,12 @@ def loaded(db, *names: str) -> None:
     store.close()
 
 
-def app(page: str = "app.py") -> AppTest:
-    return AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+def app(page: str | None = None) -> AppTest:
+    """The app from its home page, optionally switched to `page` (so page links resolve)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if page:
+        at.run().switch_page(page)
+    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -38,7 +42,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_home_without_data_offers_the_demo(db):
     at = app().run()
     assert not at.exception
-    assert at.title[0].value == "⭐ Northstar"
+    assert at.title[0].value == ":material/star: Northstar"
     assert any("No data yet" in s.value for s in at.subheader)
     assert at.button[0].label == "Load the demo dataset"
 

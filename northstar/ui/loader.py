@@ -19,9 +19,10 @@ NONE, EXPRESSION = "— not in this file —", "✎ expression…"
 
 def _save_upload(uploaded) -> Path:
     """Keep the upload on disk (DuckDB reads files) in this session's own temp folder."""
-    folder = Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="northstar-")))
-    path = folder / f"{uploaded.file_id}-{Path(uploaded.name).name}"
+    root = Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="northstar-")))
+    path = root / uploaded.file_id / Path(uploaded.name).name
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(uploaded.getbuffer())
     return path
 
@@ -57,7 +58,7 @@ def mapping_form(found: FilePreview, key: str) -> dict[str, str]:
             with cell:
                 overrides[role] = _role_input(role, columns, proposal.source(role), key)
     for note in proposal.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f":material/info: {note}")
     return overrides
 
 

@@ -24,12 +24,25 @@ def get_store() -> Store:
     return _store(str(default_db_path()))
 
 
+# The guided path through the app, in order: (script, label, icon).
+PAGES = (
+    ("app.py", "Home", ":material/star:"),
+    ("pages/1_Data.py", "Data", ":material/database:"),
+)
+
+
 def page_setup(title: str) -> None:
-    st.set_page_config(page_title=f"{title} · Northstar", page_icon="⭐", layout="wide")
+    """Page config and the sidebar's page list; call first on every page."""
+    st.set_page_config(page_title=f"{title} · Northstar", page_icon=":material/star:",
+                       layout="wide")
+    with st.sidebar:
+        for script, label, icon in PAGES:
+            st.page_link(script, label=label, icon=icon)
+        st.divider()
 
 
 def show_error(err: NorthstarError) -> None:
-    st.error(f"**{err.title}**\n\n{err.detail}", icon="⚠️")
+    st.error(f"**{err.title}**\n\n{err.detail}", icon=":material/error:")
 
 
 def flash(message: str) -> None:
@@ -40,7 +53,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")
 
 
 def active_dataset(store: Store) -> Dataset | None:

@@ -1,0 +1,73 @@
+"""End to end in Chromium: the server starts as `make run` starts it, pages render, an upload loads."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, streamlit_server
+
+pytestmark = pytest.mark.browser
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    with streamlit_server(folder / "store.duckdb", folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def no_exception(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_home_renders_with_the_demo(server, page):
+    page.goto(server)
+    expect(page.get_by_role("heading", name="Active dataset: demo")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("North Star Metric (NSM)")).to_be_visible()
+    no_exception(page)
+    shot(page, "home")
+
+
+def test_upload_through_the_data_page_shows_the_row_count(server, page, tmp_path):
+    export = tmp_path / "browser_upload.csv"
+    duckdb.sql(f"""
+        COPY (SELECT 'user_' || (i % 40) AS distinct_id, 1717200000 + i * 600 AS time,
+                     ['Sign Up', 'Report Shared', 'Purchase'][1 + i % 3] AS event
+              FROM range(1234) r(i)) TO '{export}' (HEADER)""")
+    page.goto(server)
+    page.get_by_role("link", name="Go to data").click()
+    expect(page.get_by_role("heading", name="Data", exact=False).first).to_be_visible(timeout=WAIT_MS)
+    page.get_by_text("Load a file").click()
+    page.locator("input[type=file]").set_input_files(str(export))
+    expect(page.get_by_text("Preview of browser_upload.csv")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "data-mapping")
+    page.get_by_role("button", name="Load dataset").click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+        "Loaded browser_upload: 1,234 events from 40 users.", timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name="Dataset “browser_upload”")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("1,234")
+    no_exception(page)
+    shot(page, "data-summary")
