@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
 from northstar.errors import NorthstarError
+from northstar.sqlcheck import parse_expression
 
 # Arithmetic and a few null-handling helpers; nothing that can reach a table, a file or a statement.
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
@@ -46,50 +46,12 @@ def _resolve(name: str, columns: Sequence[str]) -> str:
 
 def parse_derived(text: str, role: str, file_columns: Sequence[str]) -> DerivedExpression:
     """Parse `text` as the expression for `role`, or raise a NorthstarError naming the bad part."""
-    where = f"The expression for {role} ({text!r})"
-    try:
-        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
-    except ParseError as err:
-        first = str(err).splitlines()[0]
-        raise NorthstarError(
-            "Expression is not valid", f"{where} could not be parsed ({first}). "
-            f"Use arithmetic over column names, e.g. Quantity * UnitPrice.") from None
-    if not statements:
-        raise NorthstarError("Expression is empty", f"{where} is empty; give a column or arithmetic.")
-    if len(statements) > 1:
-        raise NorthstarError(
-            "Expression not allowed",
-            f"{where} holds {len(statements)} statements separated by ';'. Give one arithmetic "
-            f"expression, e.g. Quantity * UnitPrice.")
-    tree = statements[0]
-    for node in tree.walk():
-        if not isinstance(node, _ALLOWED_NODES):
-            part = node.sql(dialect="duckdb") or type(node).__name__
-            raise NorthstarError(
-                "Expression not allowed",
-                f"{where} contains {part!r}, which is not allowed. Only + - * / %, numbers, "
-                f"column names and {ALLOWED_FUNCTIONS} may be used.")
-        if isinstance(node, exp.Literal) and node.is_string:
-            raise NorthstarError(
-                "Expression not allowed",
-                f"{where} contains the text literal {node.sql()!r}. Quote column names with double "
-                f"quotes (\"Unit Price\"), not single quotes.")
-        if isinstance(node, exp.Column) and node.table:
-            raise NorthstarError(
-                "Expression not allowed",
-                f"{where} refers to {node.sql()!r}; name the file's columns directly, without a table.")
-    known = {c.lower() for c in file_columns}
-    used: list[str] = []
-    for column in tree.find_all(exp.Column):
-        if column.name.lower() not in known:
-            raise NorthstarError(
-                "Unknown column in expression",
-                f"{where} uses {column.name!r}, which is not a column of the file. "
-                f"Columns: {', '.join(file_columns)}.")
-        name = _resolve(column.name, file_columns)
-        if name not in used:
-            used.append(name)
+    tree, used = parse_expression(
+        text, f"The expression for {role} ({text!r})", _ALLOWED_NODES, file_columns,
+        f"Only + - * / %, numbers, column names and {ALLOWED_FUNCTIONS} may be used.",
+        "Quantity * UnitPrice")
     if not used:
         raise NorthstarError(
-            "Expression uses no column", f"{where} must read at least one of the file's columns.")
-    return DerivedExpression(text=text, columns=tuple(used), tree=tree)
+            "Expression uses no column",
+            f"The expression for {role} ({text!r}) must read at least one of the file's columns.")
+    return DerivedExpression(text=text, columns=used, tree=tree)

@@ -169,7 +169,7 @@ def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPla
     cur.execute(f"""
         CREATE TABLE {target.users_table} AS
         SELECT CAST(row_number() OVER (ORDER BY first_ts, user_id) - 1 AS UINTEGER) AS user_key,
-               user_id
+               user_id, first_ts
         FROM (SELECT user_id, min(ts) AS first_ts FROM {TYPED}
               WHERE user_id IS NOT NULL AND ts IS NOT NULL GROUP BY user_id)""")
     props = [quote_ident(p.name) for p in plan.properties]

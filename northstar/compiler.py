@@ -1,0 +1,279 @@
+"""Compile metric specs into one readable DuckDB statement, run it, and return tidy period series."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from northstar.custom import parse_custom
+from northstar.errors import NorthstarError
+from northstar.specs import GRAINS, MetricSpec
+from northstar.sqlutil import quote_ident, quote_literal
+from northstar.store import Dataset, Store
+
+STEP = {"day": "INTERVAL 1 DAY", "week": "INTERVAL 1 WEEK", "month": "INTERVAL 1 MONTH"}
+# A subscription still counts for this long after the months it paid for: retries of a failed card
+# and 30-day billing cycles that end a day or two after the calendar month would otherwise blink.
+MRR_GRACE_DAYS = 7
+# Kinds computed in the one shared scan of the event table, grouped by period.
+SCAN_KINDS = ("active_users", "transactions", "revenue", "engagement", "nps", "returning_users",
+              "custom")
+# Value when a period has no rows at all: zero where "nothing happened" is the truth, NULL where a
+# zero would lie (a score, a ratio, an average of nobody).
+ZERO_WHEN_EMPTY = ("active_users", "transactions", "revenue", "returning_users")
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """One SQL statement yielding `period, metric, value` for every spec, and its parameters."""
+
+    sql: str
+    params: dict[str, object]
+    metrics: tuple[str, ...]
+
+    def readable(self) -> str:
+        """The SQL with parameters written in as literals: to show people, never to run."""
+        def literal(match: re.Match) -> str:
+            value = self.params[match.group(1)]
+            if isinstance(value, datetime):
+                return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'"
+            return quote_literal(value) if isinstance(value, str) else str(value)
+        return re.sub(r"\$(p\d+)\b", literal, self.sql)
+
+
+class _Query:
+    """Collects CTEs, scan columns and per-metric selects while specs are compiled."""
+
+    def __init__(self, dataset: Dataset, grain: str) -> None:
+        self.dataset, self.grain, self.step = dataset, grain, STEP[grain]
+        self.params: dict[str, object] = {}
+        self.scan: list[str] = []
+        self.ctes: list[str] = []
+        self.selects: list[str] = []
+        self.needs_first_keys = False
+        self.needs_user_ids = False
+
+    def param(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def event_filter(self, spec: MetricSpec, column: str = "event") -> str | None:
+        if not spec.events:
+            return None
+        return f"{column} IN ({', '.join(self.param(e) for e in spec.events)})"
+
+    def scan_column(self, aggregate: str, condition: str | None) -> str:
+        """Add `aggregate FILTER (WHERE condition)` to the shared scan; returns its column name."""
+        name = f"m{len(self.scan)}"
+        filtered = f"{aggregate} FILTER (WHERE {condition})" if condition else aggregate
+        self.scan.append(f"{filtered} AS {name}")
+        return f"s.{name}"
+
+    def select(self, spec: MetricSpec, value: str, source: str | None = None) -> None:
+        join = f"\n    LEFT JOIN {source} USING (period)" if source else ""
+        self.selects.append(
+            f"SELECT {len(self.selects)} AS position, g.period, {self.param(spec.name)} AS metric, "
+            f"CAST({value} AS DOUBLE) AS value\n    FROM periods g{join}")
+
+
+def _and(*conditions: str | None) -> str | None:
+    present = [c for c in conditions if c]
+    return " AND ".join(present) if present else None
+
+
+def _scan_metric(q: _Query, spec: MetricSpec) -> None:
+    f = q.event_filter(spec)
+    kind = spec.kind
+    if kind == "active_users":
+        value = q.scan_column("count(DISTINCT user_id)", f)
+    elif kind == "transactions":
+        value = q.scan_column("count(*)", f)
+    elif kind == "revenue":
+        value = q.scan_column("sum(amount)", f)
+    elif kind == "returning_users":
+        q.needs_first_keys = True
+        # Users are numbered in order of first appearance, so "first seen before this period" is
+        # "key below the period's first new key": no join to the users table per event.
+        value = q.scan_column("count(DISTINCT user_id)", _and(f, "user_id < k.first_key"))
+    elif kind == "engagement":
+        total = q.scan_column("sum(duration_s)" if spec.measure == "duration" else "count(*)", f)
+        if spec.per == "user":
+            users = q.scan_column("count(DISTINCT user_id)", f)
+            value = f"{total} / nullif({users}, 0)"
+        else:
+            value = f"coalesce({total}, 0)"
+    elif kind == "nps":
+        promoters = q.scan_column("count(*)", _and(f, "nps_score >= 9"))
+        detractors = q.scan_column("count(*)", _and(f, "nps_score <= 6"))
+        responses = q.scan_column("count(nps_score)", f)
+        value = f"100.0 * ({promoters} - {detractors}) / nullif({responses}, 0)"
+    else:  # custom
+        if spec.events:
+            raise NorthstarError(f"Invalid metric {spec.name!r}",
+                                 "A custom metric filters inside its expression (FILTER (WHERE ...)); "
+                                 "remove its events list.")
+        custom = parse_custom(spec.expression or "", spec.name, properties=q.dataset.properties)
+        q.needs_user_ids = q.needs_user_ids or custom.needs_user_ids
+        value = q.scan_column(custom.sql, None)
+    if kind in ZERO_WHEN_EMPTY:
+        value = f"coalesce({value}, 0)"
+    q.select(spec, value, "scan s")
+
+
+def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
+    f = q.event_filter(spec)
+    where = f"\n        WHERE {f}" if f else ""
+    q.ctes.append(f"""{cte}_active AS (
+        SELECT DISTINCT user_id, date_trunc('{q.grain}', ts) AS period FROM events{where}
+    )""")
+    q.ctes.append(f"""{cte} AS (
+        SELECT a.period, count(*) AS active, count(b.user_id) AS retained
+        FROM {cte}_active a
+        LEFT JOIN {cte}_active b ON b.user_id = a.user_id AND b.period = a.period + {q.step}
+        GROUP BY a.period
+    )""")
+    # The next period must be observed in full, or "not active again" is only "not yet".
+    q.select(spec, f"CASE WHEN g.period + {q.step} <= (SELECT max(period) FROM full_periods) "
+                   f"THEN {cte}.retained / nullif({cte}.active, 0) END", cte)
+
+
+def _ltv(q: _Query, spec: MetricSpec, cte: str) -> None:
+    f = q.event_filter(spec, "e.event")
+    window = f"INTERVAL {int(spec.window_days)} DAY"
+    q.ctes.append(f"""{cte} AS (
+        SELECT date_trunc('{q.grain}', u.first_ts) AS period, count(*) AS customers,
+               sum(coalesce(r.revenue, 0)) / count(*) AS value
+        FROM users u
+        LEFT JOIN (
+            SELECT e.user_id, sum(e.amount) AS revenue
+            FROM events e JOIN users f ON f.user_id = e.user_id
+            WHERE e.ts < f.first_ts + {window}{f' AND {f}' if f else ''}
+            GROUP BY e.user_id
+        ) r ON r.user_id = u.user_id
+        GROUP BY 1
+    )""")
+    # Only cohorts whose every member has been watched for the whole window.
+    q.select(spec, f"CASE WHEN g.period + {q.step} + {window} <= {q.param(q.dataset.last_ts)} "
+                   f"THEN {cte}.value END", cte)
+
+
+def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
+    f = q.event_filter(spec)
+    months = "1"
+    if spec.period_column:
+        if spec.period_column not in q.dataset.properties:
+            raise NorthstarError(
+                f"Invalid metric {spec.name!r}",
+                f"period_column {spec.period_column!r} is not a column of this dataset. Columns: "
+                f"{', '.join(q.dataset.properties) or 'none besides the roles'}.")
+        months = f"greatest(coalesce(try_cast({quote_ident(spec.period_column)} AS INTEGER), 1), 1)"
+    q.ctes.append(f"""{cte}_payments AS (
+        SELECT user_id, ts, amount / months AS monthly,
+               least(lead(ts) OVER (PARTITION BY user_id ORDER BY ts),
+                     ts + to_months(months) + INTERVAL {MRR_GRACE_DAYS} DAY) AS current_until
+        FROM (SELECT user_id, ts, amount, {months} AS months FROM events
+              WHERE amount IS NOT NULL{f' AND {f}' if f else ''})
+    )""")
+    q.ctes.append(f"""{cte} AS (
+        SELECT g.period, sum(p.monthly) AS value
+        FROM periods g
+        JOIN {cte}_payments p ON p.ts < g.period + {q.step} AND p.current_until >= g.period + {q.step}
+        GROUP BY g.period
+    )""")
+    q.select(spec, f"coalesce({cte}.value, 0)", cte)
+
+
+def _events_cte(q: _Query) -> str:
+    props = "".join(f", {quote_ident(p)}" for p in q.dataset.properties)
+    if q.needs_user_ids:  # a custom expression compares user ids: read the logical view
+        return (f"SELECT user_id, ts, event, amount, duration_s, nps_score{props} "
+                f"FROM {q.dataset.events_view}")
+    return (f"SELECT user_key AS user_id, ts, event, amount, duration_s, nps_score{props} "
+            f"FROM {q.dataset.events_table}")
+
+
+def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week") -> CompiledQuery:
+    """One statement computing every spec at `grain`; the per-row kinds share a single scan.
+
+    A custom expression that compares user ids (not just counts them) reads the real ids, so it
+    must be compiled on its own; `compute` takes care of that.
+    """
+    if grain not in GRAINS:
+        raise NorthstarError("Unknown grain", f"{grain!r} is not one of: {', '.join(GRAINS)}.")
+    if not specs:
+        raise NorthstarError("No metrics", "Give at least one metric to compute.")
+    q = _Query(dataset, grain)
+    start, end = q.param(dataset.first_ts), q.param(dataset.last_ts)
+    for i, spec in enumerate(specs):
+        if spec.kind in SCAN_KINDS:
+            _scan_metric(q, spec)
+        else:
+            {"retention": _retention, "ltv": _ltv, "mrr": _mrr}[spec.kind](q, spec, f"metric_{i}")
+    ctes = [
+        f"events AS NOT MATERIALIZED (\n        {_events_cte(q)}\n    )",
+        f"users AS NOT MATERIALIZED (\n        SELECT user_key AS user_id, first_ts "
+        f"FROM {dataset.users_table}\n    )",
+        f"periods AS (\n        SELECT period FROM generate_series(date_trunc('{grain}', {start}), "
+        f"date_trunc('{grain}', {end}), {q.step}) AS g(period)\n    )",
+        f"full_periods AS (\n        SELECT period FROM periods WHERE period >= date_trunc('day', {start})"
+        f" AND period + {q.step} <= date_trunc('day', {end}) + INTERVAL 1 DAY\n    )",
+    ]
+    if q.needs_first_keys:
+        ctes.append("first_keys AS (\n        SELECT g.period, count(u.user_id) AS first_key\n"
+                    "        FROM periods g LEFT JOIN users u ON u.first_ts < g.period\n"
+                    "        GROUP BY g.period\n    )")
+    if q.scan:
+        joined = ("\n        JOIN first_keys k ON k.period = date_trunc"
+                  f"('{grain}', e.ts)") if q.needs_first_keys else ""
+        ctes.append(f"scan AS (\n        SELECT date_trunc('{grain}', e.ts) AS period,\n               "
+                    + ",\n               ".join(q.scan)
+                    + f"\n        FROM events e{joined}\n        GROUP BY 1\n    )")
+    ctes.extend(q.ctes)
+    if q.needs_user_ids and len(specs) > 1:
+        raise NorthstarError("Compile separately",
+                             "A custom metric comparing user ids must be compiled on its own.")
+    sql = ("WITH " + ",\n".join(f"    {c}" if i else c for i, c in enumerate(ctes))
+           + "\nSELECT period, metric, value FROM (\n    "
+           + "\n    UNION ALL\n    ".join(q.selects) + "\n)\nORDER BY position, period")
+    return CompiledQuery(sql, q.params, tuple(s.name for s in specs))
+
+
+def partial_flags(dataset: Dataset, periods: pd.Series, grain: str) -> pd.Series:
+    """True for a first or last period the data does not cover from its first to its last day."""
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
+            "month": pd.DateOffset(months=1)}[grain]
+    first_day = pd.Timestamp(dataset.first_ts).normalize()
+    last_day = pd.Timestamp(dataset.last_ts).normalize()
+    starts_late = (periods < first_day) & (periods + step > first_day)
+    ends_early = (periods + step - timedelta(days=1)) > last_day
+    return starts_late | ends_early
+
+
+def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week"
+            ) -> pd.DataFrame:
+    """Tidy `period, metric, value, partial` for every spec, every period of the dataset."""
+    alone = [s for s in specs if s.kind == "custom" and parse_custom(
+        s.expression or "", s.name, properties=dataset.properties).needs_user_ids]
+    shared = [s for s in specs if s not in alone]
+    frames = [_run(store, compile_metrics(dataset, batch, grain))
+              for batch in ([shared] if shared else []) + [[s] for s in alone]]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    order = {name: i for i, name in enumerate(s.name for s in specs)}
+    frame = frame.sort_values(["metric", "period"], key=lambda c: c.map(order) if c.name == "metric"
+                              else c, kind="stable").reset_index(drop=True)
+    frame["partial"] = partial_flags(dataset, frame["period"], grain)
+    return frame
+
+
+def _run(store: Store, query: CompiledQuery) -> pd.DataFrame:
+    with store.cursor() as cur:
+        try:
+            cur.execute(query.sql, query.params)
+        except Exception as err:  # DuckDB's own message says which part failed
+            raise NorthstarError("Metric query failed", str(err).splitlines()[0]) from None
+        return cur.df()

@@ -1,0 +1,174 @@
+"""Metric specs: what a candidate NSM or an outcome measures, as data (dataclass and YAML), not code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
+
+import yaml
+
+from northstar.errors import NorthstarError
+
+Grain = Literal["day", "week", "month"]
+GRAINS: tuple[str, ...] = ("day", "week", "month")
+ROLES: tuple[str, ...] = ("candidate", "outcome")
+
+# kind → (plain-language label, the spec fields it uses besides name/kind/events/role/description)
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "active_users": ("Active users: distinct users with a matching event", ()),
+    "transactions": ("Transactions: number of matching events", ()),
+    "revenue": ("Revenue: sum of amount on matching events", ()),
+    "mrr": ("MRR: monthly recurring revenue of the subscriptions active at the period's end",
+            ("period_column",)),
+    "ltv": ("Customer lifetime value: average revenue per customer in their first N days, "
+            "by the period they were first seen", ("window_days",)),
+    "engagement": ("Engagement: time spent or events, in total or per active user",
+                   ("measure", "per")),
+    "nps": ("NPS: % promoters (9–10) minus % detractors (0–6) among the period's responses", ()),
+    "returning_users": ("Returning users: active this period and first seen in an earlier one", ()),
+    "retention": ("Retention: share of the period's active users who are active again the next "
+                  "period", ()),
+    "custom": ("Custom: your own aggregate expression over the event table", ("expression",)),
+}
+MEASURES = ("duration", "events")
+PER = ("total", "user")
+DEFAULT_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: a candidate NSM (role "candidate") or a business outcome (role "outcome")."""
+
+    name: str
+    kind: str
+    events: tuple[str, ...] = ()  # only these events count; empty = every event
+    role: str = "candidate"
+    description: str = ""
+    measure: str = "duration"     # engagement: "duration" (seconds) or "events"
+    per: str = "user"             # engagement: "total" or per active "user"
+    window_days: int = DEFAULT_WINDOW_DAYS   # ltv
+    period_column: str | None = None         # mrr: property holding the months a payment covers
+    expression: str | None = None            # custom
+    source: str = field(default="user", compare=False)  # "default" | "user" | "suggested"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The YAML/JSON form: only the fields that matter for this kind, no defaults repeated."""
+        used = {"name", "kind", "events", "role", "description", *KINDS[self.kind][1]}
+        defaults = {f.name: f.default for f in fields(self)}
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if key not in used or (key not in ("name", "kind") and value == defaults[key]):
+                continue
+            out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def definition(self) -> str:
+        """A plain-language sentence for people who don't read SQL."""
+        scope = f" ({', '.join(self.events)})" if self.events else ""
+        if self.kind == "active_users":
+            return f"Distinct users with any event{scope} in the period."
+        if self.kind == "transactions":
+            return f"Number of events{scope} in the period."
+        if self.kind == "revenue":
+            return f"Sum of amount on events{scope} in the period."
+        if self.kind == "mrr":
+            spread = (f", each payment spread over the months in “{self.period_column}”"
+                      if self.period_column else "")
+            return (f"Monthly recurring revenue at the end of the period: each customer's latest "
+                    f"payment{scope}{spread}, while it is current.")
+        if self.kind == "ltv":
+            return (f"Average revenue{scope} per customer in the {self.window_days} days after they "
+                    f"were first seen, for customers first seen in the period.")
+        if self.kind == "engagement":
+            what = "time spent (seconds)" if self.measure == "duration" else "events"
+            per = " per active user" if self.per == "user" else " in total"
+            return f"{what.capitalize()}{per} on events{scope} in the period."
+        if self.kind == "nps":
+            return (f"Net Promoter Score of the period's responses{scope}: % scoring 9–10 minus "
+                    f"% scoring 0–6.")
+        if self.kind == "returning_users":
+            return f"Users active{scope} in the period who were first seen in an earlier period."
+        if self.kind == "retention":
+            return (f"Share of the period's active users{scope} who are active again in the next "
+                    f"period.")
+        return f"Custom expression: {self.expression}"
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(MetricSpec) if f.name != "source")
+
+
+def _fail(where: str, detail: str) -> NorthstarError:
+    return NorthstarError(f"Invalid metric {where}", detail)
+
+
+def spec_from_dict(data: Mapping[str, Any], source: str = "user") -> MetricSpec:
+    """Build and validate a spec from its YAML/JSON form; errors name the metric and the field."""
+    if not isinstance(data, Mapping):
+        raise _fail("entry", f"Each candidate must be a mapping with name and kind, got {data!r}.")
+    name = str(data.get("name") or "").strip()
+    where = repr(name) if name else "(no name)"
+    if not name:
+        raise _fail(where, "Every metric needs a name.")
+    unknown = sorted(set(data) - set(_FIELD_NAMES))
+    if unknown:
+        raise _fail(where, f"Unknown field(s) {', '.join(unknown)}. Fields: {', '.join(_FIELD_NAMES)}.")
+    kind = str(data.get("kind") or "")
+    if kind not in KINDS:
+        raise _fail(where, f"kind {kind!r} is not one of: {', '.join(KINDS)}.")
+    events = data.get("events") or ()
+    if isinstance(events, str):
+        events = (events,)
+    if not isinstance(events, Iterable) or not all(isinstance(e, str | int) for e in events):
+        raise _fail(where, "events must be a list of event names.")
+    values: dict[str, Any] = {k: data[k] for k in _FIELD_NAMES if k in data}
+    values.update(name=name, kind=kind, events=tuple(str(e) for e in events), source=source)
+    spec = MetricSpec(**values)
+    return validate(spec)
+
+
+def validate(spec: MetricSpec) -> MetricSpec:
+    where = repr(spec.name)
+    if spec.role not in ROLES:
+        raise _fail(where, f"role {spec.role!r} must be one of: {', '.join(ROLES)}.")
+    if spec.kind == "engagement" and spec.measure not in MEASURES:
+        raise _fail(where, f"measure {spec.measure!r} must be one of: {', '.join(MEASURES)}.")
+    if spec.kind == "engagement" and spec.per not in PER:
+        raise _fail(where, f"per {spec.per!r} must be one of: {', '.join(PER)}.")
+    if spec.kind == "ltv" and not (isinstance(spec.window_days, int) and 1 <= spec.window_days <= 3650):
+        raise _fail(where, f"window_days must be a whole number of days, 1–3650 (got {spec.window_days!r}).")
+    if spec.kind == "custom":
+        from northstar.custom import parse_custom  # late: custom imports specs' neighbours
+
+        if not spec.expression:
+            raise _fail(where, "A custom metric needs an expression, e.g. count(DISTINCT user_id).")
+        parse_custom(spec.expression, spec.name)
+    return spec
+
+
+def load_yaml(text: str) -> list[MetricSpec]:
+    """`candidates: [...]` (or a bare list) → specs; names must be unique."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise NorthstarError("Not valid YAML", str(err).replace("\n", " ")) from None
+    entries = data.get("candidates") if isinstance(data, Mapping) else data
+    if not isinstance(entries, list):
+        raise NorthstarError("No candidates in YAML",
+                             "Expected `candidates:` followed by a list of {name, kind, ...}.")
+    specs = [spec_from_dict(entry) for entry in entries]
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name.lower() in seen:
+            raise _fail(repr(spec.name), "Two candidates have this name; names must be unique.")
+        seen.add(spec.name.lower())
+    return specs
+
+
+def dump_yaml(specs: Iterable[MetricSpec]) -> str:
+    entries = [s.to_dict() for s in specs]
+    return yaml.safe_dump({"candidates": entries}, sort_keys=False, allow_unicode=True)
+
+
+def renamed(spec: MetricSpec, name: str) -> MetricSpec:
+    return replace(spec, name=name)
