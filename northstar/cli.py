@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from northstar.errors import NorthstarError
+from northstar.specs import GRAINS
 from northstar.store import Dataset, Store, default_db_path
 
 
@@ -45,6 +47,36 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     print(f"Loaded {describe(dataset)}")
     for note in dataset.notes:
         print(f"  - {note}")
+
+
+def _specs(store: Store, dataset: Dataset, candidates: Path | None) -> list:
+    from northstar.candidates import saved_candidates
+    from northstar.specs import load_yaml
+
+    if candidates is None:
+        return saved_candidates(store, dataset)
+    try:
+        text = candidates.read_text(encoding="utf-8")
+    except OSError as err:
+        raise NorthstarError("Cannot read candidates file", f"{candidates}: {err.strerror}.") from None
+    return load_yaml(text)
+
+
+def _cmd_metrics(args: argparse.Namespace) -> None:
+    from northstar.compiler import compute
+
+    store = Store(args.db)
+    try:
+        dataset = store.dataset(args.dataset)
+        frame = compute(store, dataset, _specs(store, dataset, args.candidates), args.grain)
+    finally:
+        store.close()
+    out = frame[["period", "metric", "value"]].copy()
+    out["period"] = out["period"].dt.strftime("%Y-%m-%d")
+    if args.format == "json":
+        print(out.to_json(orient="records", double_precision=10))
+    else:
+        print(out.to_csv(index=False, float_format="%.10g"), end="")
 
 
 def _cmd_datasets(args: argparse.Namespace) -> None:
@@ -89,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "user_id, timestamp, event, amount, duration, nps_score")
     ingest.set_defaults(run=_cmd_ingest)
 
+    metrics = commands.add_parser("metrics", help="compute candidate metrics as period,metric,value")
+    metrics.add_argument("--db", type=Path, default=default_db_path())
+    metrics.add_argument("--dataset", help="dataset name (default: the most recently loaded)")
+    metrics.add_argument("--grain", choices=GRAINS, default="week")
+    metrics.add_argument("--candidates", type=Path, help="YAML file of candidates (default: saved)")
+    metrics.add_argument("--format", choices=("csv", "json"), default="csv")
+    metrics.set_defaults(run=_cmd_metrics)
+
     datasets = commands.add_parser("datasets", help="list the datasets in a store")
     datasets.add_argument("--db", type=Path, default=default_db_path())
     datasets.set_defaults(run=_cmd_datasets)
@@ -106,4 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NorthstarError as err:
         print(f"northstar: {err.one_line()}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `... | head`: the reader has gone; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0

@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS datasets (
     fingerprint VARCHAR,
     loaded_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS ns_candidates (
+    dataset VARCHAR NOT NULL,   -- by name: candidates survive re-loading the dataset
+    position INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    spec JSON NOT NULL,
+    source VARCHAR NOT NULL,
+    PRIMARY KEY (dataset, name)
+);
 """
 
 
@@ -209,6 +217,7 @@ class Store:
             cur.execute("BEGIN TRANSACTION")
             try:
                 self._drop_with(cur, dataset)
+                cur.execute("DELETE FROM ns_candidates WHERE dataset = ?", [name])
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")

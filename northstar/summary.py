@@ -11,11 +11,14 @@ TOP_EVENTS_IN_CHART = 8
 
 
 def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
-    """One row per event: users who did it, times it happened, first and last seen; most frequent first."""
+    """One row per event: users who did it, times it happened, first and last seen, and how many
+    of its rows carry an amount, a duration, an NPS score; most frequent first."""
     with store.cursor() as cur:
         cur.execute(f"""
             SELECT CAST(event AS VARCHAR) AS event, count(DISTINCT user_key) AS users,
-                   count(*) AS events, min(ts) AS first_seen, max(ts) AS last_seen
+                   count(*) AS events, min(ts) AS first_seen, max(ts) AS last_seen,
+                   count(amount) AS with_amount, count(duration_s) AS with_duration,
+                   count(nps_score) AS with_nps
             FROM {dataset.events_table}
             GROUP BY event
             ORDER BY events DESC, event""")

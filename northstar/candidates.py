@@ -1,0 +1,146 @@
+"""A dataset's candidate NSMs and outcomes: defaults from its columns, saved edits, suggestions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pandas as pd
+
+from northstar.errors import NorthstarError
+from northstar.specs import MetricSpec, spec_from_dict, validate
+from northstar.store import Dataset, Store
+from northstar.summary import event_catalogue
+
+SUBSCRIPTION = re.compile(r"subscri|renew|recurring|invoice|billing|mrr", re.IGNORECASE)
+CANCELLATION = re.compile(r"cancel|churn|unsubscri|close_account|delete_account", re.IGNORECASE)
+# A suggestion needs enough users doing the event to make a steady weekly series.
+SUGGEST_MIN_SHARE = 0.05
+SUGGEST_LIMIT = 8
+
+
+def _events_with(catalogue: pd.DataFrame, column: str) -> tuple[str, ...]:
+    return tuple(catalogue.loc[catalogue[column] > 0, "event"])
+
+
+def default_candidates(store: Store, dataset: Dataset) -> list[MetricSpec]:
+    """The seeds' typical NSMs and outcomes that this dataset's mapped columns can support."""
+    catalogue = event_catalogue(store, dataset)
+    money = _events_with(catalogue, "with_amount")
+    timed = _events_with(catalogue, "with_duration")
+    scored = _events_with(catalogue, "with_nps")
+    subscription = tuple(e for e in money if SUBSCRIPTION.search(e))
+    cancels = tuple(e for e in catalogue["event"] if CANCELLATION.search(e))
+    specs = [
+        MetricSpec("Active users", "active_users",
+                   description="Anyone who did anything: the broadest measure of reach."),
+        MetricSpec("Returning users", "returning_users",
+                   description="Active users seen before: a typical team OMTM."),
+    ]
+    if timed:
+        specs.append(MetricSpec("Time spent per active user", "engagement", events=timed,
+                                measure="duration", per="user"))
+    else:
+        specs.append(MetricSpec("Events per active user", "engagement", measure="events", per="user"))
+    if money:
+        specs += [MetricSpec("Transactions", "transactions", events=money),
+                  MetricSpec("Customer lifetime value (90 days)", "ltv", events=money, window_days=90)]
+    if scored:
+        specs.append(MetricSpec("NPS", "nps", events=scored))
+    if money:
+        specs.append(MetricSpec("Revenue", "revenue", events=money, role="outcome"))
+    if subscription:
+        specs.append(MetricSpec("MRR", "mrr", events=subscription, role="outcome"))
+    specs.append(MetricSpec("Retention (active again next period)", "retention", role="outcome"))
+    if cancels:
+        specs.append(MetricSpec("Churned users", "active_users", events=cancels, role="outcome"))
+    return [replace(s, source="default") for s in specs]
+
+
+def suggestions(store: Store, dataset: Dataset, existing: Sequence[MetricSpec],
+                limit: int = SUGGEST_LIMIT) -> list[MetricSpec]:
+    """"Users who did X" for each frequent event not already measured that way."""
+    taken = {s.events for s in existing if s.kind == "active_users"}
+    names = {s.name.lower() for s in existing}
+    catalogue = event_catalogue(store, dataset)
+    frequent = catalogue[catalogue["share_of_users"] >= SUGGEST_MIN_SHARE]
+    found = []
+    for event in frequent.sort_values("users", ascending=False)["event"]:
+        name = f"Users who did {event}"
+        if (event,) in taken or name.lower() in names:
+            continue
+        found.append(MetricSpec(name, "active_users", events=(event,), source="suggested"))
+        if len(found) == limit:
+            break
+    return found
+
+
+def saved_candidates(store: Store, dataset: Dataset) -> list[MetricSpec]:
+    """The dataset's candidates and outcomes; on first use, its defaults are saved and returned."""
+    with store.cursor() as cur:
+        cur.execute("SELECT spec, source FROM ns_candidates WHERE dataset = ? ORDER BY position",
+                    [dataset.name])
+        rows = cur.fetchall()
+    if rows:
+        return [spec_from_dict(json.loads(spec), source=source) for spec, source in rows]
+    defaults = default_candidates(store, dataset)
+    replace_candidates(store, dataset, defaults)
+    return defaults
+
+
+def replace_candidates(store: Store, dataset: Dataset, specs: Sequence[MetricSpec]) -> None:
+    """Save exactly `specs` (in order) as the dataset's candidates, in one transaction."""
+    names = [s.name.lower() for s in specs]
+    duplicate = next((s.name for s in specs if names.count(s.name.lower()) > 1), None)
+    if duplicate:
+        raise NorthstarError("Duplicate candidate name",
+                             f"Two candidates are called {duplicate!r}; rename one.")
+    with store.writer() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("DELETE FROM ns_candidates WHERE dataset = ?", [dataset.name])
+            for position, spec in enumerate(specs):
+                cur.execute("INSERT INTO ns_candidates VALUES (?, ?, ?, ?, ?)",
+                            [dataset.name, position, spec.name, json.dumps(spec.to_dict()),
+                             spec.source])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+
+def save_candidate(store: Store, dataset: Dataset, spec: MetricSpec,
+                   previous_name: str | None = None) -> list[MetricSpec]:
+    """Add `spec`, or replace the candidate called `previous_name` (an edit, maybe a rename)."""
+    spec = validate(spec)
+    current = saved_candidates(store, dataset)
+    target = (previous_name or spec.name).lower()
+    clash = next((s for s in current if s.name.lower() == spec.name.lower()
+                  and s.name.lower() != target), None)
+    if clash:
+        raise NorthstarError("Name already used",
+                             f"A candidate called {clash.name!r} exists; pick another name.")
+    updated = [spec if s.name.lower() == target else s for s in current]
+    if not any(s.name.lower() == target for s in current):
+        updated.append(spec)
+    replace_candidates(store, dataset, updated)
+    return updated
+
+
+def delete_candidate(store: Store, dataset: Dataset, name: str) -> list[MetricSpec]:
+    current = saved_candidates(store, dataset)
+    remaining = [s for s in current if s.name != name]
+    if len(remaining) == len(current):
+        raise NorthstarError(f"No candidate named {name!r}", "Nothing was deleted.")
+    replace_candidates(store, dataset, remaining)
+    return remaining
+
+
+def merge_candidates(current: Sequence[MetricSpec], imported: Sequence[MetricSpec]
+                     ) -> list[MetricSpec]:
+    """Imported specs replace same-named ones in place; new ones are appended."""
+    by_name = {s.name.lower(): s for s in imported}
+    merged = [by_name.pop(s.name.lower(), s) for s in current]
+    return merged + [s for s in imported if s.name.lower() in by_name]
