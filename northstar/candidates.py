@@ -118,7 +118,7 @@ def save_candidate(store: Store, dataset: Dataset, spec: MetricSpec,
     current = saved_candidates(store, dataset)
     target = (previous_name or spec.name).lower()
     clash = next((s for s in current if s.name.lower() == spec.name.lower()
-                  and s.name.lower() != target), None)
+                  and (previous_name is None or s.name.lower() != target)), None)
     if clash:
         raise NorthstarError("Name already used",
                              f"A candidate called {clash.name!r} exists; pick another name.")

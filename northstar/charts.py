@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from northstar.wording import PERCENT_KINDS, format_change, format_value
 
 FONT = "Inter, system-ui, sans-serif"
+ACCENT = "#3b5bdb"
 
 
 def _style(fig: go.Figure, height: int) -> go.Figure:
@@ -26,4 +32,51 @@ def events_per_week(weekly: pd.DataFrame, height: int = 360) -> go.Figure:
                  labels={"week": "", "events": "Events", "event": "Event"},
                  color_discrete_sequence=px.colors.qualitative.Safe)
     fig.update_layout(title={"text": "Events per week", "x": 0}, bargap=0.1)
+    return _style(fig, height)
+
+
+def small_multiples(frame: pd.DataFrame, latest: pd.DataFrame, kinds: dict[str, str],
+                    columns: int = 3, row_height: int = 230) -> go.Figure:
+    """One small chart per metric, sharing the time axis; each titled with its latest value and
+    change. Partial periods are drawn as hollow points so nobody reads half a week as a drop."""
+    names = list(dict.fromkeys(frame["metric"]))
+    rows = max(1, math.ceil(len(names) / columns))
+    summary = latest.set_index("metric")
+    titles = []
+    for name in names:
+        row = summary.loc[name] if name in summary.index else None
+        value = format_value(row["latest"], kinds.get(name, "")) if row is not None else "–"
+        change = (format_change(row["change"], row["change_pct"], kinds.get(name, ""))
+                  if row is not None else "")
+        titles.append(f"{name}<br><b>{value}</b> <span style='font-size:11px'>{change}</span>")
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=titles,
+                        vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.06)
+    for i, name in enumerate(names):
+        series = frame[frame["metric"] == name]
+        full = series[~series["partial"]]
+        part = series[series["partial"]]
+        cell = {"row": i // columns + 1, "col": i % columns + 1}
+        fig.add_trace(go.Scatter(x=full["period"], y=full["value"], mode="lines", name=name,
+                                 line={"color": ACCENT, "width": 1.8}, showlegend=False,
+                                 hovertemplate="%{x|%d %b %Y}: %{y:,.4g}<extra></extra>"), **cell)
+        if len(part):
+            fig.add_trace(go.Scatter(x=part["period"], y=part["value"], mode="markers",
+                                     marker={"symbol": "circle-open", "color": "#8a94a6"},
+                                     showlegend=False, name=f"{name} (partial)",
+                                     hovertemplate="%{x|%d %b %Y} (partial): %{y:,.4g}"
+                                                   "<extra></extra>"), **cell)
+        if kinds.get(name) in PERCENT_KINDS:
+            fig.update_yaxes(tickformat=".0%", **cell)
+    fig.update_annotations(font_size=12, align="left")
+    _style(fig, rows * row_height + 40)
+    fig.update_layout(hovermode="closest", margin={"t": 70})
+    return fig
+
+
+def metric_line(frame: pd.DataFrame, title: str, height: int = 300) -> go.Figure:
+    """One metric over time (the live preview while a candidate is edited)."""
+    fig = go.Figure(go.Scatter(x=frame["period"], y=frame["value"], mode="lines+markers",
+                               line={"color": ACCENT}, marker={"size": 4},
+                               hovertemplate="%{x|%d %b %Y}: %{y:,.4g}<extra></extra>"))
+    fig.update_layout(title={"text": title, "x": 0})
     return _style(fig, height)

@@ -71,3 +71,25 @@ def test_upload_through_the_data_page_shows_the_row_count(server, page, tmp_path
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("1,234")
     no_exception(page)
     shot(page, "data-summary")
+
+
+def test_create_a_custom_candidate_and_see_its_chart(server, page):
+    page.goto(f"{server}/Candidates")
+    expect(page.get_by_text("Active users").first).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("radio", name="Add or edit").click()
+    page.get_by_role("textbox", name="Name").fill("Upgraders")
+    page.get_by_role("textbox", name="Name").press("Enter")
+    page.get_by_role("combobox", name="Kind").click()
+    page.get_by_role("option", name="Custom", exact=True).click()
+    expression = page.get_by_role("textbox", name="Aggregate expression")
+    expression.fill("count(DISTINCT user_id) FILTER (WHERE event = 'upgrade')")
+    expression.press("Control+Enter")
+    expect(page.get_by_text("Preview: Upgraders")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "candidates-editor")
+    page.get_by_role("button", name="Save candidate").click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Saved Upgraders",
+                                                                       timeout=WAIT_MS)
+    # The new candidate joins the small multiples, titled with its latest value.
+    expect(page.locator(".js-plotly-plot").first).to_contain_text("Upgraders", timeout=WAIT_MS)
+    no_exception(page)
+    shot(page, "candidates")

@@ -91,3 +91,59 @@ def test_sidebar_picker_switches_the_active_dataset(db):
     at = app().run()
     at.selectbox(key="sidebar_dataset").select("mixpanel").run()
     assert "Active dataset: mixpanel" in at.subheader[0].value
+
+
+def test_candidates_page_shows_defaults_and_their_sql(db):
+    loaded(db, "metrics_tiny.csv")
+    at = app("pages/2_Candidates.py").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+    labels = [e.label for e in at.expander]
+    assert labels[0].startswith("**Active users**") and any("**Revenue**" in x for x in labels)
+    assert "count(DISTINCT user_id)" in at.code[0].value
+    at.segmented_control(key="grain").set_value("month").run()
+    assert "date_trunc('month'" in at.code[0].value
+
+
+def test_candidates_page_adds_a_custom_candidate_with_live_preview(db):
+    loaded(db, "metrics_tiny.csv")
+    at = app("pages/2_Candidates.py").run()
+    at.segmented_control(key="candidates_view").set_value("Add or edit").run()
+    at.text_input(key="editor-new-name").input("Signups").run()
+    at.selectbox(key="editor-new-kind").select("custom").run()
+    at.text_area(key="editor-new-expr").input("count(*) FILTER (WHERE event = 'signup')").run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("Custom expression: count(*)") for c in at.caption)
+    next(b for b in at.button if b.label == "Save candidate").click().run()
+    assert not at.exception
+    store = Store(db)
+    from northstar.candidates import saved_candidates
+    saved = saved_candidates(store, store.dataset())
+    store.close()
+    assert saved[-1].name == "Signups" and saved[-1].kind == "custom"
+
+
+def test_candidates_page_refuses_a_bad_expression(db):
+    loaded(db, "metrics_tiny.csv")
+    at = app("pages/2_Candidates.py").run()
+    at.segmented_control(key="candidates_view").set_value("Add or edit").run()
+    at.text_input(key="editor-new-name").input("Sneaky").run()
+    at.selectbox(key="editor-new-kind").select("custom").run()
+    at.text_area(key="editor-new-expr").input("(SELECT count(*) FROM datasets)").run()
+    assert "Expression not allowed" in at.error[0].value
+    assert next(b for b in at.button if b.label == "Save candidate").disabled
+
+
+def test_candidates_page_edit_delete_and_keep_a_suggestion(db):
+    loaded(db, "metrics_tiny.csv")
+    at = app("pages/2_Candidates.py").run()
+    at.button(key="delete-NPS").click().run()
+    assert not any("**NPS**" in e.label for e in at.expander)
+    at.button(key="edit-Revenue").click().run()
+    assert at.session_state["candidates_view"] == "Add or edit"
+    assert at.text_input(key="editor-Revenue-name").value == "Revenue"
+    at.segmented_control(key="candidates_view").set_value("Suggestions").run()
+    at.button(key="keep-Users who did signup").click().run()
+    assert not at.exception
+    at.segmented_control(key="candidates_view").set_value("Definitions and SQL").run()
+    assert any("**Users who did signup**" in e.label for e in at.expander)

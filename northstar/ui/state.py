@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from northstar import summary
+from northstar import compiler, summary
 from northstar.errors import NorthstarError
+from northstar.specs import MetricSpec
 from northstar.store import Dataset, Store, default_db_path
 
 ACTIVE_KEY = "active_dataset"
@@ -28,6 +31,7 @@ def get_store() -> Store:
 PAGES = (
     ("app.py", "Home", ":material/star:"),
     ("pages/1_Data.py", "Data", ":material/database:"),
+    ("pages/2_Candidates.py", "Candidates", ":material/monitoring:"),
 )
 
 
@@ -93,3 +97,15 @@ def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
 
 def events_per_week(store: Store, dataset: Dataset) -> pd.DataFrame:
     return _events_per_week(store, dataset, _key(store, dataset))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _series(_store: Store, _dataset: Dataset, _specs: tuple[MetricSpec, ...], key: str,
+            specs_key: str, grain: str) -> pd.DataFrame:
+    return compiler.compute(_store, _dataset, list(_specs), grain)
+
+
+def metric_series(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> pd.DataFrame:
+    """Tidy series of `specs`, cached per dataset contents, spec definitions and grain."""
+    specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
+    return _series(store, dataset, tuple(specs), _key(store, dataset), specs_key, grain)

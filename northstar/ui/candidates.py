@@ -1,0 +1,197 @@
+"""Candidates page widgets: small multiples, the list with definitions and SQL, the editor, YAML."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from northstar import charts
+from northstar.candidates import (
+    delete_candidate,
+    merge_candidates,
+    replace_candidates,
+    save_candidate,
+    saved_candidates,
+    suggestions,
+)
+from northstar.compiler import compile_metrics
+from northstar.errors import NorthstarError
+from northstar.series import latest_changes, wide
+from northstar.specs import GRAINS, KINDS, MEASURES, PER, ROLES, MetricSpec, dump_yaml, load_yaml
+from northstar.store import Dataset, Store
+from northstar.ui import state
+
+GRAIN_KEY = "grain"
+VIEW_KEY = "candidates_view"
+VIEWS = ("Definitions and SQL", "Add or edit", "Suggestions", "Import / export")
+
+
+def view_picker() -> str:
+    st.session_state.setdefault(VIEW_KEY, VIEWS[0])
+    return st.segmented_control("Show", VIEWS, key=VIEW_KEY, label_visibility="collapsed") or VIEWS[0]
+
+
+def _start_editing(name: str | None) -> None:
+    st.session_state["editing"] = name
+    st.session_state[VIEW_KEY] = "Add or edit"
+
+
+def grain_picker() -> str:
+    st.session_state.setdefault(GRAIN_KEY, "week")
+    return st.segmented_control("Grain", GRAINS, key=GRAIN_KEY, width="content") or "week"
+
+
+def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> None:
+    """All candidates as small multiples with latest value and change; CSV of the series."""
+    try:
+        frame = state.metric_series(store, dataset, specs, grain)
+    except NorthstarError as err:
+        state.show_error(err)
+        return
+    latest = latest_changes(frame)
+    kinds = {s.name: s.kind for s in specs}
+    st.plotly_chart(charts.small_multiples(frame, latest, kinds), key="small_multiples")
+    st.download_button("Download the series (CSV)", wide(frame).to_csv().encode(),
+                       file_name=f"{dataset.name}-{grain}-metrics.csv", mime="text/csv",
+                       icon=":material/download:")
+
+
+def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> None:
+    """Each candidate: its definition, role, SQL; edit and delete."""
+    for spec in specs:
+        badge = "outcome" if spec.role == "outcome" else "candidate"
+        with st.expander(f"**{spec.name}** · {KINDS[spec.kind][0].split(':')[0]} · {badge}"):
+            st.markdown(spec.definition())
+            if spec.description:
+                st.caption(spec.description)
+            st.code(compile_metrics(dataset, [spec], grain).readable(), language="sql")
+            edit, delete = st.columns([1, 1])
+            edit.button("Edit", key=f"edit-{spec.name}", icon=":material/edit:",
+                        on_click=_start_editing, args=(spec.name,))
+            if delete.button("Delete", key=f"delete-{spec.name}", icon=":material/delete:"):
+                delete_candidate(store, dataset, spec.name)
+                state.flash(f"Deleted {spec.name}.")
+                st.rerun()
+
+
+def _events_input(spec: MetricSpec, events: list[str], key: str) -> tuple[str, ...]:
+    chosen = st.multiselect("Only these events (empty = every event)", events,
+                            default=[e for e in spec.events if e in events], key=f"{key}-events")
+    return tuple(chosen)
+
+
+def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list[str],
+           grain: str) -> None:
+    """A form for one candidate, new or existing, with a live preview of its series."""
+    editing = st.session_state.get("editing")
+    current = next((s for s in specs if s.name == editing), None)
+    base = current or MetricSpec("", "active_users")
+    key = f"editor-{editing or 'new'}"
+    st.subheader(f"Edit “{current.name}”" if current else "Add a candidate")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        name = st.text_input("Name", value=base.name, key=f"{key}-name",
+                             placeholder="e.g. Weekly report sharers")
+        kind = st.selectbox("Kind", list(KINDS), index=list(KINDS).index(base.kind),
+                            format_func=lambda k: KINDS[k][0].split(":")[0], key=f"{key}-kind",
+                            help="\n\n".join(f"**{label.split(':')[0]}**: {label.split(':', 1)[1]}"
+                                             for label, _ in KINDS.values()))
+        role = st.radio("Role", ROLES, index=ROLES.index(base.role), horizontal=True,
+                        key=f"{key}-role", help="Outcomes are what candidates are tested against.")
+        values: dict = {"name": name.strip(), "kind": kind, "role": role}
+        if kind != "custom":
+            values["events"] = _events_input(base, events, key)
+        if kind == "engagement":
+            values["measure"] = st.radio("Measure", MEASURES, horizontal=True, key=f"{key}-measure",
+                                         index=MEASURES.index(base.measure))
+            values["per"] = st.radio("Per", PER, horizontal=True, key=f"{key}-per",
+                                     index=PER.index(base.per), format_func=lambda p: {
+                                         "total": "in total", "user": "per active user"}[p])
+        if kind == "ltv":
+            values["window_days"] = int(st.number_input("Window (days after first seen)", 1, 3650,
+                                                        base.window_days, key=f"{key}-window"))
+        if kind == "mrr":
+            options = [None, *dataset.properties]
+            values["period_column"] = st.selectbox(
+                "Months each payment covers (column)", options, key=f"{key}-period",
+                index=options.index(base.period_column) if base.period_column in options else 0,
+                format_func=lambda c: "one month per payment" if c is None else c)
+        if kind == "custom":
+            values["expression"] = st.text_area(
+                "Aggregate expression", value=base.expression or "", key=f"{key}-expr",
+                placeholder="count(DISTINCT user_id) FILTER (WHERE event = 'upgrade')",
+                help="Aggregates (count, sum, avg, ...), arithmetic, CASE and FILTER over the "
+                     "columns user_id, ts, event, amount, duration_s, nps_score and the dataset's "
+                     "own columns.")
+        values["description"] = st.text_input("Note (optional)", value=base.description,
+                                              key=f"{key}-note")
+    with right:
+        spec = _preview(store, dataset, values, grain)
+    save, cancel = st.columns([1, 4])
+    if save.button("Save candidate", type="primary", disabled=spec is None, key=f"{key}-save"):
+        try:
+            save_candidate(store, dataset, replace(spec, source="user"),
+                           previous_name=current.name if current else None)
+        except NorthstarError as err:
+            state.show_error(err)
+            return
+        st.session_state.pop("editing", None)
+        state.flash(f"Saved {spec.name}.")
+        st.rerun()
+    if current:
+        cancel.button("Cancel", key=f"{key}-cancel", on_click=_start_editing, args=(None,))
+
+
+def _preview(store: Store, dataset: Dataset, values: dict, grain: str) -> MetricSpec | None:
+    """The spec being edited, charted live; None (with the reason shown) while it is invalid."""
+    if not values["name"]:
+        st.info("Name the candidate to see its preview.")
+        return None
+    try:
+        spec = MetricSpec(**values)
+        frame = state.metric_series(store, dataset, [spec], grain)
+    except NorthstarError as err:
+        state.show_error(err)
+        return None
+    st.plotly_chart(charts.metric_line(frame, f"Preview: {spec.name}"), key="preview")
+    st.caption(spec.definition())
+    return spec
+
+
+def yaml_exchange(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
+    """Export all candidates as YAML; import a YAML file (same names are replaced)."""
+    st.download_button("Export candidates (YAML)", dump_yaml(specs).encode(),
+                       file_name=f"{dataset.name}-candidates.yaml", mime="application/x-yaml",
+                       icon=":material/download:")
+    uploaded = st.file_uploader("Import candidates (YAML)", type=["yaml", "yml"], key="yaml_upload")
+    if uploaded is not None and st.button("Import", key="yaml_import"):
+        try:
+            imported = load_yaml(uploaded.getvalue().decode("utf-8", errors="replace"))
+            for spec in imported:
+                compile_metrics(dataset, [spec], "week")  # checks columns this dataset must have
+            replace_candidates(store, dataset, merge_candidates(specs, imported))
+        except NorthstarError as err:
+            state.show_error(err)
+            return
+        state.flash(f"Imported {len(imported)} candidates.")
+        st.rerun()
+
+
+def suggested(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
+    """"Users who did X" for frequent events, one click to keep."""
+    found = suggestions(store, dataset, specs)
+    if not found:
+        st.caption("No further suggestions: every frequent event is already measured.")
+        return
+    for spec in found:
+        text, keep = st.columns([4, 1])
+        text.markdown(f"**{spec.name}** · {spec.definition()}")
+        if keep.button("Keep", key=f"keep-{spec.name}", icon=":material/add:"):
+            save_candidate(store, dataset, spec)
+            state.flash(f"Added {spec.name}.")
+            st.rerun()
+
+
+def load(store: Store, dataset: Dataset) -> list[MetricSpec]:
+    return saved_candidates(store, dataset)

@@ -1,0 +1,33 @@
+"""Candidates: every candidate NSM and outcome, charted side by side; define, edit, import, export."""
+
+import streamlit as st
+
+from northstar.ui import candidates, datasets, state
+
+state.page_setup("Candidates")
+store = state.get_store()
+active = datasets.sidebar_picker(store)
+
+st.title(":material/monitoring: Candidates")
+st.caption("Candidate North Star Metrics and the outcomes they are tested against, computed from "
+           "the active dataset. Edit any of them, add your own, or keep a suggestion.")
+if active is None:
+    st.info("Load a dataset first, on the Data page.")
+    st.stop()
+state.show_flash()
+
+specs = candidates.load(store, active)
+grain = candidates.grain_picker()
+candidates.overview(store, active, specs, grain)
+
+st.divider()
+view = candidates.view_picker()
+if view == "Definitions and SQL":
+    candidates.catalogue(store, active, specs, grain)
+elif view == "Add or edit":
+    events = list(state.event_catalogue(store, active)["event"])
+    candidates.editor(store, active, specs, events, grain)
+elif view == "Suggestions":
+    candidates.suggested(store, active, specs)
+else:
+    candidates.yaml_exchange(store, active, specs)
