@@ -25,6 +25,8 @@ SCAN_KINDS = ("active_users", "transactions", "revenue", "engagement", "nps", "r
 # Value when a period has no rows at all: zero where "nothing happened" is the truth, NULL where a
 # zero would lie (a score, a ratio, an average of nobody).
 ZERO_WHEN_EMPTY = ("active_users", "transactions", "revenue", "returning_users")
+# A parameter placeholder, or a quoted string (whose contents are never placeholders).
+_PLACEHOLDER_OR_STRING = re.compile(r"'(?:[^']|'')*'|\$(p\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class CompiledQuery:
             if isinstance(value, datetime):
                 return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'"
             return quote_literal(value) if isinstance(value, str) else str(value)
-        return re.sub(r"\$(p\d+)\b", literal, self.sql)
+        return _PLACEHOLDER_OR_STRING.sub(
+            lambda m: literal(m) if m.group(1) else m.group(0), self.sql)
 
 
 class _Query:
@@ -104,7 +107,7 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
         total = q.scan_column("sum(duration_s)" if spec.measure == "duration" else "count(*)", f)
         if spec.per == "user":
             users = q.scan_column("count(DISTINCT user_id)", f)
-            value = f"{total} / nullif({users}, 0)"
+            value = f"coalesce({total}, 0) / nullif({users}, 0)"
         else:
             value = f"coalesce({total}, 0)"
     elif kind == "nps":
@@ -127,9 +130,9 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
 
 def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
     f = q.event_filter(spec)
-    where = f"\n        WHERE {f}" if f else ""
     q.ctes.append(f"""{cte}_active AS (
-        SELECT DISTINCT user_id, date_trunc('{q.grain}', ts) AS period FROM events{where}
+        SELECT DISTINCT user_id, date_trunc('{q.grain}', ts) AS period FROM events
+        WHERE {_and("user_id IS NOT NULL", f)}
     )""")
     q.ctes.append(f"""{cte} AS (
         SELECT a.period, count(*) AS active, count(b.user_id) AS retained
@@ -177,7 +180,7 @@ def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
                least(lead(ts) OVER (PARTITION BY user_id ORDER BY ts),
                      ts + to_months(months) + INTERVAL {MRR_GRACE_DAYS} DAY) AS current_until
         FROM (SELECT user_id, ts, amount, {months} AS months FROM events
-              WHERE amount IS NOT NULL{f' AND {f}' if f else ''})
+              WHERE {_and("amount IS NOT NULL", "user_id IS NOT NULL", f)})
     )""")
     q.ctes.append(f"""{cte} AS (
         SELECT g.period, sum(p.monthly) AS value

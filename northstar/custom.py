@@ -50,11 +50,13 @@ def _counted_distinct(column: exp.Column) -> bool:
 
 
 def parse_custom(text: str, metric: str, columns: Sequence[str] = EVENT_COLUMNS,
-                 properties: Sequence[str] = ()) -> CustomExpression:
-    """Check `text` for metric `metric`; `properties` are the dataset's extra columns."""
+                 properties: Sequence[str] | None = ()) -> CustomExpression:
+    """Check `text` for metric `metric`; `properties` are the dataset's extra columns, or None
+    when no dataset is known yet (any column name passes; compiling checks them)."""
     where = f"The custom expression of {metric!r} ({text!r})"
-    tree, used = parse_expression(text, where, _ALLOWED, [*columns, *properties], ALLOWED_TEXT,
-                                  EXAMPLE, string_literals=True, scope="of the event table")
+    tree, used = parse_expression(text, where, _ALLOWED, [*columns, *(properties or ())],
+                                  ALLOWED_TEXT, EXAMPLE, string_literals=True,
+                                  scope="of the event table", any_columns=properties is None)
     if not any(isinstance(node, _AGGREGATES) for node in tree.walk()):
         raise NorthstarError("Expression is not an aggregate",
                              f"{where} must aggregate the period's events, e.g. {EXAMPLE}.")

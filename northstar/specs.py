@@ -142,7 +142,7 @@ def validate(spec: MetricSpec) -> MetricSpec:
 
         if not spec.expression:
             raise _fail(where, "A custom metric needs an expression, e.g. count(DISTINCT user_id).")
-        parse_custom(spec.expression, spec.name)
+        parse_custom(spec.expression, spec.name, properties=None)
     return spec
 
 

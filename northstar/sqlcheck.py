@@ -13,13 +13,14 @@ from northstar.errors import NorthstarError
 
 def parse_expression(text: str, where: str, allowed: tuple[type[exp.Expression], ...],
                      columns: Sequence[str], allowed_text: str, example: str,
-                     string_literals: bool = False, scope: str = "of the file"
-                     ) -> tuple[exp.Expression, tuple[str, ...]]:
+                     string_literals: bool = False, scope: str = "of the file",
+                     any_columns: bool = False) -> tuple[exp.Expression, tuple[str, ...]]:
     """(tree, columns used, as spelled in `columns`) or a NorthstarError naming the bad part.
 
     `where` starts the messages ("The expression for amount ('...')"); `allowed_text` says what
-    may be used. The tree is rendered back by sqlglot, never pasted as text, so comments and
-    anything hidden in them are gone.
+    may be used. `any_columns` skips the column check, for when the columns are not known yet.
+    The tree is rendered back by sqlglot, never pasted as text, so comments and anything hidden
+    in them are gone.
     """
     try:
         statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
@@ -53,6 +54,10 @@ def parse_expression(text: str, where: str, allowed: tuple[type[exp.Expression],
     by_lower = {c.lower(): c for c in columns}
     used: list[str] = []
     for column in tree.find_all(exp.Column):
+        if any_columns:
+            if column.name not in used:
+                used.append(column.name)
+            continue
         name = by_lower.get(column.name.lower())
         if name is None:
             raise NorthstarError(

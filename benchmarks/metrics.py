@@ -1,0 +1,137 @@
+"""All default candidates on 10M events: Northstar's compiler vs the one-scan floor and vs pandas.
+
+Run from the repository root: .venv/bin/python -m benchmarks.metrics [--events N] [--users N]
+Each part runs in its own process (so peak memory is its own); the last line is machine-readable:
+ratio_vs_floor=… ratio_vs_pandas=… cached_ms=… peak_mb=…
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+EVENT_TYPES = ("session", "page_view", "report_shared", "purchase", "subscription_payment")
+REPEATS = 3
+
+
+def generate(path: Path, events: int, users: int) -> None:
+    """`events` rows over two years, string user ids as exports carry them, five event types."""
+    duckdb.sql(f"""
+        COPY (
+            SELECT 'user-' || lpad(CAST(u AS VARCHAR), 7, '0') AS user_id,
+                   TIMESTAMP '2024-01-01' + to_seconds(CAST(floor(t) AS BIGINT)) AS timestamp,
+                   e AS event,
+                   CASE e WHEN 'purchase' THEN round(5 + random() * 95, 2)
+                          WHEN 'subscription_payment' THEN [19.0, 49.0, 99.0][1 + u % 3] END AS amount,
+                   CASE WHEN e = 'session' THEN round(30 + random() * 1800) END AS duration_s
+            FROM (
+                SELECT CAST(floor(pow(random(), 1.3) * {users}) AS BIGINT) AS u,
+                       random() * 2 * 365 * 86400 AS t,
+                       {list(EVENT_TYPES)}[1 + CAST(floor(pow(random(), 1.6) * 5) AS INTEGER)] AS e
+                FROM range({events})
+            )
+            ORDER BY timestamp
+        ) TO '{path}' (FORMAT parquet)""")
+
+
+def _best(run) -> float:
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def part_floor(data: Path, folder: Path) -> dict:
+    """What a naive store keeps: VARCHAR ids and events; one GROUP BY week for three aggregates."""
+    con = duckdb.connect(str(folder / "floor.duckdb"))
+    con.execute(f"CREATE TABLE events AS SELECT user_id, CAST(timestamp AS TIMESTAMP) AS ts, event, "
+                f"amount, duration_s FROM read_parquet('{data}')")
+    sql = ("SELECT date_trunc('week', ts) AS week, count(*), count(DISTINCT user_id), sum(amount) "
+           "FROM events GROUP BY 1")
+    return {"floor_s": _best(lambda: con.execute(sql).fetchall())}
+
+
+def part_northstar(data: Path, folder: Path) -> dict:
+    from northstar.candidates import default_candidates
+    from northstar.compiler import compute
+    from northstar.ingest import ingest_file
+    from northstar.store import Store
+    from northstar.ui import state
+
+    store = Store(folder / "northstar.duckdb")
+    started = time.perf_counter()
+    dataset = ingest_file(store, data, dataset="bench")
+    ingest_s = time.perf_counter() - started
+    specs = default_candidates(store, dataset)
+    cold = _best(lambda: compute(store, dataset, specs, "week"))
+    state.metric_series(store, dataset, specs, "week")  # fills the app's result cache
+    started = time.perf_counter()
+    state.metric_series(store, dataset, specs, "week")
+    cached = time.perf_counter() - started
+    return {"ingest_s": ingest_s, "northstar_s": cold, "cached_ms": cached * 1000,
+            "candidates": [s.name for s in specs], "peak_mb": _peak_mb()}
+
+
+def part_pandas(data: Path, folder: Path) -> dict:
+    import pandas as pd
+
+    from benchmarks.pandas_candidates import all_defaults
+
+    frame = pd.read_parquet(data).rename(columns={"timestamp": "ts"})
+    frame["ts"] = pd.to_datetime(frame["ts"])
+    return {"pandas_s": _best(lambda: all_defaults(frame)), "pandas_peak_mb": _peak_mb()}
+
+
+PARTS = {"floor": part_floor, "northstar": part_northstar, "pandas": part_pandas}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--part", choices=PARTS)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--folder", type=Path)
+    args = parser.parse_args()
+    if args.part:
+        print(json.dumps(PARTS[args.part](args.data, args.folder)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = folder / "events.parquet"
+        generate(data, args.events, args.users)
+        results: dict = {}
+        for part in PARTS:
+            out = subprocess.run([sys.executable, "-m", "benchmarks.metrics", "--part", part,
+                                  "--data", str(data), "--folder", str(folder)],
+                                 capture_output=True, text=True, check=True)
+            results.update(json.loads(out.stdout.strip().splitlines()[-1]))
+    floor, ours, pandas = results["floor_s"], results["northstar_s"], results["pandas_s"]
+    print(f"events: {args.events:,}, users: {args.users:,}; default candidates: "
+          f"{', '.join(results['candidates'])}")
+    print(f"ingest through Northstar: {results['ingest_s']:.1f} s")
+    print(f"floor, one GROUP BY week scan on a naive VARCHAR table: {floor:.2f} s")
+    print(f"Northstar, all {len(results['candidates'])} default candidates, cold: {ours:.2f} s")
+    print(f"Northstar, the same again from the app's cache: {results['cached_ms']:.0f} ms")
+    print(f"pandas, the same candidates on an in-memory DataFrame: {pandas:.2f} s "
+          f"(peak {results['pandas_peak_mb']:.0f} MB)")
+    print(f"ratio_vs_floor={ours / floor:.2f} ratio_vs_pandas={pandas / ours:.2f} "
+          f"cached_ms={results['cached_ms']:.0f} peak_mb={results['peak_mb']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
