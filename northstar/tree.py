@@ -1,0 +1,225 @@
+"""The metric tree: one NSM, one OMTM per team under it, each team's KPIs under that; saved per dataset."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from northstar.errors import NorthstarError
+from northstar.store import Store
+
+LEVELS = ("nsm", "omtm", "kpi")
+LEVEL_LABELS = {"nsm": "NSM", "omtm": "OMTM", "kpi": "KPI"}
+_PARENT_LEVEL = {"omtm": "nsm", "kpi": "omtm"}
+_CHILD_LEVEL = {"nsm": "omtm", "omtm": "kpi"}
+
+TREE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ws_tree_nodes (
+    dataset VARCHAR NOT NULL, tree VARCHAR NOT NULL, position INTEGER NOT NULL, id VARCHAR NOT NULL,
+    parent VARCHAR, level VARCHAR NOT NULL, label VARCHAR NOT NULL, team VARCHAR, metric VARCHAR,
+    saved_at TIMESTAMP NOT NULL, PRIMARY KEY (dataset, tree, id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """One box of the tree; `metric` names the candidate/metric spec it shows, if bound to one."""
+
+    id: str
+    parent: str | None
+    level: str  # nsm | omtm | kpi
+    label: str
+    team: str | None = None
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricTree:
+    """A valid tree (checked on construction); `nodes` in display order, parents before children."""
+
+    nodes: tuple[TreeNode, ...]
+    name: str = "default"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+        _validate(self)
+
+    @property
+    def root(self) -> TreeNode:
+        return next(n for n in self.nodes if n.level == "nsm")
+
+    def node(self, node_id: str) -> TreeNode:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise NorthstarError(f"No node {node_id!r} in the metric tree",
+                             "Nodes: " + ", ".join(n.id for n in self.nodes) + ".")
+
+    def children(self, node_id: str) -> tuple[TreeNode, ...]:
+        return tuple(n for n in self.nodes if n.parent == node_id)
+
+    def team_of(self, node: TreeNode) -> str | None:
+        """A KPI belongs to its OMTM's team."""
+        return self.node(node.parent).team if node.level == "kpi" else node.team
+
+
+def _validate(tree: MetricTree) -> None:
+    ids = [n.id for n in tree.nodes]
+    seen: set[str] = set()
+    for node in tree.nodes:
+        if not str(node.id).strip():
+            raise NorthstarError("Tree node without an id", f"Node {node.label!r} needs an id.")
+        if node.id in seen:
+            raise NorthstarError(f"Two tree nodes share the id {node.id!r}", "Give each node its own id.")
+        seen.add(node.id)
+        if node.level not in LEVELS:
+            raise NorthstarError(f"Unknown level {node.level!r} for {node.label!r}",
+                                 "A node is the nsm, an omtm or a kpi.")
+        if not str(node.label).strip():
+            raise NorthstarError(f"Tree node {node.id!r} has no label", "Name what the metric measures.")
+    roots = [n for n in tree.nodes if n.level == "nsm"]
+    if len(roots) != 1:
+        raise NorthstarError("A metric tree has exactly one North Star Metric",
+                             f"Found {len(roots)} NSM nodes; keep one and make the others OMTMs or KPIs.")
+    if roots[0].parent is not None:
+        raise NorthstarError("The NSM is the root of the tree", f"Remove the parent of {roots[0].label!r}.")
+    by_id = {n.id: n for n in tree.nodes}
+    teams: dict[str, str] = {}
+    for node in tree.nodes:
+        if node.level == "nsm":
+            continue
+        parent = by_id.get(node.parent) if node.parent is not None else None
+        want = _PARENT_LEVEL[node.level]
+        if parent is None or parent.level != want:
+            raise NorthstarError(
+                f"{LEVEL_LABELS[node.level]} {node.label!r} must sit under the {LEVEL_LABELS[want]}"
+                if want == "nsm" else f"KPI {node.label!r} must sit under a team's OMTM",
+                f"Its parent is {parent.label!r} ({LEVEL_LABELS[parent.level]})." if parent
+                else f"Its parent {node.parent!r} is not in the tree.")
+        if ids.index(parent.id) > ids.index(node.id):
+            raise NorthstarError("Tree nodes out of order", f"List {parent.label!r} before {node.label!r}.")
+        if node.level == "omtm":
+            if not (node.team or "").strip():
+                raise NorthstarError(f"OMTM {node.label!r} has no team", "Say which team it focuses.")
+            other = teams.setdefault(node.team.casefold(), node.label)
+            if other != node.label:
+                raise NorthstarError(f"Team {node.team!r} has two OMTMs ({other!r} and {node.label!r})",
+                                     "One metric that matters per team: make one of them a KPI.")
+        elif node.team is not None and node.team != parent.team:
+            raise NorthstarError(f"KPI {node.label!r} is filed under team {node.team!r}",
+                                 f"It sits under {parent.label!r}, which is team {parent.team!r}.")
+
+
+# -- editing: each helper returns a new, valid tree ----------------------------------------------
+def new_tree(nsm_label: str, metric: str | None = None, name: str = "default") -> MetricTree:
+    """A tree holding only the NSM."""
+    return MetricTree((TreeNode("nsm", None, "nsm", nsm_label.strip(), None, metric),), name)
+
+
+def add_node(tree: MetricTree, parent_id: str, label: str, *, team: str | None = None,
+             metric: str | None = None) -> MetricTree:
+    """Add an OMTM under the NSM (needs `team`) or a KPI under an OMTM (takes the OMTM's team)."""
+    parent = tree.node(parent_id)
+    if parent.level not in _CHILD_LEVEL:
+        raise NorthstarError(f"KPI {parent.label!r} cannot have children",
+                             "KPIs are the leaves; add the metric under the team's OMTM instead.")
+    level = _CHILD_LEVEL[parent.level]
+    if level == "kpi":
+        team = team or parent.team
+    taken = [n.id for n in tree.nodes if n.level == level]
+    number = 1 + max((int(i.rsplit("-", 1)[1]) for i in taken if i.rsplit("-", 1)[-1].isdigit()), default=0)
+    node = TreeNode(f"{level}-{number}", parent.id, level, label.strip(), team, metric)
+    # Keep a parent's children together, right after its subtree's last node.
+    subtree = _subtree_ids(tree, parent.id)
+    last = max(i for i, n in enumerate(tree.nodes) if n.id in subtree)
+    nodes = tree.nodes[:last + 1] + (node,) + tree.nodes[last + 1:]
+    return MetricTree(nodes, tree.name)
+
+
+def _subtree_ids(tree: MetricTree, node_id: str) -> set[str]:
+    ids = {node_id}
+    for n in tree.nodes:  # parents come before children, so one pass finds every descendant
+        if n.parent in ids:
+            ids.add(n.id)
+    return ids
+
+
+def remove_node(tree: MetricTree, node_id: str) -> MetricTree:
+    """Remove a node and everything under it."""
+    if tree.node(node_id).level == "nsm":
+        raise NorthstarError("Cannot remove the NSM", "Rename it, or start a new tree with new_tree().")
+    gone = _subtree_ids(tree, node_id)
+    return MetricTree(tuple(n for n in tree.nodes if n.id not in gone), tree.name)
+
+
+def _replace(tree: MetricTree, node_id: str, **changes: object) -> MetricTree:
+    tree.node(node_id)
+    return MetricTree(tuple(dataclasses.replace(n, **changes) if n.id == node_id else n
+                            for n in tree.nodes), tree.name)
+
+
+def rename_node(tree: MetricTree, node_id: str, label: str) -> MetricTree:
+    return _replace(tree, node_id, label=label.strip())
+
+
+def bind_metric(tree: MetricTree, node_id: str, metric: str | None) -> MetricTree:
+    """Point a node at a candidate/metric spec by name (None unbinds it)."""
+    return _replace(tree, node_id, metric=metric)
+
+
+def set_team(tree: MetricTree, omtm_id: str, team: str) -> MetricTree:
+    """Move an OMTM, with its KPIs, to another team."""
+    if tree.node(omtm_id).level != "omtm":
+        raise NorthstarError("Only an OMTM has a team of its own", "KPIs take their OMTM's team.")
+    kpis = {n.id for n in tree.children(omtm_id)}
+    return MetricTree(tuple(dataclasses.replace(n, team=team) if n.id == omtm_id or
+                            (n.id in kpis and n.team is not None) else n for n in tree.nodes), tree.name)
+
+
+# -- storage ---------------------------------------------------------------------------------------
+def save_tree(store: Store, dataset: str, tree: MetricTree) -> None:
+    """Save `tree` under (dataset, tree.name), replacing the previous version in one transaction."""
+    with store.writer() as cur:
+        cur.execute(TREE_SCHEMA)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("DELETE FROM ws_tree_nodes WHERE dataset = ? AND tree = ?", [dataset, tree.name])
+            now = datetime.now(UTC).replace(tzinfo=None)
+            cur.executemany("INSERT INTO ws_tree_nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [[dataset, tree.name, i, n.id, n.parent, n.level, n.label, n.team, n.metric, now]
+                             for i, n in enumerate(tree.nodes)])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+
+def load_tree(store: Store, dataset: str, name: str = "default") -> MetricTree | None:
+    """The saved tree, or None when this dataset has none of that name."""
+    with store.cursor() as cur:
+        try:
+            cur.execute("SELECT id, parent, level, label, team, metric FROM ws_tree_nodes "
+                        "WHERE dataset = ? AND tree = ? ORDER BY position", [dataset, name])
+        except duckdb.CatalogException:
+            return None
+        rows = cur.fetchall()
+    return MetricTree(tuple(TreeNode(*row) for row in rows), name) if rows else None
+
+
+def tree_names(store: Store, dataset: str) -> list[str]:
+    with store.cursor() as cur:
+        try:
+            cur.execute("SELECT DISTINCT tree FROM ws_tree_nodes WHERE dataset = ? ORDER BY tree", [dataset])
+        except duckdb.CatalogException:
+            return []
+        return [name for (name,) in cur.fetchall()]
+
+
+def delete_tree(store: Store, dataset: str, name: str = "default") -> None:
+    with store.writer() as cur:
+        cur.execute(TREE_SCHEMA)
+        cur.execute("DELETE FROM ws_tree_nodes WHERE dataset = ? AND tree = ?", [dataset, name])

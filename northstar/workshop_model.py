@@ -1,0 +1,160 @@
+"""Workshop records and their tables: the five NSM criteria, the dataclasses, loading one by join code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from northstar.errors import NorthstarError
+from northstar.store import Store
+from northstar.tree import TREE_SCHEMA
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One of the five NSM criteria; `help` is the one-line hover text."""
+
+    key: str
+    label: str
+    help: str
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("critical", "Critical",
+              "Captures the value customers get, so when it grows the company succeeds."),
+    Criterion("measurable", "Measurable",
+              "We can compute it reliably, every week, from data we already collect."),
+    Criterion("understandable", "Understandable",
+              "Anyone in the company can explain what it counts in one sentence."),
+    Criterion("influenceable", "Influenceable",
+              "Our teams' work can move it within weeks, not only the market or the sales cycle."),
+    Criterion("long_term", "Long-term",
+              "Growing it builds lasting value; it is not a quick win that fades."),
+)
+CRITERION_KEYS = tuple(c.key for c in CRITERIA)
+SCORES = (1, 2, 3, 4, 5)
+DOTS = 3  # dots each participant spreads over the shortlist
+_SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS ws_workshop_ids START 1;
+CREATE TABLE IF NOT EXISTS ws_workshops (
+    id INTEGER PRIMARY KEY,
+    code VARCHAR NOT NULL UNIQUE,
+    name VARCHAR NOT NULL,
+    dataset VARCHAR,
+    pin_hash VARCHAR NOT NULL,
+    pin_salt VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('open', 'locked')),
+    chosen VARCHAR,
+    chosen_definition VARCHAR,
+    rationale VARCHAR,
+    locked_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS ws_shortlist (
+    workshop INTEGER NOT NULL, position INTEGER NOT NULL, candidate VARCHAR NOT NULL,
+    definition VARCHAR NOT NULL, PRIMARY KEY (workshop, candidate)
+);
+CREATE TABLE IF NOT EXISTS ws_participants (
+    workshop INTEGER NOT NULL, name VARCHAR NOT NULL, name_key VARCHAR NOT NULL,
+    joined_at TIMESTAMP NOT NULL, PRIMARY KEY (workshop, name_key)
+);
+CREATE TABLE IF NOT EXISTS ws_scores (
+    workshop INTEGER NOT NULL, participant VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
+    criterion VARCHAR NOT NULL, score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    updated_at TIMESTAMP NOT NULL, PRIMARY KEY (workshop, participant, candidate, criterion)
+);
+CREATE TABLE IF NOT EXISTS ws_votes (
+    workshop INTEGER NOT NULL, participant VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
+    dots INTEGER NOT NULL CHECK (dots BETWEEN 0 AND 3), updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (workshop, participant, candidate)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ShortlistEntry:
+    candidate: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The locked outcome: the chosen NSM, its definition and why the team chose it."""
+
+    chosen: str
+    definition: str
+    rationale: str
+    locked_at: datetime
+
+
+@dataclass(frozen=True)
+class Workshop:
+    id: int
+    code: str
+    name: str
+    dataset: str | None
+    created_at: datetime
+    status: str  # open | locked
+    shortlist: tuple[ShortlistEntry, ...]
+    decision: Decision | None
+
+    @property
+    def locked(self) -> bool:
+        return self.status == "locked"
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return tuple(entry.candidate for entry in self.shortlist)
+
+    def definition_of(self, candidate: str) -> str:
+        return next(e.definition for e in self.shortlist if e.candidate == candidate)
+
+
+@dataclass(frozen=True)
+class Participant:
+    workshop: str  # the join code
+    name: str
+    joined_at: datetime
+
+
+def ensure_schema(store: Store) -> None:
+    """Create the workshop and metric-tree tables if missing; safe to call at every start."""
+    with store.writer() as cur:
+        cur.execute(_SCHEMA)
+        cur.execute(TREE_SCHEMA)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def clean_name(text: str) -> str:
+    """Names compare and display with whitespace collapsed."""
+    return " ".join(str(text).split())
+
+
+def normal_code(code: str) -> str:
+    return "".join(str(code).split()).upper()
+
+
+def load_workshop(cur: duckdb.DuckDBPyConnection, code: str) -> Workshop:
+    """The workshop with join code `code` (case and spaces ignored), read on `cur`."""
+    try:
+        cur.execute("SELECT id, code, name, dataset, created_at, status, chosen, chosen_definition, "
+                    "rationale, locked_at FROM ws_workshops WHERE code = ?", [normal_code(code)])
+        row = cur.fetchone()
+    except duckdb.CatalogException:
+        row = None  # no workshop was ever created in this store
+    if row is None:
+        raise NorthstarError(f"No workshop with code {str(code).strip()!r}",
+                             "Check the code on the facilitator's screen, or open the join link again.")
+    id_, code_, name, dataset, created_at, status, chosen, chosen_def, rationale, locked_at = row
+    cur.execute("SELECT candidate, definition FROM ws_shortlist WHERE workshop = ? ORDER BY position",
+                [id_])
+    shortlist = tuple(ShortlistEntry(c, d) for c, d in cur.fetchall())
+    decision = Decision(chosen, chosen_def, rationale, locked_at) if status == "locked" else None
+    return Workshop(id_, code_, name, dataset, created_at, status, shortlist, decision)
+
+

@@ -1,0 +1,130 @@
+"""Reading a workshop back: live results (means, spread, disagreement, dots, ranking) and one's own input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from northstar.store import Store
+from northstar.workshop_model import CRITERION_KEYS, Participant, Workshop, clean_name, load_workshop
+
+# Disagreement rule: at least two scores and max − min ≥ 3. On a 1–5 scale that means someone rated
+# the criterion weak (1–2) while someone else rated it strong (4–5): worth talking about before
+# voting. A range is easier to explain on a projector than a standard deviation, which is shown too.
+DISAGREEMENT_RANGE = 3
+
+
+@dataclass(frozen=True)
+class WorkshopResults:
+    """Live results of one workshop; every frame lists all shortlisted candidates, scored or not.
+
+    - `scores`: participant, candidate, criterion, score (the raw scores).
+    - `by_criterion`: candidate, criterion, mean, std (sample, n−1), min, max, n, disagreement.
+    - `by_candidate` (best first): rank, candidate, definition, score (mean of the criterion means),
+      dots, voters (participants who put ≥1 dot on it), scorers, disagreements (criteria flagged).
+    """
+
+    workshop: Workshop
+    participants: tuple[str, ...]
+    scores: pd.DataFrame
+    by_criterion: pd.DataFrame
+    by_candidate: pd.DataFrame
+
+    @property
+    def ranking(self) -> tuple[str, ...]:
+        """Candidates best first: most dots, then highest mean score, then shortlist order."""
+        return tuple(self.by_candidate["candidate"])
+
+
+def results(store: Store, code: str) -> WorkshopResults:
+    """Aggregate the scores and votes of workshop `code` as they stand now."""
+    with store.cursor() as cur:
+        workshop = load_workshop(cur, code)
+        cur.execute("SELECT name FROM ws_participants WHERE workshop = ? ORDER BY joined_at, name",
+                    [workshop.id])
+        people = tuple(name for (name,) in cur.fetchall())
+        cur.execute("SELECT participant, candidate, criterion, score FROM ws_scores WHERE workshop = ? "
+                    "ORDER BY participant, candidate, criterion", [workshop.id])
+        scores = pd.DataFrame(cur.fetchall(), columns=["participant", "candidate", "criterion", "score"])
+        cur.execute("SELECT candidate, sum(dots), count(*) FILTER (WHERE dots > 0) FROM ws_votes "
+                    "WHERE workshop = ? GROUP BY candidate", [workshop.id])
+        votes = {c: (int(d), int(v)) for c, d, v in cur.fetchall()}
+    scores["score"] = scores["score"].astype("int64")
+    by_criterion = _by_criterion(workshop, scores)
+    return WorkshopResults(workshop, people, scores, by_criterion,
+                           _by_candidate(workshop, scores, by_criterion, votes))
+
+
+def _by_criterion(workshop: Workshop, scores: pd.DataFrame) -> pd.DataFrame:
+    grid = pd.MultiIndex.from_product([list(workshop.candidates), list(CRITERION_KEYS)],
+                                      names=["candidate", "criterion"])
+    values = scores["score"].astype("float64")
+    stats = (values.groupby([scores["candidate"], scores["criterion"]])
+             .agg(["mean", "std", "min", "max", "count"]).reindex(grid).reset_index()
+             .rename(columns={"count": "n"}))
+    stats["n"] = stats["n"].fillna(0).astype("int64")
+    stats["disagreement"] = (stats["n"] >= 2) & (stats["max"] - stats["min"] >= DISAGREEMENT_RANGE)
+    return stats
+
+
+def _by_candidate(workshop: Workshop, scores: pd.DataFrame, by_criterion: pd.DataFrame,
+                  votes: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    grouped = by_criterion.groupby("candidate", sort=False)
+    table = pd.DataFrame({
+        "candidate": list(workshop.candidates),
+        "definition": [e.definition for e in workshop.shortlist],
+        "position": range(len(workshop.shortlist)),
+    })
+    table["score"] = table["candidate"].map(grouped["mean"].mean()).astype("float64")
+    table["dots"] = [votes.get(c, (0, 0))[0] for c in workshop.candidates]
+    table["voters"] = [votes.get(c, (0, 0))[1] for c in workshop.candidates]
+    scorers = scores.groupby("candidate")["participant"].nunique()
+    table["scorers"] = [int(scorers.get(c, 0)) for c in workshop.candidates]
+    table["disagreements"] = table["candidate"].map(grouped["disagreement"].sum()).astype("int64")
+    table = table.sort_values(["dots", "score", "position"], ascending=[False, False, True],
+                              na_position="last", kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table.drop(columns="position")
+
+
+def my_scores(store: Store, code: str, participant: str) -> dict[tuple[str, str], int]:
+    """{(candidate, criterion): score} of one participant, to refill the form after a reload."""
+    with store.cursor() as cur:
+        workshop = load_workshop(cur, code)
+        cur.execute("SELECT candidate, criterion, score FROM ws_scores s JOIN ws_participants p "
+                    "ON p.workshop = s.workshop AND p.name = s.participant "
+                    "WHERE s.workshop = ? AND p.name_key = ?",
+                    [workshop.id, clean_name(participant).casefold()])
+        return {(c, k): s for c, k, s in cur.fetchall()}
+
+
+def my_votes(store: Store, code: str, participant: str) -> dict[str, int]:
+    """{candidate: dots} of one participant (candidates without dots left out)."""
+    with store.cursor() as cur:
+        workshop = load_workshop(cur, code)
+        cur.execute("SELECT candidate, dots FROM ws_votes v JOIN ws_participants p "
+                    "ON p.workshop = v.workshop AND p.name = v.participant "
+                    "WHERE v.workshop = ? AND p.name_key = ? AND dots > 0",
+                    [workshop.id, clean_name(participant).casefold()])
+        return dict(cur.fetchall())
+
+
+def workshops(store: Store) -> list[Workshop]:
+    """All workshops, newest first (for the facilitator's list and the report command)."""
+    with store.cursor() as cur:
+        try:
+            cur.execute("SELECT code FROM ws_workshops ORDER BY created_at DESC, id DESC")
+        except duckdb.CatalogException:
+            return []
+        return [load_workshop(cur, code) for (code,) in cur.fetchall()]
+
+
+def participants(store: Store, code: str) -> tuple[Participant, ...]:
+    """Everyone who joined, in order of arrival."""
+    with store.cursor() as cur:
+        workshop = load_workshop(cur, code)
+        cur.execute("SELECT name, joined_at FROM ws_participants WHERE workshop = ? "
+                    "ORDER BY joined_at, name", [workshop.id])
+        return tuple(Participant(workshop.code, n, t) for n, t in cur.fetchall())
