@@ -49,16 +49,19 @@ class CompiledQuery:
 
 
 class _Query:
-    """Collects CTEs, scan columns and per-metric selects while specs are compiled."""
+    """Collects CTEs, per-user partial aggregates, period aggregates and per-metric selects."""
 
     def __init__(self, dataset: Dataset, grain: str) -> None:
         self.dataset, self.grain, self.step = dataset, grain, STEP[grain]
         self.params: dict[str, object] = {}
-        self.scan: list[str] = []
+        self.activity: dict[tuple, str] = {}   # (aggregate, events, condition) → column
+        self.scan: list[str] = []               # period aggregates over `activity`
+        self.rows: list[str] = []               # period aggregates over raw events (custom)
         self.ctes: list[str] = []
         self.selects: list[str] = []
         self.needs_first_keys = False
         self.needs_user_ids = False
+        self.per_user = False  # does any metric need activity per user, or only per period?
 
     def param(self, value: object) -> str:
         name = f"p{len(self.params)}"
@@ -70,12 +73,29 @@ class _Query:
             return None
         return f"{column} IN ({', '.join(self.param(e) for e in spec.events)})"
 
-    def scan_column(self, aggregate: str, condition: str | None) -> str:
-        """Add `aggregate FILTER (WHERE condition)` to the shared scan; returns its column name."""
+    def partial(self, aggregate: str, events: tuple[str, ...], condition: str | None = None) -> str:
+        """A per-(period, user) aggregate of the matching events; shared by equal requests."""
+        key = (aggregate, events, condition)
+        if key not in self.activity:
+            name = f"a{len(self.activity)}"
+            where = _and(self.event_filter(MetricSpec("", "transactions", events)) if events else None,
+                         condition)
+            filtered = f"{aggregate} FILTER (WHERE {where})" if where else aggregate
+            self.activity[key] = f"{filtered} AS {name}"
+        return self.activity[key].rsplit(" AS ", 1)[1]
+
+    def period_column(self, aggregate: str) -> str:
+        """Add a per-period aggregate over the activity rows; returns its column reference."""
         name = f"m{len(self.scan)}"
-        filtered = f"{aggregate} FILTER (WHERE {condition})" if condition else aggregate
-        self.scan.append(f"{filtered} AS {name}")
+        self.scan.append(f"{aggregate} AS {name}")
         return f"s.{name}"
+
+    def users_with(self, events: tuple[str, ...], condition: str | None = None) -> str:
+        """Distinct users per period with a matching event (and `condition` on the row)."""
+        self.per_user = True
+        count = self.partial("count(*)", events)
+        known = _and("a.user_id IS NOT NULL", f"a.{count} > 0", condition)
+        return self.period_column(f"count(*) FILTER (WHERE {known})")
 
     def select(self, spec: MetricSpec, value: str, source: str | None = None) -> None:
         join = f"\n    LEFT JOIN {source} USING (period)" if source else ""
@@ -90,49 +110,49 @@ def _and(*conditions: str | None) -> str | None:
 
 
 def _scan_metric(q: _Query, spec: MetricSpec) -> None:
-    f = q.event_filter(spec)
-    kind = spec.kind
+    """The per-row kinds, from one pass that groups events by (period, user) once: every distinct
+    count becomes a count of activity rows, every sum a sum of per-user sums."""
+    events, kind, source = spec.events, spec.kind, "scan s"
     if kind == "active_users":
-        value = q.scan_column("count(DISTINCT user_id)", f)
+        value = q.users_with(events)
     elif kind == "transactions":
-        value = q.scan_column("count(*)", f)
+        value = q.period_column(f"sum(a.{q.partial('count(*)', events)})")
     elif kind == "revenue":
-        value = q.scan_column("sum(amount)", f)
+        value = q.period_column(f"sum(a.{q.partial('sum(amount)', events)})")
     elif kind == "returning_users":
         q.needs_first_keys = True
         # Users are numbered in order of first appearance, so "first seen before this period" is
-        # "key below the period's first new key": no join to the users table per event.
-        value = q.scan_column("count(DISTINCT user_id)", _and(f, "user_id < k.first_key"))
+        # "key below the period's first new key": a comparison, not a join to the users table.
+        value = q.users_with(events, "a.user_id < k.first_key")
     elif kind == "engagement":
-        total = q.scan_column("sum(duration_s)" if spec.measure == "duration" else "count(*)", f)
-        if spec.per == "user":
-            users = q.scan_column("count(DISTINCT user_id)", f)
-            value = f"coalesce({total}, 0) / nullif({users}, 0)"
-        else:
-            value = f"coalesce({total}, 0)"
+        measure = "sum(duration_s)" if spec.measure == "duration" else "count(*)"
+        total = q.period_column(f"sum(a.{q.partial(measure, events)})")
+        value = (f"coalesce({total}, 0) / nullif({q.users_with(events)}, 0)" if spec.per == "user"
+                 else f"coalesce({total}, 0)")
     elif kind == "nps":
-        promoters = q.scan_column("count(*)", _and(f, "nps_score >= 9"))
-        detractors = q.scan_column("count(*)", _and(f, "nps_score <= 6"))
-        responses = q.scan_column("count(nps_score)", f)
+        promoters = q.period_column(f"sum(a.{q.partial('count(*)', events, 'nps_score >= 9')})")
+        detractors = q.period_column(f"sum(a.{q.partial('count(*)', events, 'nps_score <= 6')})")
+        responses = q.period_column(f"sum(a.{q.partial('count(nps_score)', events)})")
         value = f"100.0 * ({promoters} - {detractors}) / nullif({responses}, 0)"
-    else:  # custom
+    else:  # custom: an arbitrary aggregate needs the rows themselves
         if spec.events:
             raise NorthstarError(f"Invalid metric {spec.name!r}",
                                  "A custom metric filters inside its expression (FILTER (WHERE ...)); "
                                  "remove its events list.")
         custom = parse_custom(spec.expression or "", spec.name, properties=q.dataset.properties)
         q.needs_user_ids = q.needs_user_ids or custom.needs_user_ids
-        value = q.scan_column(custom.sql, None)
+        value, source = f"r.c{len(q.rows)}", "row_scan r"
+        q.rows.append(f"{custom.sql} AS c{len(q.rows)}")
     if kind in ZERO_WHEN_EMPTY:
         value = f"coalesce({value}, 0)"
-    q.select(spec, value, "scan s")
+    q.select(spec, value, source)
 
 
 def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
-    f = q.event_filter(spec)
+    q.per_user = True
+    count = q.partial("count(*)", spec.events)
     q.ctes.append(f"""{cte}_active AS (
-        SELECT DISTINCT user_id, date_trunc('{q.grain}', ts) AS period FROM events
-        WHERE {_and("user_id IS NOT NULL", f)}
+        SELECT user_id, period FROM activity WHERE user_id IS NOT NULL AND {count} > 0
     )""")
     q.ctes.append(f"""{cte} AS (
         SELECT a.period, count(*) AS active, count(b.user_id) AS retained
@@ -230,12 +250,19 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
         ctes.append("first_keys AS (\n        SELECT g.period, count(u.user_id) AS first_key\n"
                     "        FROM periods g LEFT JOIN users u ON u.first_ts < g.period\n"
                     "        GROUP BY g.period\n    )")
+    if q.activity:
+        # Per (period, user) when a metric counts users; otherwise one row per period will do.
+        user, group = ("user_id", "1, 2") if q.per_user else ("NULL AS user_id", "1")
+        ctes.append(f"activity AS MATERIALIZED (\n        SELECT date_trunc('{grain}', ts) AS period, "
+                    f"{user},\n               " + ",\n               ".join(q.activity.values())
+                    + f"\n        FROM events\n        GROUP BY {group}\n    )")
     if q.scan:
-        joined = ("\n        JOIN first_keys k ON k.period = date_trunc"
-                  f"('{grain}', e.ts)") if q.needs_first_keys else ""
-        ctes.append(f"scan AS (\n        SELECT date_trunc('{grain}', e.ts) AS period,\n               "
-                    + ",\n               ".join(q.scan)
-                    + f"\n        FROM events e{joined}\n        GROUP BY 1\n    )")
+        joined = ("\n        JOIN first_keys k ON k.period = a.period" if q.needs_first_keys else "")
+        ctes.append("scan AS (\n        SELECT a.period,\n               " + ",\n               ".join(q.scan)
+                    + f"\n        FROM activity a{joined}\n        GROUP BY 1\n    )")
+    if q.rows:
+        ctes.append(f"row_scan AS (\n        SELECT date_trunc('{grain}', ts) AS period,\n               "
+                    + ",\n               ".join(q.rows) + "\n        FROM events\n        GROUP BY 1\n    )")
     ctes.extend(q.ctes)
     if q.needs_user_ids and len(specs) > 1:
         raise NorthstarError("Compile separately",

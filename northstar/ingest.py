@@ -156,13 +156,22 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
     return LoadPlan(src, mapping, select_sql, conversions, properties, tuple(notes))
 
 
-def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan,
-                  default_event: str) -> tuple[int, int, int]:
-    """Write the physical tables and the logical view; returns (rows, users, rows skipped)."""
+def _type_rows(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, default_event: str) -> tuple[int, int]:
+    """Convert the staged text into typed rows and free the text; returns (rows kept, skipped).
+
+    Both are temp tables outside the store's transaction, so the text copy is gone before the
+    store's own tables are written: one copy of the file in memory at a time, not two.
+    """
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS {plan.select_sql}",
                 {"default_event": default_event} if "$default_event" in plan.select_sql else None)
+    cur.execute(f"DROP TABLE {STAGING}")
     cur.execute(f"SELECT count(*) FILTER (ts IS NULL), count(*) FROM {TYPED}")
     skipped, total = cur.fetchone()
+    return total - skipped, skipped
+
+
+def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan) -> int:
+    """Write the physical tables and the logical view from the typed rows; returns the users."""
     cur.execute(f"CREATE TYPE {target.event_type} AS ENUM "
                 f"(SELECT DISTINCT event FROM {TYPED} WHERE ts IS NOT NULL ORDER BY event)")
     # Users numbered in order of first appearance: compact keys, and cohorts come out in order.
@@ -188,16 +197,13 @@ def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPla
                e.nps_score{view_props}
         FROM {target.events_table} e LEFT JOIN {target.users_table} u ON e.user_key = u.user_key""")
     cur.execute(f"SELECT count(*) FROM {target.users_table}")
-    users = cur.fetchone()[0]
-    cur.execute(f"DROP TABLE {TYPED}")
-    cur.execute(f"DROP TABLE {STAGING}")
-    return total - skipped, users, skipped
+    return cur.fetchone()[0]
 
 
 def _write_dataset(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan,
-                   content_hash: str, default_event: str) -> Dataset:
+                   content_hash: str, rows: int, skipped: int) -> Dataset:
     """Write the tables of `target` and return its record (inside the store's transaction)."""
-    rows, users, skipped = _write_tables(cur, target, plan, default_event)
+    users = _write_tables(cur, target, plan)
     notes = list(plan.notes)
     ts = plan.conversions[TIMESTAMP]
     if skipped:
@@ -242,12 +248,15 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         report(0.35, f"Read {src.rows:,} rows; detecting columns")
         mapping = resolve_mapping(src.columns, overrides)
         plan = plan_load(cur, src, mapping, default_event=src.stem)
+        report(0.5, "Converting values")
+        rows, skipped = _type_rows(cur, plan, default_event=src.stem)
 
         def load(target: Dataset) -> Dataset:
-            report(0.55, "Converting and writing events")
-            return _write_dataset(cur, target, plan, content_hash, default_event=src.stem)
+            report(0.7, "Writing events")
+            return _write_dataset(cur, target, plan, content_hash, rows, skipped)
 
         record = store.replace_dataset(cur, dataset or src.stem, load)
+        cur.execute(f"DROP TABLE IF EXISTS {TYPED}")
     report(1.0, f"Loaded {record.rows:,} rows")
     return record
 

@@ -200,7 +200,7 @@ def test_comments_never_reach_the_compiled_statement(loaded):
     _, dataset = loaded
     for text in ("sum(amount) -- ; DROP TABLE datasets", "sum(amount) /* ; DROP TABLE datasets */"):
         query = compile_metrics(dataset, [MetricSpec("m", "custom", expression=text)], "week")
-        assert "SUM(amount) AS m0" in query.sql
+        assert "SUM(amount) AS c0" in query.sql
         assert "DROP" not in query.sql and "--" not in query.sql and "/*" not in query.sql
         assert "DROP" not in query.readable()
 

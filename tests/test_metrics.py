@@ -89,12 +89,14 @@ def test_all_kinds_in_one_request_agree_with_each_alone(store, tiny):
                    for g, w in zip(got, expected, strict=True)), name
 
 
-def test_shared_scan_is_one_statement(tiny):
+def test_per_row_kinds_share_one_pass(tiny):
     specs = [spec for spec, _ in list(HAND_CHECKED.values())[:-1]]
     query = compile_metrics(tiny, specs, "week")
-    # 10 per-row metrics share one grouped scan; retention ×2, MRR and LTV read events once each.
-    assert query.sql.count("scan AS (") == 1
-    assert query.sql.count("FROM events") == 1 + 4
+    # The per-row kinds and retention share one pass grouping events by (period, user); only the
+    # custom expression (a row-level scan), MRR and LTV read the events again.
+    assert query.sql.count("activity AS MATERIALIZED (") == 1
+    assert query.sql.count("FROM events") == 4
+    assert query.sql.count("FROM activity") == 1 + 2  # the period scan and the two retentions
 
 
 def test_month_grain_flags_the_partial_month(store, tiny):
