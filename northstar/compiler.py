@@ -202,13 +202,21 @@ def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
         FROM (SELECT user_id, ts, amount, {months} AS months FROM events
               WHERE {_and("amount IS NOT NULL", "user_id IS NOT NULL", f)})
     )""")
-    q.ctes.append(f"""{cte} AS (
-        SELECT g.period, sum(p.monthly) AS value
-        FROM periods g
-        JOIN {cte}_payments p ON p.ts < g.period + {q.step} AND p.current_until >= g.period + {q.step}
-        GROUP BY g.period
+    # A payment counts at a period's end when it started before that end and runs past it: that is
+    # +monthly from the period it was paid in, -monthly from the period its run ends in. So MRR is
+    # a running sum of those changes; no payment-by-period range join.
+    q.ctes.append(f"""{cte}_changes AS (
+        SELECT period, sum(change) AS change FROM (
+            SELECT date_trunc('{q.grain}', ts) AS period, monthly AS change FROM {cte}_payments
+            UNION ALL
+            SELECT date_trunc('{q.grain}', current_until), -monthly FROM {cte}_payments
+        ) GROUP BY period
     )""")
-    q.select(spec, f"coalesce({cte}.value, 0)", cte)
+    q.ctes.append(f"""{cte} AS (
+        SELECT g.period, round(sum(coalesce(c.change, 0)) OVER (ORDER BY g.period), 9) AS value
+        FROM periods g LEFT JOIN {cte}_changes c USING (period)
+    )""")
+    q.select(spec, f"{cte}.value", cte)
 
 
 def _events_cte(q: _Query) -> str:
