@@ -21,6 +21,10 @@ candidates:
   - {name: NPS, kind: nps}
   - {name: Returning, kind: returning_users}
   - {name: Session time, kind: engagement, events: [session], measure: duration, per: user}
+  - {name: MRR, kind: mrr, events: [subscription_payment], role: outcome}
+  - {name: LTV, kind: ltv, events: [subscription_payment, purchase], window_days: 90}
+  - {name: Retention, kind: retention}
+  - {name: Upgraders, kind: custom, expression: "count(DISTINCT user_id) FILTER (WHERE event = 'upgrade')"}
 """
 
 # Each written from the logical event table alone, without the compiler's tricks (keys, FILTER).
@@ -39,7 +43,35 @@ HAND_WRITTEN = {
                  "USING (user_id) WHERE f.first < date_trunc('week', e.ts) GROUP BY 1",
     "Session time": "SELECT date_trunc('week', ts) AS period, sum(duration_s) / "
                     "count(DISTINCT user_id) AS value FROM {view} WHERE event = 'session' GROUP BY 1",
+    # Each subscription runs from its payment until the next one, or a month and 7 days later;
+    # MRR is what is running at each week's end (written as a range join, unlike the compiler).
+    "MRR": """WITH pay AS (
+                  SELECT ts, amount, least(lead(ts) OVER (PARTITION BY user_id ORDER BY ts),
+                                          ts + INTERVAL 1 MONTH + INTERVAL 7 DAY) AS until
+                  FROM {view} WHERE event = 'subscription_payment'),
+              weeks AS (SELECT DISTINCT date_trunc('week', ts) AS period FROM {view})
+              SELECT w.period, sum(p.amount) FROM weeks w JOIN pay p
+              ON p.ts < w.period + INTERVAL 7 DAY AND p.until >= w.period + INTERVAL 7 DAY
+              GROUP BY 1""",
+    # Cohorts by first week; revenue in each customer's first 90 days; complete cohorts only.
+    "LTV": """WITH firsts AS (SELECT user_id, min(ts) AS first FROM {view} GROUP BY 1),
+              spend AS (SELECT f.user_id, sum(e.amount) AS revenue FROM firsts f JOIN {view} e
+                        USING (user_id) WHERE e.event IN ('subscription_payment', 'purchase')
+                        AND e.ts < f.first + INTERVAL 90 DAY GROUP BY 1)
+              SELECT date_trunc('week', f.first) AS period, avg(coalesce(s.revenue, 0))
+              FROM firsts f LEFT JOIN spend s USING (user_id)
+              WHERE date_trunc('week', f.first) + INTERVAL 7 DAY + INTERVAL 90 DAY
+                    <= (SELECT max(ts) FROM {view})
+              GROUP BY 1""",
+    "Retention": """WITH a AS (SELECT DISTINCT user_id, date_trunc('week', ts) AS period FROM {view})
+                    SELECT a.period, count(b.user_id) / count(*) FROM a LEFT JOIN a b
+                    ON b.user_id = a.user_id AND b.period = a.period + INTERVAL 7 DAY
+                    WHERE a.period < (SELECT max(period) FROM a) GROUP BY 1""",
+    "Upgraders": "SELECT date_trunc('week', ts) AS period, count(DISTINCT user_id) FROM {view} "
+                 "WHERE event = 'upgrade' GROUP BY 1",
 }
+# Where nothing happened these are unknown (NaN), not zero.
+UNKNOWN_WHEN_ABSENT = ("NPS", "LTV", "Retention")
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +99,8 @@ def test_metrics_cli_matches_hand_written_queries(demo_db, tmp_path):
             got = printed[printed["metric"] == metric].set_index("period")["value"]
             assert len(got) == 78  # every ISO week of the demo, none skipped
             for period, value in got.items():
-                if metric == "NPS" and period not in expected:  # no answers: unknown, not zero
-                    assert math.isnan(value), period
+                if metric in UNKNOWN_WHEN_ABSENT and period not in expected:
+                    assert math.isnan(value), (metric, period)
                     continue
                 assert value == pytest.approx(expected.get(period, 0.0), rel=1e-9), (metric, period)
     store.close()
