@@ -78,16 +78,17 @@ class _Query:
         """A per-(period, user) aggregate of the matching events; shared by equal requests."""
         key = (aggregate, events, condition)
         if key not in self.activity:
-            name = f"a{len(self.activity)}"
+            label = _PARTIAL_LABELS.get((aggregate, condition), "value")
+            name = f"{label}_{len(self.activity)}"
             where = _and(self.event_filter(MetricSpec("", "transactions", events)) if events else None,
                          condition)
             filtered = f"{aggregate} FILTER (WHERE {where})" if where else aggregate
             self.activity[key] = f"{filtered} AS {name}"
         return self.activity[key].rsplit(" AS ", 1)[1]
 
-    def period_column(self, aggregate: str) -> str:
+    def period_column(self, aggregate: str, label: str = "total") -> str:
         """Add a per-period aggregate over the activity rows; returns its column reference."""
-        name = f"m{len(self.scan)}"
+        name = f"{label}_{len(self.scan)}"
         self.scan.append(f"{aggregate} AS {name}")
         return f"s.{name}"
 
@@ -96,13 +97,21 @@ class _Query:
         self.per_user = True
         count = self.partial("count(*)", events)
         known = _and("a.user_id IS NOT NULL", f"a.{count} > 0", condition)
-        return self.period_column(f"count(*) FILTER (WHERE {known})")
+        return self.period_column(f"count(*) FILTER (WHERE {known})", "users")
 
     def select(self, spec: MetricSpec, value: str, source: str | None = None) -> None:
         join = f"\n    LEFT JOIN {source} USING (period)" if source else ""
         self.selects.append(
             f"SELECT {len(self.selects)} AS position, g.period, {self.param(spec.name)} AS metric, "
             f"CAST({value} AS DOUBLE) AS value\n    FROM periods g{join}")
+
+
+# Names for the per-user partial aggregates, so the SQL shown to people says what each holds.
+_PARTIAL_LABELS = {
+    ("count(*)", None): "events", ("sum(amount)", None): "amount",
+    ("sum(duration_s)", None): "seconds", ("count(nps_score)", None): "responses",
+    ("count(*)", "nps_score >= 9"): "promoters", ("count(*)", "nps_score <= 6"): "detractors",
+}
 
 
 def _and(*conditions: str | None) -> str | None:
