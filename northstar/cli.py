@@ -7,10 +7,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from northstar.errors import NorthstarError
 from northstar.specs import GRAINS
 from northstar.store import Dataset, Store, default_db_path
+
+if TYPE_CHECKING:
+    from northstar.compare import Comparison
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +83,49 @@ def _cmd_metrics(args: argparse.Namespace) -> None:
         print(out.to_csv(index=False, float_format="%.10g"), end="")
 
 
+COMPARE_COLUMNS = ["metric", "kind", "best_lag", "corr_changes", "corr_levels", "p_value", "granger_p",
+                   "spearman_changes", "volatility", "n_periods", "source", "role", "saved", "verdict"]
+
+
+def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> str:
+    """Save the suggestion called `name` (any case) among the dataset's candidates; its exact name."""
+    from northstar.candidates import save_candidate
+
+    found = next((m for m in comparison.unsaved if m.lower() == name.strip().lower()), None)
+    if found is None:
+        saved = name.strip().lower() in {m.lower() for m in comparison.ranking["metric"]}
+        title = f"{name!r} is already a saved candidate" if saved else f"No suggestion named {name!r}"
+        raise NorthstarError(title, f"Suggestions to keep: {', '.join(comparison.unsaved) or 'none'}.")
+    save_candidate(store, dataset, comparison.spec(found))
+    return found
+
+
+def _cmd_compare(args: argparse.Namespace) -> None:
+    from northstar.compare import compare
+
+    store = Store(args.db)
+    try:
+        dataset = store.dataset(args.dataset)
+        given = _specs(store, dataset, args.candidates) if args.candidates else None
+        if args.save and given is not None:
+            raise NorthstarError("--save keeps a suggestion, and --candidates turns suggestions off",
+                                 "Run without --candidates to see and keep suggestions.")
+        comparison = compare(store, dataset, args.outcome, grain=args.grain, max_lag=args.max_lag,
+                             candidates=given, include_suggestions=given is None)
+        kept = _keep(store, dataset, comparison, args.save) if args.save else None
+    finally:
+        store.close()
+    out = comparison.ranking[COMPARE_COLUMNS].copy()
+    if kept:
+        out.loc[out["metric"] == kept, "saved"] = True
+    if args.format == "json":
+        print(out.to_json(orient="records", double_precision=10))
+    else:
+        print(out.to_csv(index=False, float_format="%.10g"), end="")
+    if kept:
+        print(f"Kept {kept!r} among the saved candidates of {dataset.name}.", file=sys.stderr)
+
+
 def _cmd_datasets(args: argparse.Namespace) -> None:
     store = Store(args.db)
     try:
@@ -101,6 +148,44 @@ def _cmd_ensure_demo(args: argparse.Namespace) -> None:
         print(f"Loaded the demo into {store.path}: {describe(dataset)}")
     finally:
         store.close()
+
+
+REPORT_FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+
+
+def _decided_code(store: Store, code: str | None) -> str:
+    """The workshop to report on: the one named, else the most recently locked."""
+    from northstar.workshop import find_workshop, workshops
+
+    if code:
+        return find_workshop(store, code).code
+    locked = [w for w in workshops(store) if w.locked]
+    if not locked:
+        raise NorthstarError("No locked workshop",
+                             f"{store.path} has none; lock a decision on the Workshop page first.")
+    return max(locked, key=lambda w: w.decision.locked_at).code
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    from northstar.compiler import compute
+    from northstar.evidence import decision_record
+    from northstar.record import decision_html, decision_markdown
+
+    kind = REPORT_FORMATS.get(args.out.suffix.lower())
+    if kind is None:
+        raise NorthstarError(f"Unknown report format {args.out.suffix or args.out.name!r}",
+                             "Name the output file .html or .md.")
+    store = Store(args.db)
+    try:
+        record, chart = decision_record(store, _decided_code(store, args.workshop), compute)
+    finally:
+        store.close()
+    text = decision_html(record, chart) if kind == "html" else decision_markdown(record)
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise NorthstarError("Cannot write the report", f"{args.out}: {err.strerror}.") from None
+    print(f"Wrote the decision record of {record.workshop!r} (NSM: {record.nsm}) to {args.out}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--format", choices=("csv", "json"), default="csv")
     metrics.set_defaults(run=_cmd_metrics)
 
+    compare = commands.add_parser("compare", help="rank candidates as leading indicators of an outcome")
+    compare.add_argument("--db", type=Path, default=default_db_path())
+    compare.add_argument("--dataset", help="dataset name (default: the most recently loaded)")
+    compare.add_argument("--outcome", required=True, help="name of the outcome metric, e.g. Revenue")
+    compare.add_argument("--grain", choices=GRAINS, default="week")
+    compare.add_argument("--max-lag", type=int, default=12, help="longest lead tried, in periods")
+    compare.add_argument("--candidates", type=Path,
+                         help="YAML file of candidates, may define the outcome (default: saved + suggested)")
+    compare.add_argument("--format", choices=("csv", "json"), default="csv")
+    compare.add_argument("--save", metavar="NAME", help="keep this suggested candidate in the saved ones")
+    compare.set_defaults(run=_cmd_compare)
+
     datasets = commands.add_parser("datasets", help="list the datasets in a store")
     datasets.add_argument("--db", type=Path, default=default_db_path())
     datasets.set_defaults(run=_cmd_datasets)
@@ -136,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     ensure = commands.add_parser("ensure-demo", help="load the demo if the store is empty")
     ensure.add_argument("--db", type=Path, default=default_db_path())
     ensure.set_defaults(run=_cmd_ensure_demo)
+
+    report = commands.add_parser("report", help="write a locked workshop's decision record (.html or .md)")
+    report.add_argument("--db", type=Path, default=default_db_path())
+    report.add_argument("--out", required=True, type=Path, help="decision.html or decision.md")
+    report.add_argument("--workshop", metavar="CODE", help="join code (default: the most recently locked)")
+    report.set_defaults(run=_cmd_report)
     return parser
 
 

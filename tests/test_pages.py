@@ -100,7 +100,10 @@ def test_candidates_page_shows_defaults_and_their_sql(db):
     assert len(at.get("plotly_chart")) == 1
     labels = [e.label for e in at.expander]
     assert labels[0].startswith("**Active users**") and any("**Revenue**" in x for x in labels)
-    assert "count(DISTINCT user_id)" in at.code[0].value
+    # Active users: events grouped per (week, user) once, then the users with any counted.
+    assert "count(*) AS events_0" in at.code[0].value
+    assert "count(*) FILTER (WHERE a.user_id IS NOT NULL AND a.events_0 > 0) AS users_0" in (
+        at.code[0].value)
     at.segmented_control(key="grain").set_value("month").run()
     assert "date_trunc('month'" in at.code[0].value
 
@@ -147,3 +150,79 @@ def test_candidates_page_edit_delete_and_keep_a_suggestion(db):
     assert not at.exception
     at.segmented_control(key="candidates_view").set_value("Definitions and SQL").run()
     assert any("**Users who did signup**" in e.label for e in at.expander)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    """The demo loaded once per module; tests copy the file (a load takes ~0.5 s, a copy ~none)."""
+    from northstar.ingest import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    store = Store(path)
+    load_demo(store)
+    store.close()
+    return path
+
+
+def compare_page(db, demo_store) -> AppTest:
+    db.write_bytes(demo_store.read_bytes())
+    return app("pages/3_Compare.py").run()
+
+
+def test_compare_page_ranks_the_demo_planted_leader_first(db, demo_store):
+    at = compare_page(db, demo_store)
+    assert not at.exception and not at.error
+    assert at.title[0].value == ":material/compare_arrows: Compare"
+    assert at.selectbox(key="compare_outcome").value == "Revenue"
+    ranking = at.dataframe[0].value
+    assert list(ranking.columns) == ["rank", "metric", "verdict", "best lag", "r on changes", "r on levels",
+                                     "p", "Granger p", "volatility", "source"]
+    top = ranking.iloc[0]
+    assert (top["metric"], top["best lag"], top["verdict"], top["source"]) == (
+        "Users who did report_shared", 3, "leading by 3 weeks", "suggestion")
+    assert "leads Revenue by 3 weeks" in at.success[0].value
+    assert at.selectbox(key="compare_candidate:Revenue").value == "Users who did report_shared"
+    assert len(at.get("plotly_chart")) == 4  # lines, cross-correlation, scatter, small multiples
+    assert {b.label for b in at.get("download_button")} == {
+        "Download the ranking (CSV)", "Download this candidate's chart data (CSV)"}
+
+
+def test_compare_page_reranks_when_outcome_or_max_lag_change(db, demo_store):
+    at = compare_page(db, demo_store)
+    at.selectbox(key="compare_outcome").select("Active users").run()
+    assert not at.exception
+    ranking = at.dataframe[0].value
+    assert "Active users" not in set(ranking["metric"]) and "Revenue" in set(ranking["metric"])
+    assert at.selectbox(key="compare_candidate:Active users").value == ranking.iloc[0]["metric"]
+    at.selectbox(key="compare_outcome").select("Revenue").run()
+    at.number_input(key="compare_max_lag").set_value(2).run()
+    assert not at.exception
+    ranking = at.dataframe[0].value
+    assert ranking["best lag"].max() <= 2
+    at.toggle(key="compare_shift").set_value(False).run()
+    at.selectbox(key="compare_candidate:Revenue").select("Transactions").run()
+    assert not at.exception
+    assert any("part of Revenue itself" in m.value for m in at.markdown)
+
+
+def test_compare_page_keeps_a_suggestion(db, demo_store):
+    at = compare_page(db, demo_store)
+    at.button(key="compare_keep").click().run()
+    assert not at.exception
+    assert "Kept Users who did report_shared" in at.success[0].value
+    assert at.dataframe[0].value.iloc[0]["source"] == "kept suggestion"
+    assert not any(b.key == "compare_keep" for b in at.button)
+    store = Store(db)
+    from northstar.candidates import saved_candidates
+    names = [s.name for s in saved_candidates(store, store.dataset())]
+    store.close()
+    assert "Users who did report_shared" in names
+
+
+def test_compare_page_says_when_the_data_is_too_short(db):
+    loaded(db, "metrics_tiny.csv")  # 4 weeks
+    at = app("pages/3_Compare.py").run()
+    assert not at.exception and not at.error
+    verdicts = set(at.dataframe[0].value["verdict"])
+    assert "not enough data" in verdicts and verdicts <= {"not enough data", "part of the outcome"}
+    assert "Not enough data" in at.warning[0].value

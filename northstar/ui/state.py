@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from northstar import compiler, summary
+from northstar.candidates import saved_candidates
+from northstar.compare import Comparison, compare
 from northstar.errors import NorthstarError
 from northstar.specs import MetricSpec
 from northstar.store import Dataset, Store, default_db_path
@@ -32,6 +34,9 @@ PAGES = (
     ("app.py", "Home", ":material/star:"),
     ("pages/1_Data.py", "Data", ":material/database:"),
     ("pages/2_Candidates.py", "Candidates", ":material/monitoring:"),
+    ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/4_Workshop.py", "Workshop", ":material/groups:"),
+    ("pages/5_Tree.py", "Tree", ":material/account_tree:"),
 )
 
 
@@ -109,3 +114,17 @@ def metric_series(store: Store, dataset: Dataset, specs: list[MetricSpec], grain
     """Tidy series of `specs`, cached per dataset contents, spec definitions and grain."""
     specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
     return _series(store, dataset, tuple(specs), _key(store, dataset), specs_key, grain)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _comparison(_store: Store, _dataset: Dataset, key: str, saved_key: str, outcome: str, grain: str,
+                max_lag: int) -> Comparison:
+    return compare(_store, _dataset, outcome, grain=grain, max_lag=max_lag)
+
+
+def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag: int) -> Comparison:
+    """Saved candidates and suggestions against `outcome`, cached per dataset contents, saved
+    candidates (so keeping a suggestion re-ranks), outcome, grain and max lag."""
+    saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
+                           sort_keys=True)
+    return _comparison(store, dataset, _key(store, dataset), saved_key, outcome, grain, max_lag)

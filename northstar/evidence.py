@@ -1,0 +1,170 @@
+"""What the data says about workshop candidates and tree edges: lead verdicts, node figures, record inputs.
+
+Plain functions over tidy series (no Streamlit), so the CLI's `report` builds the same decision record
+as the Workshop page; the pages pass `state.metric_series` to get the cached series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from northstar.analysis import LeadResult, lead_analysis
+from northstar.candidates import saved_candidates
+from northstar.compare import part_of_outcome
+from northstar.errors import NorthstarError
+from northstar.record import DecisionRecord, record_for_workshop
+from northstar.series import latest_changes
+from northstar.specs import MetricSpec
+from northstar.store import Dataset, Store
+from northstar.tree import MetricTree, load_tree
+from northstar.tree_render import NodeStatus
+from northstar.wording import plural
+from northstar.workshop import find_workshop
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+# Series of tidy `period, metric, value, partial` rows for some specs at a grain.
+SeriesFn = Callable[[Store, Dataset, list[MetricSpec], str], pd.DataFrame]
+# Lags tried per grain: a quarter of weeks, half a year of months, four weeks of days.
+MAX_LAG = {"day": 28, "week": 12, "month": 6}
+EVIDENCE_GRAIN = "week"
+# Outcomes that are money: the evidence a workshop wants first is "does it lead revenue".
+REVENUE_KINDS = ("revenue", "mrr", "ltv")
+LINKED = ("leading", "coincident")
+
+
+def evidence_outcome(specs: Sequence[MetricSpec]) -> MetricSpec | None:
+    """The outcome candidates are tested against: the first revenue-like one, else the first outcome."""
+    outcomes = [s for s in specs if s.role == "outcome"]
+    return next((s for s in outcomes if s.kind in REVENUE_KINDS), outcomes[0] if outcomes else None)
+
+
+def complete_series(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """One metric's values by period, partial periods left out (half a week is not a drop)."""
+    rows = frame[(frame["metric"] == metric) & ~frame["partial"].astype(bool)]
+    return rows.set_index("period")["value"].astype("float64")
+
+
+def lead_between(frame: pd.DataFrame, metric: str, target: str, grain: str,
+                 part_of_target: bool = False) -> LeadResult | None:
+    """Does `metric` lead `target`? None when either has no values or they share no period."""
+    candidate, outcome = complete_series(frame, metric), complete_series(frame, target)
+    if candidate.dropna().empty or outcome.dropna().empty:
+        return None
+    try:
+        return lead_analysis(candidate, outcome, metric=metric, outcome_name=target, grain=grain,
+                             max_lag=MAX_LAG[grain], part_of_outcome=part_of_target)
+    except NorthstarError:
+        return None
+
+
+def lead_phrase(result: LeadResult | None) -> str:
+    """Short edge label: "leads by 2 weeks", "moves in step", "no lead found", "not enough data"."""
+    if result is None or result.kind == "too_short":
+        return "not enough data"
+    if result.kind == "leading" and result.best_lag:
+        return f"leads by {plural(result.best_lag, result.grain)}"
+    if result.kind == "coincident":
+        return "moves in step, no lead"
+    if result.kind == "part_of_outcome":
+        return "part of it"
+    return "no lead found"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Each shortlisted candidate against the dataset's outcome, in shortlist order."""
+
+    outcome: str
+    results: Mapping[str, LeadResult | None]  # candidate → result (None: not computable)
+    grain: str = EVIDENCE_GRAIN
+
+    def verdict(self, candidate: str) -> str:
+        result = self.results.get(candidate)
+        return result.verdict if result is not None else f"no series to compare with {self.outcome}"
+
+    def rows(self) -> list[dict[str, object]]:
+        """Rows for the decision record's evidence table."""
+        rows: list[dict[str, object]] = []
+        for candidate, result in self.results.items():
+            rows.append({"metric": candidate, "outcome": self.outcome, "verdict": self.verdict(candidate),
+                         # A lag is only a finding when the link is real.
+                         "best_lag": result.best_lag if result and result.kind in LINKED else None,
+                         "corr_changes": round(result.corr_changes, 2)
+                         if result and result.corr_changes is not None else None,
+                         "p_value": result.p_value if result else None})
+        return rows
+
+
+def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str], series: SeriesFn,
+                      grain: str = EVIDENCE_GRAIN) -> Evidence | None:
+    """Lead verdicts of the shortlisted candidates on the dataset's outcome; None without an outcome."""
+    specs = {s.name: s for s in saved_candidates(store, dataset)}
+    outcome = evidence_outcome(list(specs.values()))
+    if outcome is None:
+        return None
+    known = [specs[c] for c in candidates if c in specs and c != outcome.name]
+    frame = series(store, dataset, [*known, outcome], grain)
+    return Evidence(outcome.name, {
+        c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome))
+        if c in specs and c != outcome.name else None for c in candidates}, grain)
+
+
+def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: SeriesFn,
+                  grain: str) -> tuple[dict[str, NodeStatus], pd.DataFrame]:
+    """Each bound node's latest value, change (%) and lead on its parent; and the series behind them."""
+    specs = {s.name: s for s in saved_candidates(store, dataset)}
+    bound = list(dict.fromkeys(n.metric for n in tree.nodes if n.metric in specs))
+    if not bound:
+        return {}, pd.DataFrame(columns=["period", "metric", "value", "partial"])
+    frame = series(store, dataset, [specs[name] for name in bound], grain)
+    latest = latest_changes(frame).set_index("metric")
+    statuses: dict[str, NodeStatus] = {}
+    for node in tree.nodes:
+        parent = tree.node(node.parent) if node.parent else None
+        lead = None  # an edge with an unbound end has nothing to compare
+        if parent is not None and node.metric in specs and parent.metric in specs:
+            lead = ("same metric as its parent" if node.metric == parent.metric
+                    else lead_phrase(lead_between(frame, node.metric, parent.metric, grain)))
+        value = change = None
+        if node.metric in latest.index:
+            row = latest.loc[node.metric]
+            value = None if pd.isna(row["latest"]) else float(row["latest"])
+            change = None if pd.isna(row["change_pct"]) else float(row["change_pct"]) * 100
+        statuses[node.id] = NodeStatus(value, change, lead)
+    return statuses, frame
+
+
+def decision_record(store: Store, code: str, series: SeriesFn, grain: str = EVIDENCE_GRAIN
+                    ) -> tuple[DecisionRecord, go.Figure | None]:
+    """The locked workshop's record with the data behind it (evidence, tree figures) and the NSM's chart.
+
+    Without its dataset (deleted since), the record keeps the scores and the decision only.
+    """
+    workshop = find_workshop(store, code)
+    dataset = store.find(workshop.dataset) if workshop.dataset else None
+    if dataset is None or workshop.decision is None:
+        return record_for_workshop(store, code), None
+    evidence = workshop_evidence(store, dataset, workshop.candidates, series, grain)
+    tree = load_tree(store, dataset.name)
+    values = tree_statuses(store, dataset, tree, series, grain)[0] if tree else None
+    record = record_for_workshop(store, code, evidence=evidence.rows() if evidence else (), tree=tree,
+                                 tree_values=values)
+    return record, nsm_chart(store, dataset, workshop.decision.chosen, series, grain)
+
+
+def nsm_chart(store: Store, dataset: Dataset, metric: str, series: SeriesFn,
+              grain: str = EVIDENCE_GRAIN) -> go.Figure | None:
+    """The chosen NSM over time, or None when it is no longer a saved candidate of the dataset."""
+    from northstar.charts import metric_line
+
+    spec = next((s for s in saved_candidates(store, dataset) if s.name == metric), None)
+    if spec is None:
+        return None
+    frame = series(store, dataset, [spec], grain)
+    return metric_line(frame, f"{metric} per {grain}")

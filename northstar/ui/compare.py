@@ -1,0 +1,205 @@
+"""Compare page widgets: outcome and lag controls, the ranking, one candidate up close, all at a glance."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+import streamlit as st
+
+from northstar import compare_charts
+from northstar.candidates import save_candidate
+from northstar.compare import Comparison, available_outcomes, chart_data, kind_label
+from northstar.compare_charts import KIND_COLOUR
+from northstar.errors import NorthstarError
+from northstar.specs import MetricSpec
+from northstar.store import Dataset, Store
+from northstar.ui import state
+from northstar.ui.candidates import grain_picker
+from northstar.wording import plural
+
+OUTCOME_KEY = "compare_outcome"
+MAX_LAG_KEY = "compare_max_lag"
+CANDIDATE_KEY = "compare_candidate"
+SHIFT_KEY = "compare_shift"
+DEFAULT_MAX_LAG = 12
+MAX_LAG_RANGE = (1, 26)
+# Streamlit's Markdown badge colours nearest to the charts' KIND_COLOUR.
+BADGE = {"leading": "blue", "coincident": "violet", "part_of_outcome": "orange", "none": "gray",
+         "vanity": "red", "too_short": "gray"}
+ROW_PX = 35  # st.dataframe's row height: the table shows up to MAX_ROWS_SHOWN without scrolling
+MAX_ROWS_SHOWN = 25
+SOURCE_LABELS = {"default": "default", "user": "yours", "suggested": "kept suggestion"}
+
+
+def _png(name: str) -> dict:
+    """Plotly's own modebar camera button saves the chart as a PNG named after it."""
+    filename = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "chart"
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": filename,
+                                                           "scale": 2}}
+
+
+def controls(specs: list[MetricSpec]) -> tuple[str, str, int]:
+    """Outcome (saved outcomes first, then any other metric), grain and max lag."""
+    names = available_outcomes(specs)
+    default = next((i for i, n in enumerate(names) if n.lower() == "revenue"), 0)
+    roles = {s.name: s.role for s in specs}
+    outcome_col, grain_col, lag_col = st.columns([3, 2, 1.2])
+    outcome = outcome_col.selectbox(
+        "Outcome", names, index=default, key=OUTCOME_KEY,
+        format_func=lambda n: n if roles[n] == "outcome" else f"{n} (candidate)",
+        help="The business result candidates should move ahead of. Saved outcomes come first; "
+             "any other metric can serve too.")
+    with grain_col:
+        grain = grain_picker()
+    # Defaults go in the widget call, not session state: a browser that remounts a widget resets it
+    # to the default it was created with.
+    max_lag = lag_col.number_input(
+        "Max lag", *MAX_LAG_RANGE, value=DEFAULT_MAX_LAG, key=MAX_LAG_KEY, step=1,
+        help="The longest lead tried, in periods. Each extra lag needs 3 more periods of data and "
+             "widens the correction for trying many lags.")
+    return outcome, grain, int(max_lag)
+
+
+def _md(text: str) -> str:
+    """Metric names as literal text in Markdown: `$` would start a formula (Mixpanel's `$` events)."""
+    return text.replace("$", "\\$")
+
+
+def _p(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.2g}"
+
+
+def _source(row: pd.Series) -> str:
+    label = SOURCE_LABELS[row["source"]] if row["saved"] else "suggestion"
+    return f"{label} · outcome" if row["role"] == "outcome" else label
+
+
+def ranking_frame(comparison: Comparison) -> pd.DataFrame:
+    """The ranking as people read it: rank, verdict in a few words, rounded statistics, where it came
+    from (the full sentences are in the CSV and under the chosen candidate)."""
+    ranked = comparison.ranking
+    return pd.DataFrame({
+        "rank": range(1, len(ranked) + 1),
+        "metric": ranked["metric"],
+        "verdict": [kind_label(r) for r in comparison.results],
+        "best lag": ranked["best_lag"],
+        "r on changes": ranked["corr_changes"].astype("float64").round(2),
+        "r on levels": ranked["corr_levels"].astype("float64").round(2),
+        "p": ranked["p_value"].map(_p),
+        "Granger p": ranked["granger_p"].map(_p),
+        "volatility": ranked["volatility"].astype("float64").round(3),
+        "source": ranked.apply(_source, axis=1),
+    })
+
+
+def headline(comparison: Comparison) -> None:
+    """The answer in one sentence, before the evidence."""
+    outcome = comparison.outcome.name
+    leaders = [r for r in comparison.results if r.kind == "leading"]
+    if leaders:
+        best = leaders[0]
+        others = f" {len(leaders) - 1} more lead it too, less strongly." if len(leaders) > 1 else ""
+        st.success(f"**{_md(best.metric)}** {_md(best.verdict)}.{others}", icon=":material/trending_up:")
+    elif short := [r for r in comparison.results if r.kind == "too_short"]:
+        why = short[0].verdict.removeprefix("not enough data: ")
+        st.warning(f"Not enough data to judge {plural(len(short), 'candidate')} against {outcome}: "
+                   f"{why}. Load a longer history, pick a finer grain or lower the max lag.",
+                   icon=":material/hourglass_empty:")
+    else:
+        st.info(f"No candidate leads {outcome} reliably at this grain and max lag.",
+                icon=":material/info:")
+
+
+def ranking(comparison: Comparison, dataset: Dataset) -> None:
+    """The ranked table and its CSV."""
+    frame = ranking_frame(comparison)
+    colours = [f"color: {KIND_COLOUR[r.kind]}" for r in comparison.results]
+    styled = frame.style.apply(lambda _: colours, subset=["verdict"]).format(precision=2, na_rep="–")
+    column = st.column_config
+    height = ROW_PX * (min(len(frame), MAX_ROWS_SHOWN) + 1) + 3
+    st.dataframe(styled, hide_index=True, key="compare_ranking", height=height,
+                 placeholder="–",
+                 column_config={
+        "rank": column.NumberColumn("#", width=32),
+        "metric": column.TextColumn("metric", width=205),
+        "verdict": column.TextColumn("verdict", width=130),
+        "best lag": column.NumberColumn("best lag", width=62, help=f"In {comparison.grain}s"),
+        "r on changes": column.NumberColumn("r on changes", width=88,
+                                            help="Pearson r of period-over-period changes at the best lag"),
+        "r on levels": column.NumberColumn("r on levels", width=80,
+                                           help="Pearson r of the levels, same period"),
+        "p": column.TextColumn("p", width=62, help="At the best lag, corrected for the lags tried"),
+        "Granger p": column.TextColumn("Granger p", width=75),
+        "volatility": column.NumberColumn("volatility", width=72,
+                                          help="Std of period-over-period changes ÷ mean level"),
+    })
+    st.download_button("Download the ranking (CSV)", comparison.ranking.to_csv(index=False).encode(),
+                       file_name=f"{dataset.name}-{comparison.outcome.name}-ranking.csv",
+                       mime="text/csv", icon=":material/download:", key="download_ranking")
+
+
+def candidate_key(comparison: Comparison) -> str:
+    return f"{CANDIDATE_KEY}:{comparison.outcome.name}"
+
+
+def pick_candidate(store: Store, dataset: Dataset, comparison: Comparison) -> str | None:
+    """A candidate to look at closely (the top one unless chosen), with Keep for a suggestion."""
+    names = [r.metric for r in comparison.results]
+    if not names:
+        st.info("No candidates to compare: add some on the Candidates page.")
+        return None
+    pick, keep, shift = st.columns([4, 1.3, 1.5], vertical_alignment="bottom")
+    # One picker per outcome, so a new outcome opens on its best candidate while a new grain or max
+    # lag keeps the one being studied. Plain names as labels: a label that changed with the ranking
+    # would linger in the browser.
+    metric = pick.selectbox("Candidate", names, index=0, key=candidate_key(comparison),
+                            help="Ranked as in the table above; the top one is shown first.")
+    if metric in comparison.unsaved and keep.button(
+            "Keep", key="compare_keep", icon=":material/add:", type="primary",
+            help="Save this suggestion among the dataset's candidates."):
+        try:
+            save_candidate(store, dataset, comparison.spec(metric))
+        except NorthstarError as err:
+            state.show_error(err)
+            return metric
+        state.flash(f"Kept {metric} among the candidates.")
+        st.rerun()
+    shift.toggle("Shift by its lag", value=True, key=SHIFT_KEY,
+                 help="Move the candidate forward by its best lag so its bumps line up with the outcome's.")
+    return metric
+
+
+def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
+    """The selected candidate: its verdict, levels together, cross-correlation, changes scatter."""
+    result, spec = comparison.result(metric), comparison.spec(metric)
+    st.markdown(f"**{_md(metric)}** :{BADGE[result.kind]}-badge[{kind_label(result)}] "
+                f"{_md(result.verdict)}.")
+    st.caption(_md(f"{spec.definition()} Compared with {comparison.outcome.name}: "
+                   f"{comparison.outcome.definition()}"))
+    shift = bool(st.session_state.get(SHIFT_KEY, True))
+    fig = compare_charts.lead_lines(comparison, metric, shift=shift)
+    st.plotly_chart(fig, key="compare_lines", config=_png(f"{metric} vs {comparison.outcome.name}"))
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(compare_charts.cross_correlation(comparison, metric), key="compare_xcorr",
+                      config=_png(f"{metric} cross-correlation"))
+    right.plotly_chart(compare_charts.changes_scatter(comparison, metric), key="compare_scatter",
+                       config=_png(f"{metric} changes"))
+    st.caption("Dashed band: ±1.96/√n, where a single lag's r is plausibly noise. The p in the table "
+               "is stricter: corrected for every lag tried and for autocorrelated changes. "
+               "Partial periods are left out. The camera icon on each chart saves it as a PNG.")
+    st.download_button("Download this candidate's chart data (CSV)",
+                       chart_data(comparison, metric).to_csv(index=False).encode(),
+                       file_name=f"{dataset.name}-{metric}-vs-{comparison.outcome.name}.csv",
+                       mime="text/csv", icon=":material/download:", key="download_chart_data")
+
+
+def multiples(comparison: Comparison) -> None:
+    """Every candidate against the outcome at a glance, best first."""
+    if not comparison.results:
+        return
+    st.plotly_chart(compare_charts.lead_multiples(comparison), key="compare_multiples",
+                    config=_png(f"all candidates vs {comparison.outcome.name}"))

@@ -1,0 +1,157 @@
+"""Tree page widgets: create the tree, add a team's OMTM or a KPI, rename/rebind/remove, export."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import streamlit as st
+
+from northstar.candidates import saved_candidates
+from northstar.errors import NorthstarError
+from northstar.store import Dataset, Store
+from northstar.tree import (
+    LEVEL_LABELS,
+    MetricTree,
+    add_node,
+    bind_metric,
+    delete_tree,
+    new_tree,
+    remove_node,
+    rename_node,
+    save_tree,
+    set_team,
+)
+from northstar.tree_render import NodeStatus, to_markdown, to_mermaid
+from northstar.ui import state
+
+NONE = "(none)"
+
+
+def metric_names(store: Store, dataset: Dataset) -> list[str]:
+    """Names a node can be bound to: the dataset's saved candidates and outcomes."""
+    return [s.name for s in saved_candidates(store, dataset)]
+
+
+def _save(store: Store, dataset: Dataset, make_tree: Callable[[], MetricTree], message: str) -> None:
+    """Build the edited tree (it validates itself), save it, say so; show the reason if it is refused."""
+    try:
+        save_tree(store, dataset.name, make_tree())
+    except NorthstarError as err:
+        state.show_error(err)
+        return
+    state.flash(message)
+    st.rerun()
+
+
+def _metric_input(names: list[str], key: str, label: str = "Metric",
+                  current: str | None = None) -> str | None:
+    options = [NONE, *names]
+    index = options.index(current) if current in options else 0
+    chosen = st.selectbox(label, options, index=index, key=key,
+                          help="A saved candidate or outcome of the active dataset (Candidates page).")
+    return None if chosen == NONE else chosen
+
+
+def create_form(store: Store, dataset: Dataset, names: list[str]) -> None:
+    """No tree yet: start with the NSM."""
+    with st.form("tree-create", border=True):
+        st.markdown("**Start the tree with your North Star Metric**")
+        metric = _metric_input(names, "tree-create-metric", "NSM metric")
+        label = st.text_input("Label (optional: the metric's name by default)", key="tree-create-label")
+        submitted = st.form_submit_button("Create the tree", type="primary", icon=":material/add:")
+    if submitted:
+        _save(store, dataset, lambda: new_tree(label.strip() or (metric or ""), metric),
+              f"Tree started with {label.strip() or metric}.")
+
+
+def add_omtm_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
+    with st.form("tree-add-omtm", clear_on_submit=True, border=False):
+        team = st.text_input("Team", placeholder="e.g. Growth", key="omtm-team")
+        metric = _metric_input(names, "omtm-metric", "Its One Metric That Matters")
+        label = st.text_input("Label (optional)", key="omtm-label")
+        submitted = st.form_submit_button("Add the OMTM", icon=":material/add:")
+    if submitted:
+        _save(store, dataset, lambda: add_node(tree, tree.root.id, label.strip() or (metric or ""),
+                                               team=team.strip(), metric=metric),
+              f"Added {team.strip()}'s OMTM {label.strip() or metric}.")
+
+
+def _describe(tree: MetricTree, node_id: str) -> str:
+    node = tree.node(node_id)
+    team = tree.team_of(node)
+    return f"{LEVEL_LABELS[node.level]} · {node.label}" + (f" ({team})" if team else "")
+
+
+def add_kpi_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
+    omtms = [n.id for n in tree.nodes if n.level == "omtm"]
+    if not omtms:
+        st.caption("Add a team's OMTM first: KPIs sit under it.")
+        return
+    with st.form("tree-add-kpi", clear_on_submit=True, border=False):
+        parent = st.selectbox("Under the OMTM", omtms, format_func=lambda i: _describe(tree, i),
+                              key="kpi-parent")
+        metric = _metric_input(names, "kpi-metric", "KPI metric")
+        label = st.text_input("Label (optional)", key="kpi-label")
+        submitted = st.form_submit_button("Add the KPI", icon=":material/add:")
+    if submitted:
+        _save(store, dataset, lambda: add_node(tree, parent, label.strip() or (metric or ""), metric=metric),
+              f"Added the KPI {label.strip() or metric}.")
+
+
+def edit_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
+    """Rename, rebind, move an OMTM to another team, or remove a node and what hangs under it."""
+    node_id = st.selectbox("Node", [n.id for n in tree.nodes], format_func=lambda i: _describe(tree, i),
+                           key="edit-node")
+    node = tree.node(node_id)
+    with st.form(f"tree-edit-{node_id}", border=False):
+        label = st.text_input("Label", value=node.label, key=f"edit-label-{node_id}")
+        metric = _metric_input(names, f"edit-metric-{node_id}", "Metric", node.metric)
+        team = (st.text_input("Team", value=node.team or "", key=f"edit-team-{node_id}")
+                if node.level == "omtm" else None)
+        save, remove = st.columns(2)
+        saved = save.form_submit_button("Save changes", icon=":material/save:")
+        removed = remove.form_submit_button("Remove", icon=":material/delete:", disabled=node.level == "nsm",
+                                            help="Removes the node and everything under it.")
+
+    def edited() -> MetricTree:
+        changed = rename_node(tree, node_id, label) if label.strip() != node.label else tree
+        changed = bind_metric(changed, node_id, metric) if metric != node.metric else changed
+        return set_team(changed, node_id, team.strip()) if team is not None and team.strip() != node.team \
+            else changed
+
+    if saved:
+        _save(store, dataset, edited, f"Saved {label.strip()}.")
+    if removed:
+        _save(store, dataset, lambda: remove_node(tree, node_id), f"Removed {node.label}.")
+    with st.popover("Delete the whole tree", icon=":material/delete_forever:"):
+        st.caption("Removes every node of this dataset's tree; you start again from the NSM.")
+        if st.button("Delete the tree", type="primary", key="tree-delete"):
+            delete_tree(store, dataset.name, tree.name)
+            state.flash("Deleted the metric tree.")
+            st.rerun()
+
+
+def editor(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
+    omtm, kpi, edit = st.tabs(["Add a team's OMTM", "Add a KPI", "Rename, rebind, remove"])
+    with omtm:
+        add_omtm_form(store, dataset, tree, names)
+    with kpi:
+        add_kpi_form(store, dataset, tree, names)
+    with edit:
+        edit_form(store, dataset, tree, names)
+
+
+def exports(dataset: Dataset, tree: MetricTree, node_statuses: dict[str, NodeStatus]) -> None:
+    """Markdown for a wiki page, Mermaid for anything that draws diagrams; with today's figures."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", dataset.name).strip("-") or "dataset"
+    markdown, mermaid = to_markdown(tree, node_statuses), to_mermaid(tree, node_statuses)
+    md_col, mm_col = st.columns(2, gap="large")
+    with md_col:
+        st.download_button("Download Markdown", markdown.encode(), file_name=f"{stem}-metric-tree.md",
+                           mime="text/markdown", icon=":material/download:", key="tree-md")
+        st.code(markdown, language="markdown")
+    with mm_col:
+        st.download_button("Download Mermaid", mermaid.encode(), file_name=f"{stem}-metric-tree.mmd",
+                           mime="text/plain", icon=":material/download:", key="tree-mermaid")
+        st.code(mermaid, language=None)

@@ -1,0 +1,115 @@
+"""Live results everyone watches: a scores heat map, dots, who scored, disagreements, the data's verdicts."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from northstar.charts import FONT
+from northstar.errors import NorthstarError
+from northstar.evidence import Evidence
+from northstar.store import Store
+from northstar.ui import state
+from northstar.wording import plural
+from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results
+
+REFRESH_S = 3  # seconds between refreshes of the results on every screen
+_LABELS = {c.key: c.label for c in CRITERIA}
+# Column heads, broken so five fit side by side without slanting.
+_TICKS = {"understandable": "Under-<br>standable", "influenceable": "Influ-<br>enceable"}
+_TICKS = {c.key: _TICKS.get(c.key, c.label) for c in CRITERIA}
+# Weak (1) to strong (5), soft enough that the black text stays readable on a projector.
+_SCALE = [[0.0, "#f4a6a6"], [0.25, "#f9d3a5"], [0.5, "#f5f1c4"], [0.75, "#b9e4c0"], [1.0, "#6cc48a"]]
+_DISAGREE = "#c2255c"
+
+
+def _cell_text(row: pd.Series) -> str:
+    if not row["n"]:
+        return "–"
+    if row["n"] == 1 or math.isnan(row["std"]):
+        return f"{row['mean']:.1f}"
+    return f"{row['mean']:.1f}<br>± {row['std']:.1f}"
+
+
+def score_heatmap(found: WorkshopResults) -> go.Figure:
+    """Candidates × criteria, colour = mean score, text = mean ± sd; disagreements framed."""
+    frame = found.by_criterion
+    candidates = list(found.workshop.candidates)
+    criteria = [c.key for c in CRITERIA]
+    cells = frame.set_index(["candidate", "criterion"])
+    z = [[cells.loc[(c, k), "mean"] for k in criteria] for c in candidates]
+    text = [[_cell_text(cells.loc[(c, k)]) for k in criteria] for c in candidates]
+    hover = [[f"{c} · {_LABELS[k]}<br>{plural(int(cells.loc[(c, k), 'n']), 'score')}"
+              + (f", range {cells.loc[(c, k), 'min']:.0f}–{cells.loc[(c, k), 'max']:.0f}"
+                 if cells.loc[(c, k), "n"] else "") for k in criteria] for c in candidates]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[_TICKS[k] for k in criteria], y=candidates, text=text, texttemplate="%{text}",
+        textfont={"size": 14, "color": "#1f2430"}, customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>",
+        zmin=1, zmax=5, colorscale=_SCALE, xgap=3, ygap=3, showscale=False))
+    for row, candidate in enumerate(candidates):
+        for col, key in enumerate(criteria):
+            if bool(cells.loc[(candidate, key), "disagreement"]):
+                fig.add_shape(type="rect", x0=col - 0.46, x1=col + 0.46, y0=row - 0.44, y1=row + 0.44,
+                              line={"color": _DISAGREE, "width": 3, "dash": "dot"})
+    fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
+    fig.update_xaxes(side="top", showgrid=False, tickangle=0)
+    fig.update_layout(height=90 + 64 * len(candidates), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      font={"family": FONT}, plot_bgcolor="white")
+    return fig
+
+
+def disagreements(found: WorkshopResults) -> list[str]:
+    """Criteria whose scores are far apart, as sentences to read out."""
+    flagged = found.by_criterion[found.by_criterion["disagreement"]]
+    return [f"Scores for '{_LABELS[row.criterion]}' on '{row.candidate}' range from {row.min:.0f} to "
+            f"{row.max:.0f}: worth talking about." for row in flagged.itertuples()]
+
+
+def ranking(found: WorkshopResults, evidence: Evidence | None) -> None:
+    """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
+    for row in found.by_candidate.itertuples():
+        mean = "no scores yet" if math.isnan(row.score) else f"mean **{row.score:.1f}**"
+        dots = f"**{plural(row.dots, 'dot')}** from {plural(row.voters, 'voter')}" if row.dots else "no dots"
+        parts = [mean, dots, f"scored by {row.scorers}"]
+        if row.disagreements:
+            parts.append(f"{plural(row.disagreements, 'disagreement')}")
+        st.markdown(f"**{row.rank}. {row.candidate}**  \n" + " · ".join(parts))
+        if evidence is not None:
+            st.caption(f"Data: {evidence.verdict(row.candidate)}.")
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None) -> None:
+    """Refreshes by itself; when the workshop gets locked elsewhere, the whole page follows."""
+    try:
+        found = results(store, code)
+    except NorthstarError as err:
+        state.show_error(err)
+        return
+    if found.workshop.status != seen_status:
+        st.rerun(scope="app")
+    scorers = found.scores["participant"].nunique()
+    dots = int(found.by_candidate["dots"].sum())
+    joined, scored, placed = st.columns(3)
+    joined.metric("Joined", len(found.participants))
+    scored.metric("Scored", scorers, help="People who saved at least one score.")
+    placed.metric("Dots placed", f"{dots} of {DOTS * len(found.participants)}")
+    st.caption(("Joined: " + ", ".join(found.participants)) if found.participants
+               else "Nobody has joined yet: share the link or the code.")
+    heat, order = st.columns([3, 2], gap="medium")
+    with heat:
+        st.markdown("**Mean score per criterion**: red is weak, green strong; ± the spread; a dotted "
+                    "frame marks scores far apart")
+        st.plotly_chart(score_heatmap(found), key="score_heatmap", config={"displayModeBar": False})
+    with order:
+        st.markdown("**Ranking**: dots first, then mean score")
+        with st.container(border=True):
+            ranking(found, evidence)
+    talk = disagreements(found)
+    if talk:
+        st.warning("**Worth talking about**\n\n" + "\n".join(f"- {s}" for s in talk),
+                   icon=":material/forum:")

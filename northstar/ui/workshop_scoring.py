@@ -1,0 +1,96 @@
+"""A participant's own input: five 1–5 scores per shortlisted candidate (saved on click) and 3 dots."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from northstar.errors import NorthstarError
+from northstar.evidence import Evidence
+from northstar.store import Store
+from northstar.ui import state
+from northstar.workshop import (
+    CRITERIA,
+    DOTS,
+    SCORES,
+    ShortlistEntry,
+    Workshop,
+    my_scores,
+    my_votes,
+    set_scores,
+    set_votes,
+)
+
+PER_ROW = 3
+
+
+def _score_key(workshop: Workshop, me: str, position: int, criterion: str) -> str:
+    return f"score-{workshop.code}-{me.casefold()}-{position}-{criterion}"
+
+
+def score_cards(store: Store, workshop: Workshop, me: str, evidence: Evidence | None) -> None:
+    """One card per candidate; each click saves at once, so a closed laptop loses nothing."""
+    saved = my_scores(store, workshop.code, me)
+    for position, entry in enumerate(workshop.shortlist):
+        with st.container(border=True):
+            _score_card(store, workshop, me, position, entry, saved, evidence)
+
+
+def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry: ShortlistEntry,
+                saved: dict[tuple[str, str], int], evidence: Evidence | None) -> None:
+    keys = {c.key: _score_key(workshop, me, position, c.key) for c in CRITERIA}
+    # The store is the truth: seed the inputs from it (after a reload, on another device) ...
+    for criterion, key in keys.items():
+        if st.session_state.get(key) is None and (entry.candidate, criterion) in saved:
+            st.session_state[key] = saved[(entry.candidate, criterion)]
+    # ... and save what was clicked since the last run before drawing.
+    changed = {criterion: st.session_state[key] for criterion, key in keys.items()
+               if st.session_state.get(key) is not None
+               and st.session_state[key] != saved.get((entry.candidate, criterion))}
+    st.markdown(f"**{entry.candidate}**")
+    st.caption(entry.definition + (f"  \nData: {evidence.verdict(entry.candidate)}." if evidence else ""))
+    if changed and not workshop.locked:
+        try:
+            set_scores(store, workshop.code, me, entry.candidate, changed)
+        except NorthstarError as err:
+            state.show_error(err)
+        else:
+            saved.update({(entry.candidate, k): v for k, v in changed.items()})
+            st.toast(f"Saved your scores for {entry.candidate}", icon=":material/check_circle:")
+    # Three per row: five side by side are too narrow for five buttons each.
+    cells = [*st.columns(PER_ROW), *st.columns(PER_ROW)]
+    for cell, criterion in zip(cells, CRITERIA, strict=False):
+        cell.segmented_control(criterion.label, SCORES, key=keys[criterion.key], help=criterion.help,
+                               disabled=workshop.locked, width="stretch")
+    done = sum((entry.candidate, c.key) in saved for c in CRITERIA)
+    with cells[len(CRITERIA)]:
+        if done == len(CRITERIA):
+            st.caption(":material/check_circle: All five scores saved.")
+        elif done:
+            st.caption(f"{done} of {len(CRITERIA)} saved: each click is saved at once.")
+        else:
+            st.caption("1 = weak, 5 = strong. Hover a criterion's ? for what it means.")
+
+
+def dots_form(store: Store, workshop: Workshop, me: str) -> None:
+    """Spread 3 dots over the candidates you would pick: several on one if you feel strongly."""
+    mine = my_votes(store, workshop.code, me)
+    with st.form(f"dots-{workshop.code}-{me.casefold()}", border=True):
+        st.markdown(f"**Your {DOTS} dots**: put them on the candidates you would pick.")
+        columns = st.columns(min(len(workshop.candidates), 4))
+        dots = {}
+        for i, candidate in enumerate(workshop.candidates):
+            dots[candidate] = columns[i % len(columns)].number_input(
+                candidate, min_value=0, max_value=DOTS, step=1, value=int(mine.get(candidate, 0)),
+                key=f"dots-{workshop.code}-{me.casefold()}-{i}", disabled=workshop.locked)
+        placed = sum(mine.values())
+        st.caption(f"You have placed {placed} of {DOTS} dots." if placed else "No dots placed yet.")
+        submitted = st.form_submit_button("Save my dots", icon=":material/how_to_vote:",
+                                          disabled=workshop.locked)
+    if submitted:
+        try:
+            set_votes(store, workshop.code, me, {c: int(d) for c, d in dots.items()})
+        except NorthstarError as err:
+            state.show_error(err)
+            return
+        state.flash(f"Saved your dots: {sum(int(d) for d in dots.values())} of {DOTS} placed.")
+        st.rerun()

@@ -1,0 +1,41 @@
+"""Compare: which candidates lead an outcome, ranked on evidence from changes, with the charts to show it."""
+
+import streamlit as st
+
+from northstar.candidates import saved_candidates
+from northstar.errors import NorthstarError
+from northstar.ui import compare, datasets, state
+
+state.page_setup("Compare")
+store = state.get_store()
+active = datasets.sidebar_picker(store)
+
+st.title(":material/compare_arrows: Compare")
+st.caption("Which candidates move before the outcome? Trends make everything correlate, so candidates "
+           "are ranked on how their period-over-period changes anticipate the outcome's.")
+if active is None:
+    st.info("Load a dataset first, on the Data page.")
+    st.stop()
+state.show_flash()
+
+outcome, grain, max_lag = compare.controls(saved_candidates(store, active))
+try:
+    comparison = state.comparison(store, active, outcome, grain, max_lag)
+except NorthstarError as err:
+    state.show_error(err)
+    st.stop()
+
+compare.headline(comparison)
+compare.ranking(comparison, active)
+
+st.divider()
+st.subheader("One candidate up close")
+selected = compare.pick_candidate(store, active, comparison)
+if selected:
+    compare.detail(comparison, selected, active)
+
+st.divider()
+st.subheader(f"Every candidate against {comparison.outcome.name}")
+st.caption("Each candidate (coloured by its verdict) shifted by its best lag over the outcome (grey), "
+           "both indexed to 100 at their mean.")
+compare.multiples(comparison)

@@ -1,0 +1,63 @@
+"""Workshop: the team scores the shortlisted candidates, votes with dots, and locks its North Star Metric."""
+
+import streamlit as st
+
+from northstar.ui import datasets, state
+from northstar.ui import workshop as ws
+from northstar.ui import workshop_decision as decision
+from northstar.ui.workshop_live import live_results
+from northstar.ui.workshop_scoring import dots_form, score_cards
+from northstar.workshop import ensure_schema
+
+state.page_setup("Workshop")
+store = state.get_store()
+active = datasets.sidebar_picker(store)
+ensure_schema(store)
+
+st.title(":material/groups: Workshop")
+st.caption("Score the shortlisted candidates on the five criteria (1 = weak, 5 = strong), spread three "
+           "dots, watch the results come in, and lock the decision.")
+with st.container():  # one slot whether or not there is news: what follows keeps its place
+    state.show_flash()
+
+workshop = ws.current(store)
+if workshop is None:
+    join_col, start_col = st.columns([2, 3], gap="large")
+    with join_col:
+        ws.join_by_code(store)
+    with start_col:
+        ws.start_form(store, active)
+    st.markdown("#### Earlier workshops")
+    ws.reopen(store)
+    st.stop()
+
+me = ws.participant(store, workshop)
+facilitator = ws.facilitating(workshop)
+ws.header(workshop, me)
+if workshop.locked:
+    decision.banner(workshop)
+    decision.record_downloads(store, workshop)
+evidence = decision.evidence(store, workshop)
+
+if facilitator and not workshop.locked:
+    ws.share_panel(workshop)
+if me is None and not workshop.locked:
+    ws.join_form(store, workshop)
+
+if me and not workshop.locked:
+    st.markdown("#### Your scores")
+    score_cards(store, workshop, me, evidence)
+    dots_form(store, workshop, me)
+
+st.markdown("#### Results" if workshop.locked else "#### Live results")
+live_results(store, workshop.code, workshop.status, evidence)
+
+if workshop.locked:
+    if me:
+        with st.expander("Your scores and dots (read-only)", icon=":material/lock:"):
+            score_cards(store, workshop, me, evidence)
+            dots_form(store, workshop, me)
+elif facilitator:
+    decision.lock_form(store, workshop, decision.ranking(store, workshop))
+else:
+    ws.claim_form(workshop, store)

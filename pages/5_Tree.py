@@ -1,0 +1,39 @@
+"""Metric tree: the NSM, one OMTM per team under it, each team's KPIs; live values and leads."""
+
+import streamlit as st
+
+from northstar.tree import load_tree
+from northstar.ui import candidates, datasets, state, tree_view
+from northstar.ui import tree as tree_ui
+
+state.page_setup("Tree")
+store = state.get_store()
+active = datasets.sidebar_picker(store)
+
+st.title(":material/account_tree: Metric tree")
+st.caption("One North Star Metric for the company; under it each team's OMTM (One Metric That Matters "
+           "this period); under each OMTM the KPIs the team steers by. Each box shows its metric's latest "
+           "value, change and trend; each link says whether the lower metric leads the one above.")
+if active is None:
+    st.info("Load a dataset first, on the Data page.")
+    st.stop()
+state.show_flash()
+
+names = tree_ui.metric_names(store, active)
+tree = load_tree(store, active.name)
+if tree is None:
+    tree_ui.create_form(store, active, names)
+    st.stop()
+
+grain = candidates.grain_picker()
+statuses, series = tree_view.statuses(store, active, tree, grain)
+cards, diagram, export = st.tabs(["Tree", "Diagram", "Export"])
+with cards:
+    tree_view.show(store, active, tree, statuses, series)
+with diagram:
+    st.graphviz_chart(tree_view.to_dot(tree, statuses))
+with export:
+    tree_ui.exports(active, tree, statuses)
+
+st.markdown("#### Edit the tree")
+tree_ui.editor(store, active, tree, names)

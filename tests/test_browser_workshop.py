@@ -1,0 +1,166 @@
+"""End to end in Chromium: a facilitator and a participant in two browsers run a workshop; the tree page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from northstar import tree as mt
+from northstar.candidates import save_candidate
+from northstar.ingest import load_demo
+from northstar.specs import MetricSpec
+from northstar.store import Store
+from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.test_browser import no_exception, shot
+
+pytestmark = pytest.mark.browser
+WAIT_MS = 30_000
+# Tall, because Streamlit scrolls inside the page: a screenshot shows only the viewport.
+VIEWPORT = {"width": 1400, "height": 2400}
+# Clicked in this order: Influenceable last, so its mean (2.5) shows once every score is in.
+PAT = {"critical": 5, "measurable": 4, "understandable": 4, "long_term": 3, "influenceable": 1}
+FRAN = {"critical": 1, "measurable": 4, "understandable": 5, "long_term": 3, "influenceable": 4}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of this module's own: the demo and a saved metric tree, loaded before it starts."""
+    folder = tmp_path_factory.mktemp("browser-workshop")
+    store = Store(folder / "store.duckdb")
+    dataset = load_demo(store)
+    save_candidate(store, dataset, MetricSpec("Weekly sharers", "active_users", events=("report_shared",)))
+    tree = mt.new_tree("Weekly sharers", metric="Weekly sharers")
+    tree = mt.add_node(tree, "nsm", "Returning users", team="Growth", metric="Returning users")
+    tree = mt.add_node(tree, "omtm-1", "Time spent per active user", metric="Time spent per active user")
+    tree = mt.add_node(tree, "nsm", "NPS", team="Customer success", metric="NPS")
+    mt.save_tree(store, dataset.name, tree)
+    store.close()
+    with streamlit_server(folder / "store.duckdb", folder / "streamlit.log") as url:
+        yield url
+
+
+def with_chromium(body: Callable[[Browser], None]) -> None:
+    """Run `body` with a Chromium of its own, on a thread of its own.
+
+    Playwright's sync API refuses to start on a thread where another instance runs, and
+    tests/test_browser.py keeps its Chromium open on the main thread for the whole session.
+    """
+    def run() -> None:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                body(browser)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()
+
+
+def new_page(browser: Browser) -> Page:
+    return browser.new_context(viewport=VIEWPORT, accept_downloads=True).new_page()
+
+
+def score(page: Page, code: str, name: str, scores: dict[str, int]) -> None:
+    """Click the five scores of the first candidate; each click saves."""
+    for criterion, value in scores.items():
+        group = page.locator(f".st-key-score-{code}-{name}-0-{criterion}")
+        # While a rerun draws, the previous run's copy of a widget can linger beside the new one.
+        expect(group).to_have_count(1, timeout=WAIT_MS)
+        group.get_by_role("radio", name=str(value), exact=True).click()
+        expect(group.get_by_role("radio", name=str(value), exact=True).first).to_be_checked(timeout=WAIT_MS)
+    expect(page.get_by_text("All five scores saved.").first).to_be_visible(timeout=WAIT_MS)
+
+
+def metric(page: Page, label: str):
+    # .first: while a fragment reruns, its old elements linger a moment beside the new ones.
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue").first
+
+
+def test_facilitator_and_participant_decide_together(server):
+    with_chromium(lambda browser: decide_together(server, browser))
+
+
+def decide_together(server: str, browser: Browser) -> None:
+    facilitator = new_page(browser)
+    facilitator.goto(f"{server}/Workshop")
+    facilitator.get_by_role("textbox", name="Workshop name").fill("Q3 North Star")
+    facilitator.get_by_role("combobox", name="Shortlist").click()
+    for candidate in ("Active users", "Returning users", "NPS"):
+        facilitator.get_by_role("option", name=candidate, exact=True).click()
+    facilitator.keyboard.press("Escape")
+    facilitator.get_by_role("textbox", name="Your name (to score as well; optional)").fill("Fran")
+    facilitator.get_by_role("textbox", name="Facilitator PIN").first.fill("2468")
+    facilitator.get_by_role("button", name="Start the workshop").click()
+    expect(facilitator.get_by_text("Invite people", exact=True)).to_be_visible(timeout=WAIT_MS)
+    code = metric(facilitator, "Join code").inner_text()
+    link = facilitator.locator("code").filter(has_text="?workshop=").first.inner_text()
+    assert link.endswith(f"/Workshop?workshop={code}")
+    expect(facilitator.get_by_role("img").first).to_be_visible()  # the QR code
+    score(facilitator, code, "fran", FRAN)
+
+    participant = new_page(browser)
+    participant.goto(link)
+    participant.get_by_role("textbox", name="Your name").fill("Pat")
+    participant.get_by_role("button", name="Join").click()
+    expect(participant.get_by_text("Your scores", exact=True)).to_be_visible(timeout=WAIT_MS)
+    score(participant, code, "pat", PAT)
+    expect(metric(participant, "Scored")).to_have_text("2", timeout=WAIT_MS)
+    no_exception(participant)
+    shot(participant, "workshop-participant")
+
+    # The facilitator's results refresh by themselves: nobody touches that page.
+    expect(metric(facilitator, "Joined")).to_have_text("2", timeout=WAIT_MS)
+    expect(metric(facilitator, "Scored")).to_have_text("2", timeout=WAIT_MS)
+    heatmap = facilitator.locator(".js-plotly-plot").first
+    expect(heatmap).to_contain_text("2.5", timeout=WAIT_MS)  # Influenceable: (1 + 4) / 2
+    expect(heatmap).to_contain_text("4.5")  # Understandable: (4 + 5) / 2
+    expect(facilitator.get_by_text("Scores for 'Critical' on 'Active users' range from 1 to 5")) \
+        .to_be_visible()
+    no_exception(facilitator)
+    shot(facilitator, "workshop-facilitator")
+
+    facilitator.get_by_role("textbox", name="Why we chose it").fill(
+        "It leads revenue by three weeks and every team can move it.")
+    facilitator.get_by_role("textbox", name="Facilitator PIN").fill("2468")
+    facilitator.get_by_role("button", name="Lock the decision").click()
+    expect(facilitator.get_by_text("Decided: Active users")).to_be_visible(timeout=WAIT_MS)
+    # The participant's page follows the lock by itself, and goes read-only.
+    expect(participant.get_by_text("Decided: Active users")).to_be_visible(timeout=WAIT_MS)
+    participant.get_by_text("Your scores and dots (read-only)").click()
+    expect(participant.locator(f".st-key-score-{code}-pat-0-critical").get_by_role("radio").first) \
+        .to_be_disabled(timeout=WAIT_MS)
+
+    with facilitator.expect_download(timeout=WAIT_MS) as download:
+        facilitator.get_by_role("button", name="Download (HTML)").click()
+    record = download.value.path().read_text(encoding="utf-8")
+    assert "<h2>Active users</h2>" in record
+    assert "Evidence from the data" in record and "Metric tree" in record
+    no_exception(facilitator)
+
+
+def test_tree_page_shows_values_leads_and_adds_a_kpi(server):
+    with_chromium(lambda browser: tree_page(server, browser))
+
+
+def tree_page(server: str, browser: Browser) -> None:
+    page = new_page(browser)
+    page.goto(f"{server}/Tree")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Returning users")).to_be_visible(timeout=WAIT_MS)
+    # Each link says how the lower metric relates to the one above (what it says is the data's business).
+    expect(page.get_by_text("Weekly sharers: ")).to_have_count(2)
+    expect(page.get_by_text("Returning users: ")).to_have_count(1)
+    page.get_by_role("tab", name="Add a KPI").click()
+    page.get_by_role("combobox", name="Under the OMTM").click()
+    page.get_by_role("option", name="OMTM · NPS (Customer success)").click()
+    page.get_by_role("combobox", name="KPI metric").click()
+    page.get_by_role("option", name="Churned users", exact=True).click()
+    page.get_by_role("button", name="Add the KPI").click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added the KPI Churned users",
+                                                                       timeout=WAIT_MS)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Churned users")).to_be_visible()
+    no_exception(page)
+    shot(page, "tree")
