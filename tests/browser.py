@@ -67,3 +67,27 @@ def streamlit_server(db: Path, log: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def choose(page, combobox: str, *options: str, attempts: int = 5) -> None:
+    """Pick `options` in a Streamlit selectbox/multiselect by its label.
+
+    A click that lands while the page reruns can open a dropdown that the rerun closes again;
+    so open it, wait briefly for the option, and open it again if it isn't there.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.get_by_role("combobox", name=combobox)
+    for option in options:
+        for attempt in range(attempts):
+            box.click()
+            choice = page.get_by_role("option", name=option, exact=True)
+            try:
+                choice.click(timeout=3_000)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+                if attempt == attempts - 1:
+                    raise
+    if len(options) > 1:
+        page.keyboard.press("Escape")

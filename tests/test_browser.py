@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, choose, chromium_path, streamlit_server
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000
@@ -77,13 +77,16 @@ def test_create_a_custom_candidate_and_see_its_chart(server, page):
     page.goto(f"{server}/Candidates")
     expect(page.get_by_text("Active users").first).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("radio", name="Add or edit").click()
-    page.get_by_role("textbox", name="Name").fill("Upgraders")
-    page.get_by_role("textbox", name="Name").press("Enter")
-    page.get_by_role("combobox", name="Kind").click()
-    page.get_by_role("option", name="Custom", exact=True).click()
+    expect(page.get_by_role("heading", name="Add a candidate")).to_be_visible(timeout=WAIT_MS)
+    # Each widget change reruns the page: wait for its effect before the next action.
+    choose(page, "Kind", "Custom")
     expression = page.get_by_role("textbox", name="Aggregate expression")
+    expect(expression).to_be_visible(timeout=WAIT_MS)
     expression.fill("count(DISTINCT user_id) FILTER (WHERE event = 'upgrade')")
     expression.press("Control+Enter")
+    expect(page.get_by_text("Name the candidate to see its preview")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("textbox", name="Name").fill("Upgraders")
+    page.get_by_role("textbox", name="Name").press("Enter")
     expect(page.get_by_text("Preview: Upgraders")).to_be_visible(timeout=WAIT_MS)
     shot(page, "candidates-editor")
     page.get_by_role("button", name="Save candidate").click()
@@ -100,13 +103,11 @@ def test_compare_ranks_the_planted_leader_first(server, page):
     outcome = page.get_by_role("combobox", name="Outcome")
     expect(outcome).to_be_visible(timeout=WAIT_MS)
     # Other tests may have loaded a newer dataset, which a new session opens on.
-    page.get_by_role("combobox", name="Active dataset").click()
-    page.get_by_role("option", name="demo", exact=True).click()
+    choose(page, "Active dataset", "demo")
     expect(page.get_by_role("combobox", name="Active dataset")).to_have_value("demo", timeout=WAIT_MS)
     # Another outcome re-ranks; back on Revenue, the demo's planted leader comes first.
     for name, headline in (("MRR", "MRR"), ("Revenue", "leads Revenue by 3 weeks")):
-        outcome.click()
-        page.get_by_role("option", name=name, exact=True).click()
+        choose(page, "Outcome", name)
         expect(page.get_by_test_id("stAlert").first).to_contain_text(headline, timeout=WAIT_MS)
     # st.dataframe draws on a canvas; its cells are mirrored in an accessible table.
     expect(page.get_by_test_id("glide-cell-1-0")).to_have_text("Users who did report_shared", timeout=WAIT_MS)

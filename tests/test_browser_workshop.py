@@ -13,7 +13,7 @@ from northstar.candidates import save_candidate
 from northstar.ingest import load_demo
 from northstar.specs import MetricSpec
 from northstar.store import Store
-from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.browser import CHROMIUM_ARGS, choose, chromium_path, streamlit_server
 from tests.test_browser import no_exception, shot
 
 pytestmark = pytest.mark.browser
@@ -88,10 +88,7 @@ def decide_together(server: str, browser: Browser) -> None:
     facilitator = new_page(browser)
     facilitator.goto(f"{server}/Workshop")
     facilitator.get_by_role("textbox", name="Workshop name").fill("Q3 North Star")
-    facilitator.get_by_role("combobox", name="Shortlist").click()
-    for candidate in ("Active users", "Returning users", "NPS"):
-        facilitator.get_by_role("option", name=candidate, exact=True).click()
-    facilitator.keyboard.press("Escape")
+    choose(facilitator, "Shortlist", "Active users", "Returning users", "NPS")
     facilitator.get_by_role("textbox", name="Your name (to score as well; optional)").fill("Fran")
     facilitator.get_by_role("textbox", name="Facilitator PIN").first.fill("2468")
     facilitator.get_by_role("button", name="Start the workshop").click()
@@ -154,10 +151,8 @@ def tree_page(server: str, browser: Browser) -> None:
     expect(page.get_by_text("Weekly sharers: ")).to_have_count(2)
     expect(page.get_by_text("Returning users: ")).to_have_count(1)
     page.get_by_role("tab", name="Add a KPI").click()
-    page.get_by_role("combobox", name="Under the OMTM").click()
-    page.get_by_role("option", name="OMTM · NPS (Customer success)").click()
-    page.get_by_role("combobox", name="KPI metric").click()
-    page.get_by_role("option", name="Churned users", exact=True).click()
+    choose(page, "Under the OMTM", "OMTM · NPS (Customer success)")
+    choose(page, "KPI metric", "Churned users")
     page.get_by_role("button", name="Add the KPI").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added the KPI Churned users",
                                                                        timeout=WAIT_MS)
