@@ -47,6 +47,17 @@ else:
     st.caption(f"From {active.source} · {datasets.span(active)}")
     datasets.status(active)
 
-st.markdown("#### Next step")
-st.page_link("pages/1_Data.py", label="Go to data: load a CSV, map its columns, see its events",
-             icon=":material/database:")
+st.markdown("#### The path through Northstar")
+for script, label, icon, what in (
+    ("pages/1_Data.py", "1 · Data", ":material/database:",
+     "load a CSV or Parquet export, map its columns, see its events"),
+    ("pages/2_Candidates.py", "2 · Candidates", ":material/monitoring:",
+     "chart the candidate NSMs side by side; define your own"),
+    ("pages/3_Compare.py", "3 · Compare", ":material/compare_arrows:",
+     "which candidates lead revenue or retention, and by how long"),
+    ("pages/4_Workshop.py", "4 · Workshop", ":material/groups:",
+     "the team scores the shortlist on the five criteria, votes and decides"),
+    ("pages/5_Tree.py", "5 · Tree", ":material/account_tree:",
+     "the chosen NSM, each team's OMTM and the KPIs under it"),
+):
+    st.page_link(script, label=f"{label}: {what}", icon=icon)

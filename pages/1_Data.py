@@ -2,15 +2,12 @@
 
 import streamlit as st
 
-from northstar.ui import datasets, loader, state
+from northstar.ui import datasets, loader, page, state
 
-state.page_setup("Data")
-store = state.get_store()
-active = datasets.sidebar_picker(store)
-
-st.title(":material/database: Data")
-st.caption("Upload an event export (one row per event), check how its columns were read, and switch "
-           "between datasets.")
+store, active = page.open_page(
+    "Data", ":material/database:",
+    "Upload an event export (one row per event), check how its columns were read, and switch "
+    "between datasets.")
 
 state.show_flash()
 with st.expander("Load a file", expanded=active is None):

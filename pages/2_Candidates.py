@@ -2,18 +2,13 @@
 
 import streamlit as st
 
-from northstar.ui import candidates, datasets, state
+from northstar.ui import candidates, page, state
 
-state.page_setup("Candidates")
-store = state.get_store()
-active = datasets.sidebar_picker(store)
-
-st.title(":material/monitoring: Candidates")
-st.caption("Candidate North Star Metrics and the outcomes they are tested against, computed from "
-           "the active dataset. Edit any of them, add your own, or keep a suggestion.")
-if active is None:
-    st.info("Load a dataset first, on the Data page.")
-    st.stop()
+store, active = page.open_page(
+    "Candidates", ":material/monitoring:",
+    "Candidate North Star Metrics and the outcomes they are tested against, computed from "
+    "the active dataset. Edit any of them, add your own, or keep a suggestion.")
+active = page.require_dataset(active)
 state.show_flash()
 
 specs = candidates.load(store, active)

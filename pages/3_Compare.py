@@ -4,18 +4,13 @@ import streamlit as st
 
 from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
-from northstar.ui import compare, datasets, state
+from northstar.ui import compare, page, state
 
-state.page_setup("Compare")
-store = state.get_store()
-active = datasets.sidebar_picker(store)
-
-st.title(":material/compare_arrows: Compare")
-st.caption("Which candidates move before the outcome? Trends make everything correlate, so candidates "
-           "are ranked on how their period-over-period changes anticipate the outcome's.")
-if active is None:
-    st.info("Load a dataset first, on the Data page.")
-    st.stop()
+store, active = page.open_page(
+    "Compare", ":material/compare_arrows:",
+    "Which candidates move before the outcome? Trends make everything correlate, so candidates "
+    "are ranked on how their period-over-period changes anticipate the outcome's.")
+active = page.require_dataset(active)
 state.show_flash()
 
 outcome, grain, max_lag = compare.controls(saved_candidates(store, active))
@@ -37,5 +32,5 @@ if selected:
 st.divider()
 st.subheader(f"Every candidate against {comparison.outcome.name}")
 st.caption("Each candidate (coloured by its verdict) shifted by its best lag over the outcome (grey), "
-           "both indexed to 100 at their mean.")
+    "both indexed to 100 at their mean.")
 compare.multiples(comparison)

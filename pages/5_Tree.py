@@ -3,20 +3,16 @@
 import streamlit as st
 
 from northstar.tree import load_tree
-from northstar.ui import candidates, datasets, state, tree_view
+from northstar.ui import candidates, page, state, tree_view
 from northstar.ui import tree as tree_ui
 
-state.page_setup("Tree")
-store = state.get_store()
-active = datasets.sidebar_picker(store)
-
-st.title(":material/account_tree: Metric tree")
-st.caption("One North Star Metric for the company; under it each team's OMTM (One Metric That Matters "
-           "this period); under each OMTM the KPIs the team steers by. Each box shows its metric's latest "
-           "value, change and trend; each link says whether the lower metric leads the one above.")
-if active is None:
-    st.info("Load a dataset first, on the Data page.")
-    st.stop()
+store, active = page.open_page(
+    "Metric tree", ":material/account_tree:",
+    "One North Star Metric for the company; under it each team's OMTM (One Metric That Matters "
+    "this period); under each OMTM the KPIs the team steers by. Each box shows its metric's latest "
+    "value, change and trend; each link says whether the lower metric leads the one above.",
+    tab="Tree")
+active = page.require_dataset(active)
 state.show_flash()
 
 names = tree_ui.metric_names(store, active)

@@ -58,7 +58,7 @@ def test_upload_through_the_data_page_shows_the_row_count(server, page, tmp_path
                      ['Sign Up', 'Report Shared', 'Purchase'][1 + i % 3] AS event
               FROM range(1234) r(i)) TO '{export}' (HEADER)""")
     page.goto(server)
-    page.get_by_role("link", name="Go to data").click()
+    page.get_by_role("link", name="1 · Data").click()
     expect(page.get_by_role("heading", name="Data", exact=False).first).to_be_visible(timeout=WAIT_MS)
     page.get_by_text("Load a file").click()
     page.locator("input[type=file]").set_input_files(str(export))
