@@ -1,4 +1,4 @@
-"""The command line: `python -m northstar demo|ingest|datasets|ensure-demo` (a contract, see design.md)."""
+"""The command line (a contract, see design.md): demo, ingest, datasets, metrics, compare, report."""
 
 from __future__ import annotations
 

@@ -21,3 +21,16 @@ def store(tmp_path: Path):
 
 def fixture(name: str) -> Path:
     return FIXTURES / name
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian Chromium for every browser test of the session (Playwright allows one per thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

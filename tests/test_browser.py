@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, choose, chromium_path, streamlit_server
+from tests.browser import choose, no_exception, shot, streamlit_server
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000
@@ -19,28 +19,11 @@ def server(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     yield context.new_page()
     context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-
-
-def no_exception(page: Page) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_home_renders_with_the_demo(server, page):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from northstar import tree as mt
 from northstar.candidates import save_candidate
 from northstar.ingest import load_demo
 from northstar.specs import MetricSpec
 from northstar.store import Store
-from tests.browser import CHROMIUM_ARGS, choose, chromium_path, streamlit_server
-from tests.test_browser import no_exception, shot
+from tests.browser import choose, no_exception, shot, streamlit_server
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000
@@ -42,24 +38,6 @@ def server(tmp_path_factory):
         yield url
 
 
-def with_chromium(body: Callable[[Browser], None]) -> None:
-    """Run `body` with a Chromium of its own, on a thread of its own.
-
-    Playwright's sync API refuses to start on a thread where another instance runs, and
-    tests/test_browser.py keeps its Chromium open on the main thread for the whole session.
-    """
-    def run() -> None:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            try:
-                body(browser)
-            finally:
-                browser.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run).result()
-
-
 def new_page(browser: Browser) -> Page:
     return browser.new_context(viewport=VIEWPORT, accept_downloads=True).new_page()
 
@@ -80,11 +58,7 @@ def metric(page: Page, label: str):
     return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue").first
 
 
-def test_facilitator_and_participant_decide_together(server):
-    with_chromium(lambda browser: decide_together(server, browser))
-
-
-def decide_together(server: str, browser: Browser) -> None:
+def test_facilitator_and_participant_decide_together(server, browser):
     facilitator = new_page(browser)
     facilitator.goto(f"{server}/Workshop")
     facilitator.get_by_role("textbox", name="Workshop name").fill("Q3 North Star")
@@ -139,11 +113,7 @@ def decide_together(server: str, browser: Browser) -> None:
     no_exception(facilitator)
 
 
-def test_tree_page_shows_values_leads_and_adds_a_kpi(server):
-    with_chromium(lambda browser: tree_page(server, browser))
-
-
-def tree_page(server: str, browser: Browser) -> None:
+def test_tree_page_shows_values_leads_and_adds_a_kpi(server, browser):
     page = new_page(browser)
     page.goto(f"{server}/Tree")
     expect(page.get_by_test_id("stMetric").filter(has_text="Returning users")).to_be_visible(timeout=WAIT_MS)
