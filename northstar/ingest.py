@@ -189,7 +189,8 @@ def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPla
                t.duration_s, t.nps_score{prop_list}
         FROM {TYPED} t LEFT JOIN {target.users_table} u ON t.user_id = u.user_id
         WHERE t.ts IS NOT NULL
-        ORDER BY t.ts""")
+        -- each user's events together: metrics group per (period, user) and window per user
+        ORDER BY u.user_key, t.ts""")
     view_props = "".join(f", e.{p}" for p in props)
     cur.execute(f"""
         CREATE VIEW {target.events_view} AS

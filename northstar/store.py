@@ -74,7 +74,7 @@ class Dataset:
 
     @property
     def events_table(self) -> str:
-        """The physical table: integer user keys, ENUM events, sorted by time."""
+        """The physical table: integer user keys, ENUM events, each user's events together in time order."""
         return quote_ident(f"ns_events_{self.id}")
 
     @property
