@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from northstar.analysis import GRID_FREQ, LeadResult, rank_candidates, results_frame
+from northstar.analysis import GRID_FREQ, LeadResult
 from northstar.candidates import saved_candidates, suggestions
 from northstar.compiler import compute
 from northstar.errors import NorthstarError
+from northstar.ranking import rank_candidates, results_frame
 from northstar.specs import GRAINS, MetricSpec
 from northstar.store import Dataset, Store
 from northstar.wording import plural

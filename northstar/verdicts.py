@@ -8,6 +8,10 @@ from northstar.wording import plural
 # however good its numbers; a vanity metric ranks below "none" because its trend invites false hope.
 KIND_ORDER = ("leading", "coincident", "part_of_outcome", "none", "vanity", "too_short")
 VANITY_LEVELS_R = 0.7
+# The weakest r on changes called a link: r = 0.3 explains a tenth of the outcome's changes. Below it a
+# link is too weak to steer by, however significant; on long series (days over years) r = 0.15 can
+# pass the test.
+MIN_LINK_R = 0.3
 SAME_PERIOD = {"day": "on the same day", "week": "in the same week", "month": "in the same month"}
 PER_PERIOD = {"day": "daily", "week": "weekly", "month": "monthly"}
 
@@ -18,6 +22,7 @@ def classify(
     part_of_outcome: bool,
     best_lag: int | None,
     p_value: float | None,
+    corr_changes: float | None,
     corr_levels: float | None,
     alpha: float,
 ) -> str:
@@ -27,12 +32,16 @@ def classify(
         return "part_of_outcome"
     if n_periods < needed:
         return "too_short"
-    if best_lag is not None and p_value is not None and p_value < alpha:
+    if _significant(p_value, alpha) and best_lag is not None and (corr_changes or 0) >= MIN_LINK_R:
         return "leading" if best_lag >= 1 else "coincident"
     # Only a positive trend match flatters a metric; one falling as the outcome grows is no vanity.
     if corr_levels is not None and corr_levels >= VANITY_LEVELS_R:
         return "vanity"
     return "none"
+
+
+def _significant(p_value: float | None, alpha: float) -> bool:
+    return p_value is not None and p_value < alpha
 
 
 def format_p(p: float) -> str:
@@ -64,6 +73,7 @@ def verdict(
     corr_changes: float | None,
     p_value: float | None,
     corr_levels: float | None,
+    alpha: float = 0.05,
 ) -> str:
     """One sentence per kind; the numbers quoted are the ones the kind was decided on."""
     if kind == "too_short":
@@ -78,4 +88,7 @@ def verdict(
     if kind == "vanity" and corr_levels is not None:
         levels = f"r = {corr_levels:.2f} on levels"
         return f"moves with {outcome} only in its trend: likely a vanity metric ({levels})"
+    if kind == "none" and corr_changes is not None and _significant(p_value, alpha):
+        evidence = _evidence(corr_changes, p_value, grain, transform)
+        return f"a link to {outcome} too weak to steer by ({evidence}; r below {MIN_LINK_R})"
     return f"no reliable link to {outcome} in {changes_phrase(grain, transform)}"

@@ -1,0 +1,70 @@
+"""Every candidate metric against one outcome, best first: the ranking the CLI and pages show."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+
+import pandas as pd
+
+from northstar.analysis import LeadResult, check_options, lead_analysis
+from northstar.errors import NorthstarError
+from northstar.verdicts import KIND_ORDER
+
+
+def rank_key(result: LeadResult) -> tuple:
+    """Kind first (KIND_ORDER), then stronger r on changes, then smaller p, then name for a stable order."""
+    r = result.corr_changes if result.corr_changes is not None else -math.inf
+    p = result.p_value if result.p_value is not None else math.inf
+    return KIND_ORDER.index(result.kind), -r, p, result.metric
+
+
+def rank_candidates(
+    series: pd.DataFrame, outcome: str, *, grain: str = "week", max_lag: int = 12,
+    part_of_outcome: Collection[str] = (), transform: str = "diff", alpha: float = 0.05,
+) -> list[LeadResult]:
+    """Every metric in a tidy `period, metric, value[, partial]` frame against `outcome`, best first.
+
+    Order: leading (strongest r on changes first, then lower p), coincident, part of the outcome, none,
+    vanity, too short. Rows flagged partial are left out.
+    """
+    check_options(grain, max_lag, transform, alpha)
+    missing = {"period", "metric", "value"} - set(series.columns)
+    if missing:
+        lacking = ", ".join(sorted(missing))
+        raise NorthstarError(f"the series lack columns {lacking}", "expected period, metric, value")
+    if "partial" in series.columns:
+        series = series[~series["partial"].fillna(False).astype(bool)]
+    names = list(dict.fromkeys(series["metric"]))
+    have = f"the series have: {', '.join(names) or 'no metrics'}"
+    if outcome not in names:
+        raise NorthstarError(f"unknown outcome '{outcome}'", have)
+    unknown = sorted(set(part_of_outcome) - set(names))
+    if unknown:
+        raise NorthstarError(f"unknown metric in part_of_outcome: {', '.join(unknown)}", have)
+    if series.duplicated(["period", "metric"]).any():
+        raise NorthstarError("a metric has two values for one period", "give each period and metric one row")
+    wide = series.pivot(index="period", columns="metric", values="value")
+    results = [
+        lead_analysis(
+            wide[name], wide[outcome], metric=name, outcome_name=outcome, grain=grain, max_lag=max_lag,
+            part_of_outcome=name in part_of_outcome, transform=transform, alpha=alpha,
+        )
+        for name in names
+        if name != outcome
+    ]
+    return sorted(results, key=rank_key)
+
+
+COLUMNS = [
+    "metric", "kind", "best_lag", "corr_changes", "spearman_changes", "corr_levels", "p_value", "granger_p",
+    "volatility", "n_periods", "outcome", "grain", "verdict",
+]
+
+
+def results_frame(results: list[LeadResult]) -> pd.DataFrame:
+    """One row per candidate, best first, in the columns the CLI and pages show."""
+    rows = [{name: getattr(result, name) for name in COLUMNS} for result in sorted(results, key=rank_key)]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["best_lag"] = frame["best_lag"].astype("Int64")
+    return frame
