@@ -22,7 +22,7 @@ from northstar.specs import MetricSpec
 from northstar.store import Dataset, Store
 from northstar.tree import MetricTree, load_tree
 from northstar.tree_render import NodeStatus
-from northstar.wording import plural
+from northstar.wording import format_change, format_value, plural
 from northstar.workshop import find_workshop
 
 if TYPE_CHECKING:
@@ -131,12 +131,14 @@ def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: Seri
         if parent is not None and node.metric in specs and parent.metric in specs:
             lead = ("same metric as its parent" if node.metric == parent.metric
                     else lead_phrase(lead_between(frame, node.metric, parent.metric, grain)))
-        value = change = None
+        value = change = value_text = change_text = None
         if node.metric in latest.index:
-            row = latest.loc[node.metric]
+            row, kind = latest.loc[node.metric], specs[node.metric].kind
             value = None if pd.isna(row["latest"]) else float(row["latest"])
             change = None if pd.isna(row["change_pct"]) else float(row["change_pct"]) * 100
-        statuses[node.id] = NodeStatus(value, change, lead)
+            value_text = format_value(row["latest"], kind)
+            change_text = format_change(row["change"], row["change_pct"], kind) or None
+        statuses[node.id] = NodeStatus(value, change, lead, value_text, change_text)
     return statuses, frame
 
 

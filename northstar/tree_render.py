@@ -18,6 +18,10 @@ class NodeStatus:
     value: float | None = None
     change_pct: float | None = None
     lead: str | None = None
+    # As the app words them (northstar.wording, knowing the metric's kind: NPS changes in points);
+    # when absent, the numbers above are written plainly.
+    value_text: str | None = None
+    change_text: str | None = None
 
 
 StatusMap = Mapping[str, NodeStatus | Mapping[str, object]]
@@ -64,7 +68,8 @@ def format_change(change_pct: object) -> str:
 
 def format_figures(status: NodeStatus) -> str:
     """`1,234 (+5.2%)`, or whichever half is known."""
-    value, change = format_value(status.value), format_change(status.change_pct)
+    value = status.value_text or format_value(status.value)
+    change = status.change_text or format_change(status.change_pct)
     if value and change:
         return f"{value} ({change})"
     return value or (f"change {change}" if change else "")
