@@ -188,54 +188,61 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"Wrote the decision record of {record.workshop!r} (NSM: {record.nsm}) to {args.out}")
 
 
+def _shared(*, dataset: bool = False, series: bool = False) -> argparse.ArgumentParser:
+    """Arguments several commands take, as an argparse parent: the store, the dataset, the
+    series (grain, candidates file, output format)."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--db", type=Path, default=default_db_path())
+    if dataset:
+        shared.add_argument("--dataset", help="dataset name (default: the most recently loaded)")
+    if series:
+        shared.add_argument("--grain", choices=GRAINS, default="week")
+        shared.add_argument("--format", choices=("csv", "json"), default="csv")
+    return shared
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m northstar", description="Find your North Star Metric.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    store, series = _shared(), _shared(dataset=True, series=True)
 
     demo = commands.add_parser("demo", help="write the demo event log as CSV")
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(run=_cmd_demo)
 
-    ingest = commands.add_parser("ingest", help="load a CSV or Parquet export as a dataset")
+    ingest = commands.add_parser("ingest", parents=[store],
+                                 help="load a CSV or Parquet export as a dataset")
     ingest.add_argument("file", type=Path)
-    ingest.add_argument("--db", type=Path, default=default_db_path())
     ingest.add_argument("--dataset", help="dataset name (default: the file name)")
     ingest.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable. Roles: "
                              "user_id, timestamp, event, amount, duration, nps_score")
     ingest.set_defaults(run=_cmd_ingest)
 
-    metrics = commands.add_parser("metrics", help="compute candidate metrics as period,metric,value")
-    metrics.add_argument("--db", type=Path, default=default_db_path())
-    metrics.add_argument("--dataset", help="dataset name (default: the most recently loaded)")
-    metrics.add_argument("--grain", choices=GRAINS, default="week")
+    metrics = commands.add_parser("metrics", parents=[series],
+                                  help="compute candidate metrics as period,metric,value")
     metrics.add_argument("--candidates", type=Path, help="YAML file of candidates (default: saved)")
-    metrics.add_argument("--format", choices=("csv", "json"), default="csv")
     metrics.set_defaults(run=_cmd_metrics)
 
-    compare = commands.add_parser("compare", help="rank candidates as leading indicators of an outcome")
-    compare.add_argument("--db", type=Path, default=default_db_path())
-    compare.add_argument("--dataset", help="dataset name (default: the most recently loaded)")
+    compare = commands.add_parser("compare", parents=[series],
+                                  help="rank candidates as leading indicators of an outcome")
     compare.add_argument("--outcome", required=True, help="name of the outcome metric, e.g. Revenue")
-    compare.add_argument("--grain", choices=GRAINS, default="week")
     compare.add_argument("--max-lag", type=int, default=12, help="longest lead tried, in periods")
     compare.add_argument("--candidates", type=Path,
                          help="YAML file of candidates, may define the outcome (default: saved + suggested)")
-    compare.add_argument("--format", choices=("csv", "json"), default="csv")
     compare.add_argument("--save", metavar="NAME", help="keep this suggested candidate in the saved ones")
     compare.set_defaults(run=_cmd_compare)
 
-    datasets = commands.add_parser("datasets", help="list the datasets in a store")
-    datasets.add_argument("--db", type=Path, default=default_db_path())
+    datasets = commands.add_parser("datasets", parents=[store], help="list the datasets in a store")
     datasets.set_defaults(run=_cmd_datasets)
 
-    ensure = commands.add_parser("ensure-demo", help="load the demo if the store is empty")
-    ensure.add_argument("--db", type=Path, default=default_db_path())
+    ensure = commands.add_parser("ensure-demo", parents=[store],
+                                 help="load the demo if the store is empty")
     ensure.set_defaults(run=_cmd_ensure_demo)
 
-    report = commands.add_parser("report", help="write a locked workshop's decision record (.html or .md)")
-    report.add_argument("--db", type=Path, default=default_db_path())
+    report = commands.add_parser("report", parents=[store],
+                                 help="write a locked workshop's decision record (.html or .md)")
     report.add_argument("--out", required=True, type=Path, help="decision.html or decision.md")
     report.add_argument("--workshop", metavar="CODE", help="join code (default: the most recently locked)")
     report.set_defaults(run=_cmd_report)

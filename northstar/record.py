@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
@@ -117,15 +117,22 @@ _NOTE = (f"Means of 1–5 ratings. ⚠ marks a criterion where ratings were at l
          "apart (someone rated it weak, someone strong). Ranked by dots, then mean score.")
 
 
+def _meta(record: DecisionRecord, esc: Callable[[str], str], decided: str, dataset: str,
+          participants: str) -> list[str]:
+    """The record's date, dataset and participants, worded by the templates, escaped by `esc`."""
+    meta = [decided.format(_day(record.decided_on))]
+    if record.dataset:
+        meta.append(dataset.format(esc(record.dataset)))
+    if record.participants:
+        meta.append(participants.format(len(record.participants),
+                                        ", ".join(esc(p) for p in record.participants)))
+    return meta
+
+
 def decision_markdown(record: DecisionRecord) -> str:
     """GitHub-flavoured Markdown: paste into a wiki or commit next to the code."""
     md = escape_markdown
-    meta = [f"**Decided:** {_day(record.decided_on)}"]
-    if record.dataset:
-        meta.append(f"**Dataset:** {md(record.dataset)}")
-    if record.participants:
-        meta.append(f"**Participants ({len(record.participants)}):** "
-                    + ", ".join(md(p) for p in record.participants))
+    meta = _meta(record, md, "**Decided:** {}", "**Dataset:** {}", "**Participants ({}):** {}")
     out = [f"# North Star Metric decision: {md(record.workshop)}", "", " · ".join(meta), "",
            f"## Our North Star Metric: {md(record.nsm)}", "",
            f"> {md(record.definition, line_start=True)}", "", "**Why we chose it:**", ""]
@@ -262,12 +269,7 @@ def _html_tree(record: DecisionRecord) -> str:
 def decision_html(record: DecisionRecord, chart: go.Figure | None = None) -> str:
     """One self-contained HTML file: inline CSS, and Plotly's JS inlined when `chart` (a Plotly figure)
     is given, so it opens offline, prints, and can be attached to a wiki page."""
-    meta = [f"Decided on {_day(record.decided_on)}"]
-    if record.dataset:
-        meta.append(f"Dataset: {escape(record.dataset)}")
-    if record.participants:
-        meta.append(f"{len(record.participants)} participants: "
-                    + ", ".join(escape(p) for p in record.participants))
+    meta = _meta(record, escape, "Decided on {}", "Dataset: {}", "{} participants: {}")
     chart_html = ""
     if chart is not None:
         chart_html = ('<section class="chart"><h2>The North Star over time</h2>'
