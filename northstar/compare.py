@@ -13,6 +13,7 @@ from northstar.candidates import saved_candidates, suggestions
 from northstar.compiler import compute
 from northstar.errors import NorthstarError
 from northstar.ranking import rank_candidates, results_frame
+from northstar.series import complete_series
 from northstar.specs import GRAINS, MetricSpec
 from northstar.store import Dataset, Store
 from northstar.wording import plural
@@ -122,8 +123,7 @@ def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week"
 
 def full_periods(comparison: Comparison, metric: str) -> pd.Series:
     """A metric's values by period, partial periods left out."""
-    rows = comparison.series[(comparison.series["metric"] == metric) & ~comparison.series["partial"]]
-    return rows.set_index("period")["value"].astype("float64").rename(metric)
+    return complete_series(comparison.series, metric)
 
 
 def indexed(values: pd.Series) -> pd.Series:

@@ -17,7 +17,7 @@ from northstar.candidates import saved_candidates
 from northstar.compare import part_of_outcome
 from northstar.errors import NorthstarError
 from northstar.record import DecisionRecord, record_for_workshop
-from northstar.series import latest_changes
+from northstar.series import complete_series, latest_changes
 from northstar.specs import MetricSpec
 from northstar.store import Dataset, Store
 from northstar.tree import MetricTree, load_tree
@@ -42,12 +42,6 @@ def evidence_outcome(specs: Sequence[MetricSpec]) -> MetricSpec | None:
     """The outcome candidates are tested against: the first revenue-like one, else the first outcome."""
     outcomes = [s for s in specs if s.role == "outcome"]
     return next((s for s in outcomes if s.kind in REVENUE_KINDS), outcomes[0] if outcomes else None)
-
-
-def complete_series(frame: pd.DataFrame, metric: str) -> pd.Series:
-    """One metric's values by period, partial periods left out (half a week is not a drop)."""
-    rows = frame[(frame["metric"] == metric) & ~frame["partial"].astype(bool)]
-    return rows.set_index("period")["value"].astype("float64")
 
 
 def lead_between(frame: pd.DataFrame, metric: str, target: str, grain: str,

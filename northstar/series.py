@@ -26,6 +26,12 @@ def latest_changes(frame: pd.DataFrame) -> pd.DataFrame:
                                        "change_pct"])
 
 
+def complete_series(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """One metric's values by period, partial periods left out (half a week is not a drop)."""
+    rows = frame[(frame["metric"] == metric) & ~frame["partial"].astype(bool)]
+    return rows.set_index("period")["value"].astype("float64").rename(metric)
+
+
 def wide(frame: pd.DataFrame) -> pd.DataFrame:
     """One column per metric, one row per period (for CSV downloads and charts)."""
     order = list(dict.fromkeys(frame["metric"]))

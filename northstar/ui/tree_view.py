@@ -7,8 +7,8 @@ import streamlit as st
 
 from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
-from northstar.evidence import complete_series, tree_statuses
-from northstar.series import latest_changes
+from northstar.evidence import tree_statuses
+from northstar.series import complete_series, latest_changes
 from northstar.store import Dataset, Store
 from northstar.tree import LEVEL_LABELS, MetricTree, TreeNode
 from northstar.tree_render import NodeStatus, format_figures
