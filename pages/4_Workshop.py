@@ -7,13 +7,11 @@ from northstar.ui import workshop as ws
 from northstar.ui import workshop_decision as decision
 from northstar.ui.workshop_live import live_results
 from northstar.ui.workshop_scoring import dots_form, score_cards
-from northstar.workshop import ensure_schema
 
 store, active = page.open_page(
     "Workshop", ":material/groups:",
     "Score the shortlisted candidates on the five criteria (1 = weak, 5 = strong), spread three "
     "dots, watch the results come in, and lock the decision.")
-ensure_schema(store)
 
 with st.container():  # one slot whether or not there is news: what follows keeps its place
     state.show_flash()
