@@ -18,7 +18,7 @@ def span(dataset: Dataset) -> str:
 def sidebar_picker(store: Store) -> Dataset | None:
     """The active dataset, switchable from the sidebar on every page."""
     datasets = store.datasets()
-    active = state.active_dataset(store)
+    active = state.active_dataset(datasets)
     with st.sidebar:
         if not datasets:
             st.caption("No dataset loaded yet.")

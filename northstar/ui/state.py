@@ -65,9 +65,9 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def active_dataset(store: Store) -> Dataset | None:
-    """The dataset this browser session works on: its choice, else the most recently loaded."""
-    datasets = store.datasets()
+def active_dataset(datasets: list[Dataset]) -> Dataset | None:
+    """Of the store's `datasets` (newest first), the one this browser session works on: its
+    choice, else the most recently loaded."""
     if not datasets:
         return None
     chosen = st.session_state.get(ACTIVE_KEY)
