@@ -152,9 +152,7 @@ class Store:
 
     def find(self, name: str) -> Dataset | None:
         with self.cursor() as cur:
-            cur.execute(f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?", [name])
-            row = cur.fetchone()
-        return _dataset(row) if row else None
+            return self._find_with(cur, name)
 
     def dataset(self, name: str | None = None) -> Dataset:
         """The named dataset, or the most recently loaded one when `name` is None."""
