@@ -54,7 +54,7 @@ class _Query:
     def __init__(self, dataset: Dataset, grain: str) -> None:
         self.dataset, self.grain, self.step = dataset, grain, STEP[grain]
         self.params: dict[str, object] = {}
-        self.activity: dict[tuple, str] = {}   # (aggregate, events, condition) → column
+        self.activity: dict[tuple, tuple[str, str]] = {}  # (aggregate, events, condition) → (column, SQL)
         self.scan: list[str] = []               # period aggregates over `activity`
         self.rows: list[str] = []               # period aggregates over raw events (custom)
         self.ctes: list[str] = []
@@ -69,10 +69,11 @@ class _Query:
         self.params[name] = value
         return f"${name}"
 
-    def event_filter(self, spec: MetricSpec, column: str = "event") -> str | None:
-        if not spec.events:
+    def event_filter(self, events: tuple[str, ...], column: str = "event") -> str | None:
+        """`column IN (...)` over the events, bound as parameters; None for every event."""
+        if not events:
             return None
-        return f"{column} IN ({', '.join(self.param(e) for e in spec.events)})"
+        return f"{column} IN ({', '.join(self.param(e) for e in events)})"
 
     def partial(self, aggregate: str, events: tuple[str, ...], condition: str | None = None) -> str:
         """A per-(period, user) aggregate of the matching events; shared by equal requests."""
@@ -80,11 +81,10 @@ class _Query:
         if key not in self.activity:
             label = _PARTIAL_LABELS.get((aggregate, condition), "value")
             name = f"{label}_{len(self.activity)}"
-            where = _and(self.event_filter(MetricSpec("", "transactions", events)) if events else None,
-                         condition)
+            where = _and(self.event_filter(events), condition)
             filtered = f"{aggregate} FILTER (WHERE {where})" if where else aggregate
-            self.activity[key] = f"{filtered} AS {name}"
-        return self.activity[key].rsplit(" AS ", 1)[1]
+            self.activity[key] = (name, filtered)
+        return self.activity[key][0]
 
     def period_column(self, aggregate: str, label: str = "total") -> str:
         """Add a per-period aggregate over the activity rows; returns its column reference."""
@@ -190,7 +190,7 @@ def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
 
 
 def _ltv(q: _Query, spec: MetricSpec, cte: str) -> None:
-    f = q.event_filter(spec, "e.event")
+    f = q.event_filter(spec.events, "e.event")
     window = f"INTERVAL {int(spec.window_days)} DAY"
     q.ctes.append(f"""{cte} AS (
         SELECT date_trunc('{q.grain}', u.first_ts) AS period, count(*) AS customers,
@@ -210,7 +210,7 @@ def _ltv(q: _Query, spec: MetricSpec, cte: str) -> None:
 
 
 def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
-    f = q.event_filter(spec)
+    f = q.event_filter(spec.events)
     months = "1"
     if spec.period_column:
         if spec.period_column not in q.dataset.properties:
@@ -285,9 +285,10 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
     if q.activity:
         # Per (period, user) when a metric counts users; otherwise one row per period will do.
         user, group = ("user_id", "1, 2") if q.per_user else ("NULL AS user_id", "1")
+        partials = ",\n               ".join(f"{sql} AS {name}" for name, sql in q.activity.values())
         ctes.append(f"activity AS MATERIALIZED (\n        SELECT date_trunc('{grain}', ts) AS period, "
-                    f"{user},\n               " + ",\n               ".join(q.activity.values())
-                    + f"\n        FROM events\n        GROUP BY {group}\n    )")
+                    f"{user},\n               {partials}\n        FROM events\n"
+                    f"        GROUP BY {group}\n    )")
     if q.scan:
         joined = ("\n        JOIN first_keys k ON k.period = a.period" if q.needs_first_keys else "")
         ctes.append("scan AS (\n        SELECT a.period,\n               " + ",\n               ".join(q.scan)
