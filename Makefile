@@ -10,11 +10,12 @@ HEADLESS := $(if $(DISPLAY),false,true)
 
 .PHONY: run test lint venv chromium clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Northstar needs $(PYTHON) on PATH" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -34,8 +35,10 @@ run: venv
 test: venv chromium
 	$(PY) -m pytest -q
 
+# ruff (style), import-linter (the package layers in pyproject.toml).
 lint: venv
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -4,9 +4,9 @@ import streamlit as st
 
 from northstar.errors import NorthstarError
 from northstar.ingest import load_demo
-from northstar.ui import datasets, state
+from northstar.ui import datasets, messages, navigation, state
 
-state.page_setup("Home")
+navigation.page_setup("Home")
 store = state.get_store()
 active = datasets.sidebar_picker(store)
 
@@ -39,7 +39,7 @@ if active is None:
             try:
                 state.set_active(load_demo(store).name)
             except NorthstarError as err:
-                state.show_error(err)
+                messages.show_error(err)
             else:
                 st.rerun()
 else:
@@ -48,16 +48,4 @@ else:
     datasets.status(active)
 
 st.markdown("#### The path through Northstar")
-for script, label, icon, what in (
-    ("pages/1_Data.py", "1 · Data", ":material/database:",
-     "load a CSV or Parquet export, map its columns, see its events"),
-    ("pages/2_Candidates.py", "2 · Candidates", ":material/monitoring:",
-     "chart the candidate NSMs side by side; define your own"),
-    ("pages/3_Compare.py", "3 · Compare", ":material/compare_arrows:",
-     "which candidates lead revenue or retention, and by how long"),
-    ("pages/4_Workshop.py", "4 · Workshop", ":material/groups:",
-     "the team scores the shortlist on the five criteria, votes and decides"),
-    ("pages/5_Tree.py", "5 · Tree", ":material/account_tree:",
-     "the chosen NSM, each team's OMTM and the KPIs under it"),
-):
-    st.page_link(script, label=f"{label}: {what}", icon=icon)
+navigation.guided_path()

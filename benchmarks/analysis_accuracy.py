@@ -28,10 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from northstar.compare import compare
-from northstar.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo
-from northstar.ingest import ingest_file
-from northstar.ranking import rank_candidates
+from northstar.analysis import compare, rank_candidates
+from northstar.ingest import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo, ingest_file
 from northstar.store import Store
 
 NOISE_CANDIDATES = ("random_walk", "trend_white", "drift")

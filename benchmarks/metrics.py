@@ -66,9 +66,8 @@ def part_floor(data: Path, folder: Path) -> dict:
 
 
 def part_northstar(data: Path, folder: Path) -> dict:
-    from northstar.candidates import default_candidates
-    from northstar.compiler import compute
     from northstar.ingest import ingest_file
+    from northstar.metrics import compute, default_candidates
     from northstar.store import Store
     from northstar.ui import state
 

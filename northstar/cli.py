@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from northstar.errors import NorthstarError
-from northstar.specs import GRAINS
 from northstar.store import Dataset, Store, default_db_path
+from northstar.vocab import DEFAULT_GRAIN, GRAINS
 
 if TYPE_CHECKING:
-    from northstar.compare import Comparison
+    from northstar.analysis import Comparison
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,15 +32,14 @@ def describe(dataset: Dataset) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
-    from northstar.demo import write_demo_csv
+    from northstar.ingest import write_demo_csv
 
     rows = write_demo_csv(args.out, seed=args.seed)
     print(f"Wrote {rows:,} demo events to {args.out}")
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
-    from northstar.ingest import ingest_file
-    from northstar.roles import parse_overrides
+    from northstar.ingest import ingest_file, parse_overrides
 
     overrides = parse_overrides(args.map or [])
     store = Store(args.db)
@@ -54,8 +53,7 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
 
 def _specs(store: Store, dataset: Dataset, candidates: Path | None) -> list:
-    from northstar.candidates import saved_candidates
-    from northstar.specs import load_yaml
+    from northstar.metrics import load_yaml, saved_candidates
 
     if candidates is None:
         return saved_candidates(store, dataset)
@@ -67,7 +65,7 @@ def _specs(store: Store, dataset: Dataset, candidates: Path | None) -> list:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> None:
-    from northstar.compiler import compute
+    from northstar.metrics import compute
 
     store = Store(args.db)
     try:
@@ -89,7 +87,7 @@ COMPARE_COLUMNS = ["metric", "kind", "best_lag", "corr_changes", "corr_levels", 
 
 def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> str:
     """Save the suggestion called `name` (any case) among the dataset's candidates; its exact name."""
-    from northstar.candidates import save_candidate
+    from northstar.metrics import save_candidate
 
     found = next((m for m in comparison.unsaved if m.lower() == name.strip().lower()), None)
     if found is None:
@@ -101,7 +99,7 @@ def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> 
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
-    from northstar.compare import compare
+    from northstar.analysis import compare
 
     store = Store(args.db)
     try:
@@ -167,9 +165,8 @@ def _decided_code(store: Store, code: str | None) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
-    from northstar.compiler import compute
-    from northstar.evidence import decision_record
-    from northstar.record import decision_html, decision_markdown
+    from northstar.metrics import compute
+    from northstar.report import decision_html, decision_markdown, decision_record
 
     kind = REPORT_FORMATS.get(args.out.suffix.lower())
     if kind is None:
@@ -196,7 +193,7 @@ def _shared(*, dataset: bool = False, series: bool = False) -> argparse.Argument
     if dataset:
         shared.add_argument("--dataset", help="dataset name (default: the most recently loaded)")
     if series:
-        shared.add_argument("--grain", choices=GRAINS, default="week")
+        shared.add_argument("--grain", choices=GRAINS, default=DEFAULT_GRAIN.value)
         shared.add_argument("--format", choices=("csv", "json"), default="csv")
     return shared
 

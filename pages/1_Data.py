@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from northstar.ui import datasets, loader, page, state
+from northstar.ui import datasets, loader, messages, page
 
 store, active = page.open_page(
     "Data", ":material/database:",
     "Upload an event export (one row per event), check how its columns were read, and switch "
     "between datasets.")
 
-state.show_flash()
+messages.show_flash()
 with st.expander("Load a file", expanded=active is None):
     loader.upload_and_load(store)
 

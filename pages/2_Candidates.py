@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from northstar.ui import candidates, page, state
+from northstar.ui import cache, candidates, messages, page
 
 store, active = page.open_page(
     "Candidates", ":material/monitoring:",
     "Candidate North Star Metrics and the outcomes they are tested against, computed from "
     "the active dataset. Edit any of them, add your own, or keep a suggestion.")
 active = page.require_dataset(active)
-state.show_flash()
+messages.show_flash()
 
 specs = candidates.load(store, active)
 grain = candidates.grain_picker()
@@ -20,7 +20,7 @@ view = candidates.view_picker()
 if view == "Definitions and SQL":
     candidates.catalogue(store, active, specs, grain)
 elif view == "Add or edit":
-    events = list(state.event_catalogue(store, active)["event"])
+    events = list(cache.event_catalogue(store, active)["event"])
     candidates.editor(store, active, specs, events, grain)
 elif view == "Suggestions":
     candidates.suggested(store, active, specs)

@@ -2,22 +2,22 @@
 
 import streamlit as st
 
-from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
-from northstar.ui import compare, page, state
+from northstar.metrics import saved_candidates
+from northstar.ui import cache, compare, messages, page
 
 store, active = page.open_page(
     "Compare", ":material/compare_arrows:",
     "Which candidates move before the outcome? Trends make everything correlate, so candidates "
     "are ranked on how their period-over-period changes anticipate the outcome's.")
 active = page.require_dataset(active)
-state.show_flash()
+messages.show_flash()
 
 outcome, grain, max_lag = compare.controls(saved_candidates(store, active))
 try:
-    comparison = state.comparison(store, active, outcome, grain, max_lag)
+    comparison = cache.comparison(store, active, outcome, grain, max_lag)
 except NorthstarError as err:
-    state.show_error(err)
+    messages.show_error(err)
     st.stop()
 
 compare.headline(comparison)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from northstar.ui import page, state
+from northstar.ui import messages, page
 from northstar.ui import workshop as ws
 from northstar.ui import workshop_decision as decision
 from northstar.ui.workshop_live import live_results
@@ -14,7 +14,7 @@ store, active = page.open_page(
     "dots, watch the results come in, and lock the decision.")
 
 with st.container():  # one slot whether or not there is news: what follows keeps its place
-    state.show_flash()
+    messages.show_flash()
 
 workshop = ws.current(store)
 if workshop is None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from northstar.tree import load_tree
-from northstar.ui import candidates, page, state, tree_view
+from northstar.ui import candidates, messages, page, tree_view
 from northstar.ui import tree as tree_ui
 
 store, active = page.open_page(
@@ -13,7 +13,7 @@ store, active = page.open_page(
     "value, change and trend; each link says whether the lower metric leads the one above.",
     tab="Tree")
 active = page.require_dataset(active)
-state.show_flash()
+messages.show_flash()
 
 names = tree_ui.metric_names(store, active)
 tree = load_tree(store, active.name)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from northstar.store import Store
+from northstar.store.core import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from northstar.analysis import LeadResult, _heteroscedasticity, _p_greater, lead_analysis, min_periods
-from northstar.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo
+from northstar.analysis.lead import LeadResult, _heteroscedasticity, _p_greater, lead_analysis, min_periods
+from northstar.analysis.ranking import rank_candidates, results_frame
+from northstar.analysis.verdicts import MIN_LINK_R, format_p
 from northstar.errors import NorthstarError
-from northstar.ranking import rank_candidates, results_frame
-from northstar.verdicts import MIN_LINK_R, format_p
+from northstar.ingest.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo
 
 START = pd.Timestamp("2024-01-01")  # a Monday
 

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from northstar import tree as mt
-from northstar.candidates import save_candidate
-from northstar.ingest import load_demo
-from northstar.specs import MetricSpec
-from northstar.store import Store
+from northstar.ingest.load import load_demo
+from northstar.metrics.candidates import save_candidate
+from northstar.metrics.specs import MetricSpec
+from northstar.store.core import Store
 from tests.browser import choose, no_exception, shot, streamlit_server
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from northstar.candidates import (
+from northstar.errors import NorthstarError
+from northstar.ingest.load import ingest_file
+from northstar.metrics.candidates import (
     default_candidates,
     delete_candidate,
     merge_candidates,
@@ -15,10 +17,8 @@ from northstar.candidates import (
     saved_candidates,
     suggestions,
 )
-from northstar.errors import NorthstarError
-from northstar.ingest import ingest_file
-from northstar.series import latest_changes
-from northstar.specs import MetricSpec, dump_yaml, load_yaml
+from northstar.metrics.series import latest_changes
+from northstar.metrics.specs import MetricSpec, dump_yaml, load_yaml
 from northstar.wording import format_change, format_value
 from tests.conftest import fixture
 
@@ -40,7 +40,7 @@ def test_defaults_follow_the_columns_a_dataset_has(store):
 
 
 def test_demo_defaults_include_mrr_and_churn(store):
-    from northstar.ingest import load_demo
+    from northstar.ingest.load import load_demo
 
     demo = load_demo(store)
     specs = {s.name: s for s in default_candidates(store, demo)}

@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from northstar.store import Store
+from northstar.store.core import Store
 from tests.conftest import ROOT, fixture
 
 

@@ -9,8 +9,8 @@ import math
 import pandas as pd
 import pytest
 
-from northstar.ingest import load_demo
-from northstar.store import Store
+from northstar.ingest.load import load_demo
+from northstar.store.core import Store
 from tests.test_cli import run
 
 ALL_KINDS_YAML = """

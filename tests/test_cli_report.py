@@ -7,8 +7,8 @@ import pytest
 from northstar import tree as mt
 from northstar import workshop as ws
 from northstar.cli import main
-from northstar.ingest import load_demo
-from northstar.store import Store
+from northstar.ingest.load import load_demo
+from northstar.store.core import Store
 from tests.test_cli import run
 
 SHORTLIST = [("Active users", "Distinct users with any event in the week."),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from northstar import compare_charts
-from northstar.candidates import saved_candidates
-from northstar.compare import (
+from northstar.analysis.compare import (
     changes,
     chart_data,
     compare,
@@ -17,11 +15,13 @@ from northstar.compare import (
     part_of_outcome,
     shifted,
 )
-from northstar.demo import LEAD_WEEKS, LEADING_EVENT
+from northstar.charts import compare as compare_charts
 from northstar.errors import NorthstarError
-from northstar.ingest import ingest_file, load_demo
-from northstar.specs import MetricSpec
-from northstar.store import Store
+from northstar.ingest.demo import LEAD_WEEKS, LEADING_EVENT
+from northstar.ingest.load import ingest_file, load_demo
+from northstar.metrics.candidates import saved_candidates
+from northstar.metrics.specs import MetricSpec
+from northstar.store.core import Store
 from tests.conftest import fixture
 
 MONEY = ("purchase", "subscription_payment")

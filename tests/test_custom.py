@@ -16,12 +16,12 @@ import math
 
 import pytest
 
-from northstar.compiler import compile_metrics, compute
-from northstar.custom import parse_custom
 from northstar.errors import NorthstarError
-from northstar.ingest import ingest_file
-from northstar.specs import MetricSpec, spec_from_dict
-from northstar.store import Store
+from northstar.ingest.load import ingest_file
+from northstar.metrics.compiler import compile_metrics, compute
+from northstar.metrics.custom import parse_custom
+from northstar.metrics.specs import MetricSpec, spec_from_dict
+from northstar.store.core import Store
 
 LOG = """user_id,timestamp,event,amount,duration_s,plan
 a,2024-01-01 09:00:00,signup,,,free

@@ -8,7 +8,14 @@ import re
 import pandas as pd
 import pytest
 
-from northstar.demo import COLUMNS, DEMO_START, LEAD_WEEKS, LEADING_EVENT, generate_demo, write_demo_csv
+from northstar.ingest.demo import (
+    COLUMNS,
+    DEMO_START,
+    LEAD_WEEKS,
+    LEADING_EVENT,
+    generate_demo,
+    write_demo_csv,
+)
 
 MONEY_EVENTS = {"subscription_payment", "purchase"}
 EXPECTED_EVENTS = {
@@ -161,3 +168,11 @@ def test_smaller_logs_for_quick_use():
     frame = generate_demo(seed=3, n_users=200, months=6)
     assert frame["user_id"].nunique() == 200
     assert (pd.to_datetime(frame["timestamp"]).max() - pd.Timestamp(DEMO_START)).days < 190
+
+
+def test_committed_demo_is_what_the_generator_writes(tmp_path):
+    """An installed package regenerates the demo instead of shipping it: both must be the same bytes."""
+    from northstar.ingest.load import DEMO_CSV
+
+    write_demo_csv(tmp_path / "demo.csv")
+    assert (tmp_path / "demo.csv").read_bytes() == DEMO_CSV.read_bytes()

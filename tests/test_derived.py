@@ -2,9 +2,9 @@
 
 import pytest
 
-from northstar.derived import parse_derived
 from northstar.errors import NorthstarError
-from northstar.sqlutil import quote_ident
+from northstar.ingest.derived import parse_derived
+from northstar.store.sql import quote_ident
 
 COLUMNS = ["Quantity", "UnitPrice", "Unit Price", "discount"]
 

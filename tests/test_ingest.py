@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from northstar.errors import NorthstarError
-from northstar.ingest import ingest_file, preview
+from northstar.ingest.load import ingest_file, preview
 from tests.conftest import fixture
 
 GERMAN = {"user_id": "kunde", "timestamp": "datum", "event": "aktion", "amount": "betrag"}

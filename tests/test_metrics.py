@@ -14,10 +14,10 @@ import math
 
 import pytest
 
-from northstar.compiler import compile_metrics, compute
 from northstar.errors import NorthstarError
-from northstar.ingest import ingest_file
-from northstar.specs import MetricSpec
+from northstar.ingest.load import ingest_file
+from northstar.metrics.compiler import compile_metrics, compute
+from northstar.metrics.specs import MetricSpec
 from tests.conftest import fixture
 
 MONEY = ("payment", "purchase")

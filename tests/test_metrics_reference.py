@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from northstar.compiler import MRR_GRACE_DAYS, compute
-from northstar.ingest import ingest_file
-from northstar.specs import MetricSpec
+from northstar.ingest.load import ingest_file
+from northstar.metrics.compiler import MRR_GRACE_DAYS, compute
+from northstar.metrics.specs import MetricSpec
 
 SEEDS = (1, 2, 3, 4, 5, 6)
 GRAINS = ("day", "week", "month")
@@ -258,7 +258,7 @@ def mismatches(frame: pd.DataFrame, ref: Reference, spec: MetricSpec) -> list[st
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """seed → (store, dataset, log as the reference reads it); each log is ingested once."""
-    from northstar.store import Store
+    from northstar.store.core import Store
 
     root = tmp_path_factory.mktemp("reference")
     store = Store(root / "store.duckdb")

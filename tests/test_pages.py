@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from northstar.ingest import ingest_file
-from northstar.store import DB_ENV, Store
+from northstar.ingest.load import ingest_file
+from northstar.store.core import DB_ENV, Store
 from tests.conftest import ROOT, fixture
 
 TIMEOUT = 30
@@ -120,7 +120,7 @@ def test_candidates_page_adds_a_custom_candidate_with_live_preview(db):
     next(b for b in at.button if b.label == "Save candidate").click().run()
     assert not at.exception
     store = Store(db)
-    from northstar.candidates import saved_candidates
+    from northstar.metrics.candidates import saved_candidates
     saved = saved_candidates(store, store.dataset())
     store.close()
     assert saved[-1].name == "Signups" and saved[-1].kind == "custom"
@@ -155,7 +155,7 @@ def test_candidates_page_edit_delete_and_keep_a_suggestion(db):
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     """The demo loaded once per module; tests copy the file (a load takes ~0.5 s, a copy ~none)."""
-    from northstar.ingest import load_demo
+    from northstar.ingest.load import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     store = Store(path)
@@ -213,7 +213,7 @@ def test_compare_page_keeps_a_suggestion(db, demo_store):
     assert at.dataframe[0].value.iloc[0]["source"] == "kept suggestion"
     assert not any(b.key == "compare_keep" for b in at.button)
     store = Store(db)
-    from northstar.candidates import saved_candidates
+    from northstar.metrics.candidates import saved_candidates
     names = [s.name for s in saved_candidates(store, store.dataset())]
     store.close()
     assert "Users who did report_shared" in names

@@ -8,12 +8,12 @@ from datetime import datetime
 import plotly.graph_objects as go
 import pytest
 
-from northstar import record
 from northstar import tree as mt
 from northstar import workshop as ws
 from northstar.errors import NorthstarError
-from northstar.store import Store
-from northstar.tree_render import NodeStatus
+from northstar.report import record
+from northstar.store.core import Store
+from northstar.tree.render import NodeStatus
 
 RATIONALE = "It leads revenue by 3 weeks.\n\n<script>alert('x')</script> & it is easy to explain."
 EVIDENCE = [{"metric": "Weekly sharers", "verdict": "leads Revenue by 3 weeks", "best_lag": 3,

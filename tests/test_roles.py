@@ -3,7 +3,7 @@
 import pytest
 
 from northstar.errors import NorthstarError
-from northstar.roles import parse_overrides, resolve_mapping, role_name
+from northstar.ingest.roles import parse_overrides, resolve_mapping, role_name
 
 EXPORTS = {
     "mixpanel": (["distinct_id", "time", "event", "$city", "mp_country_code"],

@@ -6,8 +6,8 @@ import pytest
 
 from northstar import tree as mt
 from northstar.errors import NorthstarError
-from northstar.tree import MetricTree, TreeNode
-from northstar.tree_render import NodeStatus, escape_markdown, escape_mermaid, to_markdown, to_mermaid
+from northstar.tree.model import MetricTree, TreeNode
+from northstar.tree.render import NodeStatus, escape_markdown, escape_mermaid, to_markdown, to_mermaid
 
 
 def _tree() -> MetricTree:

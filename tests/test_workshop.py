@@ -11,7 +11,7 @@ import pytest
 
 from northstar import workshop as ws
 from northstar.errors import NorthstarError
-from northstar.store import Store
+from northstar.store.core import Store
 
 SHORTLIST = [("Weekly sharers", "Users who shared a report this week"),
              ("Revenue", "Sum of purchases"),
@@ -70,8 +70,6 @@ def test_criteria_have_labels_and_help():
 
 
 def test_create_and_find_by_code(store):
-    ws.ensure_schema(store)
-    ws.ensure_schema(store)  # idempotent
     workshop = _workshop(store)
     assert len(workshop.code) == 6 and workshop.status == "open" and workshop.decision is None
     assert workshop.candidates == ("Weekly sharers", "Revenue", "Returning users")

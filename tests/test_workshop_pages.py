@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from northstar import workshop as ws
-from northstar.store import DB_ENV, Store
-from northstar.tree import load_tree
+from northstar.store.core import DB_ENV, Store
+from northstar.tree.model import load_tree
 from northstar.ui.workshop_live import disagreements, score_heatmap
 from tests.test_pages import app, loaded
 

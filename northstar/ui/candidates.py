@@ -7,20 +7,28 @@ from dataclasses import replace
 import streamlit as st
 
 from northstar import charts
-from northstar.candidates import (
+from northstar.errors import NorthstarError
+from northstar.metrics import (
+    KINDS,
+    MEASURES,
+    PER,
+    ROLES,
+    MetricSpec,
+    compile_metrics,
     delete_candidate,
+    dump_yaml,
+    latest_changes,
+    load_yaml,
     merge_candidates,
     replace_candidates,
     save_candidate,
     saved_candidates,
     suggestions,
+    wide,
 )
-from northstar.compiler import compile_metrics
-from northstar.errors import NorthstarError
-from northstar.series import latest_changes, wide
-from northstar.specs import GRAINS, KINDS, MEASURES, PER, ROLES, MetricSpec, dump_yaml, load_yaml
 from northstar.store import Dataset, Store
-from northstar.ui import state
+from northstar.ui import cache, messages
+from northstar.vocab import GRAINS
 
 GRAIN_KEY = "grain"
 VIEW_KEY = "candidates_view"
@@ -45,9 +53,9 @@ def grain_picker() -> str:
 def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> None:
     """All candidates as small multiples with latest value and change; CSV of the series."""
     try:
-        frame = state.metric_series(store, dataset, specs, grain)
+        frame = cache.metric_series(store, dataset, specs, grain)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
     latest = latest_changes(frame)
     kinds = {s.name: s.kind for s in specs}
@@ -71,7 +79,7 @@ def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: st
                         on_click=_start_editing, args=(spec.name,))
             if delete.button("Delete", key=f"delete-{spec.name}", icon=":material/delete:"):
                 delete_candidate(store, dataset, spec.name)
-                state.flash(f"Deleted {spec.name}.")
+                messages.flash(f"Deleted {spec.name}.")
                 st.rerun()
 
 
@@ -134,10 +142,10 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
             save_candidate(store, dataset, replace(spec, source="user"),
                            previous_name=current.name if current else None)
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
             return
         st.session_state.pop("editing", None)
-        state.flash(f"Saved {spec.name}.")
+        messages.flash(f"Saved {spec.name}.")
         st.rerun()
     if current:
         cancel.button("Cancel", key=f"{key}-cancel", on_click=_start_editing, args=(None,))
@@ -150,9 +158,9 @@ def _preview(store: Store, dataset: Dataset, values: dict, grain: str) -> Metric
         return None
     try:
         spec = MetricSpec(**values)
-        frame = state.metric_series(store, dataset, [spec], grain)
+        frame = cache.metric_series(store, dataset, [spec], grain)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return None
     st.plotly_chart(charts.metric_line(frame, f"Preview: {spec.name}"), key="preview")
     st.caption(spec.definition())
@@ -172,9 +180,9 @@ def yaml_exchange(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> No
                 compile_metrics(dataset, [spec], "week")  # checks columns this dataset must have
             replace_candidates(store, dataset, merge_candidates(specs, imported))
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
             return
-        state.flash(f"Imported {len(imported)} candidates.")
+        messages.flash(f"Imported {len(imported)} candidates.")
         st.rerun()
 
 
@@ -189,7 +197,7 @@ def suggested(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
         text.markdown(f"**{spec.name}** · {spec.definition()}")
         if keep.button("Keep", key=f"keep-{spec.name}", icon=":material/add:"):
             save_candidate(store, dataset, spec)
-            state.flash(f"Added {spec.name}.")
+            messages.flash(f"Added {spec.name}.")
             st.rerun()
 
 

@@ -8,14 +8,13 @@ import re
 import pandas as pd
 import streamlit as st
 
-from northstar import compare_charts
-from northstar.candidates import save_candidate
-from northstar.compare import Comparison, available_outcomes, chart_data, kind_label
-from northstar.compare_charts import KIND_COLOUR
+from northstar import charts
+from northstar.analysis import Comparison, available_outcomes, chart_data, kind_label
+from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
-from northstar.specs import MetricSpec
+from northstar.metrics import MetricSpec, save_candidate
 from northstar.store import Dataset, Store
-from northstar.ui import state
+from northstar.ui import messages
 from northstar.ui.candidates import grain_picker
 from northstar.wording import plural
 
@@ -164,9 +163,9 @@ def pick_candidate(store: Store, dataset: Dataset, comparison: Comparison) -> st
         try:
             save_candidate(store, dataset, comparison.spec(metric))
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
             return metric
-        state.flash(f"Kept {metric} among the candidates.")
+        messages.flash(f"Kept {metric} among the candidates.")
         st.rerun()
     shift.toggle("Shift by its lag", value=True, key=SHIFT_KEY,
                  help="Move the candidate forward by its best lag so its bumps line up with the outcome's.")
@@ -181,12 +180,12 @@ def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
     st.caption(_md(f"{spec.definition()} Compared with {comparison.outcome.name}: "
                    f"{comparison.outcome.definition()}"))
     shift = bool(st.session_state.get(SHIFT_KEY, True))
-    fig = compare_charts.lead_lines(comparison, metric, shift=shift)
+    fig = charts.lead_lines(comparison, metric, shift=shift)
     st.plotly_chart(fig, key="compare_lines", config=_png(f"{metric} vs {comparison.outcome.name}"))
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(compare_charts.cross_correlation(comparison, metric), key="compare_xcorr",
+    left.plotly_chart(charts.cross_correlation(comparison, metric), key="compare_xcorr",
                       config=_png(f"{metric} cross-correlation"))
-    right.plotly_chart(compare_charts.changes_scatter(comparison, metric), key="compare_scatter",
+    right.plotly_chart(charts.changes_scatter(comparison, metric), key="compare_scatter",
                        config=_png(f"{metric} changes"))
     st.caption("Dashed band: ±1.96/√n, where a single lag's r is plausibly noise. The p in the table "
                "is stricter: corrected for every lag tried and for autocorrelated changes. "
@@ -201,5 +200,5 @@ def multiples(comparison: Comparison) -> None:
     """Every candidate against the outcome at a glance, best first."""
     if not comparison.results:
         return
-    st.plotly_chart(compare_charts.lead_multiples(comparison), key="compare_multiples",
+    st.plotly_chart(charts.lead_multiples(comparison), key="compare_multiples",
                     config=_png(f"all candidates vs {comparison.outcome.name}"))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from northstar import charts
 from northstar.store import Dataset, Store
-from northstar.ui import state
+from northstar.ui import cache, state
 
 
 def span(dataset: Dataset) -> str:
@@ -54,11 +54,11 @@ def summary(store: Store, dataset: Dataset) -> None:
         if dataset.properties:
             st.markdown("Other columns kept as properties: "
                         + ", ".join(f"`{p}`" for p in dataset.properties))
-    st.plotly_chart(charts.events_per_week(state.events_per_week(store, dataset)),
+    st.plotly_chart(charts.events_per_week(cache.events_per_week(store, dataset)),
                     key="events_per_week")
     st.markdown("**Event catalogue**")
     st.dataframe(
-        state.event_catalogue(store, dataset), hide_index=True, width="stretch",
+        cache.event_catalogue(store, dataset), hide_index=True, width="stretch",
         column_config={
             "event": "Event",
             "users": st.column_config.NumberColumn("Users", format="%d"),

@@ -8,10 +8,18 @@ from pathlib import Path
 import streamlit as st
 
 from northstar.errors import NorthstarError
-from northstar.ingest import FilePreview, ingest_file, preview
-from northstar.roles import NUMERIC_ROLES, REQUIRED_ROLES, ROLE_LABELS, ROLES, RoleMapping
+from northstar.ingest import (
+    NUMERIC_ROLES,
+    REQUIRED_ROLES,
+    ROLE_LABELS,
+    ROLES,
+    FilePreview,
+    RoleMapping,
+    ingest_file,
+    preview,
+)
 from northstar.store import Store
-from northstar.ui import state
+from northstar.ui import messages, state
 
 FILE_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
 NONE, EXPRESSION = "— not in this file —", "✎ expression…"
@@ -72,7 +80,7 @@ def upload_and_load(store: Store) -> None:
     try:
         found = preview(store, path)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
     st.markdown(f"**Preview** of {uploaded.name} (first {len(found.rows)} rows)")
     st.dataframe(found.rows, hide_index=True, width="stretch", height=240)
@@ -91,9 +99,9 @@ def upload_and_load(store: Store) -> None:
                               display_name=uploaded.name)
     except NorthstarError as err:
         bar.empty()
-        state.show_error(err)
+        messages.show_error(err)
         return
     bar.empty()
     state.set_active(dataset.name)
-    state.flash(f"Loaded **{dataset.name}**: {dataset.rows:,} events from {dataset.users:,} users.")
+    messages.flash(f"Loaded **{dataset.name}**: {dataset.rows:,} events from {dataset.users:,} users.")
     st.rerun()

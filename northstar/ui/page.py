@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from northstar.store import Dataset, Store
-from northstar.ui import datasets, state
+from northstar.ui import datasets, navigation, state
 
 
 def open_page(title: str, icon: str, caption: str, tab: str | None = None
               ) -> tuple[Store, Dataset | None]:
     """Set the page up and return the store and this session's active dataset (None if empty)."""
-    state.page_setup(tab or title)
+    navigation.page_setup(tab or title)
     store = state.get_store()
     active = datasets.sidebar_picker(store)
     st.title(f"{icon} {title}")

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
+from northstar.metrics import saved_candidates
 from northstar.store import Dataset, Store
 from northstar.tree import (
     LEVEL_LABELS,
     MetricTree,
+    NodeStatus,
     add_node,
     bind_metric,
     delete_tree,
@@ -21,9 +22,10 @@ from northstar.tree import (
     rename_node,
     save_tree,
     set_team,
+    to_markdown,
+    to_mermaid,
 )
-from northstar.tree_render import NodeStatus, to_markdown, to_mermaid
-from northstar.ui import state
+from northstar.ui import messages
 
 NONE = "(none)"
 
@@ -38,9 +40,9 @@ def _save(store: Store, dataset: Dataset, make_tree: Callable[[], MetricTree], m
     try:
         save_tree(store, dataset.name, make_tree())
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
-    state.flash(message)
+    messages.flash(message)
     st.rerun()
 
 
@@ -128,7 +130,7 @@ def edit_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]
         st.caption("Removes every node of this dataset's tree; you start again from the NSM.")
         if st.button("Delete the tree", type="primary", key="tree-delete"):
             delete_tree(store, dataset.name, tree.name)
-            state.flash("Deleted the metric tree.")
+            messages.flash("Deleted the metric tree.")
             st.rerun()
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
-from northstar.evidence import tree_statuses
-from northstar.series import complete_series, latest_changes
+from northstar.metrics import complete_series, latest_changes, saved_candidates
+from northstar.report import tree_statuses
 from northstar.store import Dataset, Store
-from northstar.tree import LEVEL_LABELS, MetricTree, TreeNode
-from northstar.tree_render import NodeStatus, format_figures
-from northstar.ui import state
+from northstar.tree import LEVEL_LABELS, MetricTree, NodeStatus, TreeNode, format_figures
+from northstar.ui import cache, messages
 from northstar.wording import format_change, format_value
 
 TEAMS_PER_ROW = 4
@@ -23,9 +21,9 @@ def statuses(store: Store, dataset: Dataset, tree: MetricTree, grain: str
              ) -> tuple[dict[str, NodeStatus], pd.DataFrame]:
     """Node figures and leads, on the cached series; nothing (and the error shown) if they fail."""
     try:
-        return tree_statuses(store, dataset, tree, state.metric_series, grain)
+        return tree_statuses(store, dataset, tree, cache.metric_series, grain)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return {}, pd.DataFrame(columns=["period", "metric", "value", "partial"])
 
 

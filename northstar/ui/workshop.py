@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
+from northstar.metrics import saved_candidates
 from northstar.store import Dataset, Store
-from northstar.ui import state
+from northstar.ui import messages
 from northstar.wording import plural
 from northstar.workshop import (
     MIN_PIN_LENGTH,
@@ -68,7 +68,7 @@ def current(store: Store) -> Workshop | None:
     try:
         workshop = find_workshop(store, code)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         leave()
         return None
     enter(workshop.code)
@@ -86,7 +86,7 @@ def participant(store: Store, workshop: Workshop) -> str | None:
         try:
             name = join(store, workshop.code, from_url).name
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
             st.query_params.pop(NAME_PARAM, None)
             return None
         enter(workshop.code, name)
@@ -108,10 +108,10 @@ def _join(store: Store, code: str, name: str) -> None:
     try:
         joined = join(store, code, name)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
     enter(joined.workshop, joined.name)
-    state.flash(f"Welcome, {joined.name}. Your scores save as you click.")
+    messages.flash(f"Welcome, {joined.name}. Your scores save as you click.")
     st.rerun()
 
 
@@ -127,7 +127,7 @@ def join_by_code(store: Store) -> None:
         try:
             workshop = find_workshop(store, code)
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
             return
         _join(store, workshop.code, name)
 
@@ -156,10 +156,10 @@ def start_form(store: Store, dataset: Dataset | None) -> None:
                                    dataset=dataset.name)
         joined = join(store, workshop.code, me) if me.strip() else None
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
     enter(workshop.code, joined.name if joined else None, facilitating=True)
-    state.flash(f"Workshop “{workshop.name}” started. Share code {workshop.code} or the link below.")
+    messages.flash(f"Workshop “{workshop.name}” started. Share code {workshop.code} or the link below.")
     st.rerun()
 
 
@@ -188,10 +188,10 @@ def _claim(store: Store, code: str, pin: str) -> None:
         if not verify_pin(store, code, pin):
             raise _wrong_pin()
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
     enter(code, facilitating=True)
-    state.flash("You are facilitating this workshop again.")
+    messages.flash("You are facilitating this workshop again.")
     st.rerun()
 
 

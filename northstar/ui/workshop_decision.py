@@ -7,20 +7,25 @@ import re
 
 import streamlit as st
 
-from northstar import compiler
-from northstar.candidates import saved_candidates
 from northstar.errors import NorthstarError
-from northstar.evidence import EVIDENCE_GRAIN, Evidence, decision_record, workshop_evidence
-from northstar.record import decision_html, decision_markdown
+from northstar.metrics import compute, saved_candidates
+from northstar.report import (
+    EVIDENCE_GRAIN,
+    Evidence,
+    decision_html,
+    decision_markdown,
+    decision_record,
+    workshop_evidence,
+)
 from northstar.store import Dataset, Store
-from northstar.ui import state
+from northstar.ui import cache, messages
 from northstar.workshop import Workshop, lock, results
 
 
-@st.cache_data(ttl=state.CACHE_TTL_S, max_entries=state.CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
 def _evidence(_store: Store, _dataset: Dataset, key: str, specs_key: str, candidates: tuple[str, ...],
               grain: str) -> Evidence | None:
-    return workshop_evidence(_store, _dataset, candidates, state.metric_series, grain)
+    return workshop_evidence(_store, _dataset, candidates, cache.metric_series, grain)
 
 
 def evidence(store: Store, workshop: Workshop) -> Evidence | None:
@@ -33,7 +38,7 @@ def evidence(store: Store, workshop: Workshop) -> Evidence | None:
         return _evidence(store, dataset, f"{store.path}:{dataset.cache_key}", specs_key,
                          workshop.candidates, EVIDENCE_GRAIN)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return None
 
 
@@ -70,9 +75,9 @@ def lock_form(store: Store, workshop: Workshop, ranking: tuple[str, ...]) -> Non
             try:
                 decision = lock(store, workshop.code, pin, chosen, definition, rationale)
             except NorthstarError as err:
-                state.show_error(err)
+                messages.show_error(err)
                 return
-            state.flash(f"Locked: {decision.chosen} is the North Star Metric.")
+            messages.flash(f"Locked: {decision.chosen} is the North Star Metric.")
             st.rerun()
 
 
@@ -84,11 +89,11 @@ def _file_stem(workshop: Workshop) -> str:
 def record_downloads(store: Store, workshop: Workshop) -> None:
     """The decision record as one HTML file (with the NSM's chart) and as Markdown, built on click."""
     def html() -> bytes:
-        record, chart = decision_record(store, workshop.code, compiler.compute)
+        record, chart = decision_record(store, workshop.code, compute)
         return decision_html(record, chart).encode()
 
     def markdown() -> bytes:
-        return decision_markdown(decision_record(store, workshop.code, compiler.compute)[0]).encode()
+        return decision_markdown(decision_record(store, workshop.code, compute)[0]).encode()
 
     stem = _file_stem(workshop)
     st.markdown("**Decision record**: the NSM, why, the scores, the evidence and the metric tree.")

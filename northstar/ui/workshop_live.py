@@ -10,9 +10,9 @@ import streamlit as st
 
 from northstar.charts import FONT
 from northstar.errors import NorthstarError
-from northstar.evidence import Evidence
+from northstar.report import Evidence
 from northstar.store import Store
-from northstar.ui import state
+from northstar.ui import messages
 from northstar.wording import plural
 from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results
 
@@ -88,7 +88,7 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
     try:
         found = results(store, code)
     except NorthstarError as err:
-        state.show_error(err)
+        messages.show_error(err)
         return
     if found.workshop.status != seen_status:
         st.rerun(scope="app")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from northstar.errors import NorthstarError
-from northstar.evidence import Evidence
+from northstar.report import Evidence
 from northstar.store import Store
-from northstar.ui import state
+from northstar.ui import messages
 from northstar.workshop import (
     CRITERIA,
     DOTS,
@@ -52,7 +52,7 @@ def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry:
         try:
             set_scores(store, workshop.code, me, entry.candidate, changed)
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
         else:
             saved.update({(entry.candidate, k): v for k, v in changed.items()})
             st.toast(f"Saved your scores for {entry.candidate}", icon=":material/check_circle:")
@@ -90,7 +90,7 @@ def dots_form(store: Store, workshop: Workshop, me: str) -> None:
         try:
             set_votes(store, workshop.code, me, {c: int(d) for c, d in dots.items()})
         except NorthstarError as err:
-            state.show_error(err)
+            messages.show_error(err)
             return
-        state.flash(f"Saved your dots: {sum(int(d) for d in dots.values())} of {DOTS} placed.")
+        messages.flash(f"Saved your dots: {sum(int(d) for d in dots.values())} of {DOTS} placed.")
         st.rerun()

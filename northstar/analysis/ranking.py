@@ -7,9 +7,9 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from northstar.analysis import LeadResult, check_options, lead_analysis
+from northstar.analysis.lead import LeadResult, check_options, lead_analysis
 from northstar.errors import NorthstarError
-from northstar.verdicts import KIND_ORDER
+from northstar.vocab import KIND_ORDER
 
 
 def rank_key(result: LeadResult) -> tuple:

@@ -6,36 +6,35 @@ as the Workshop page; the pages pass `state.metric_series` to get the cached ser
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from northstar.analysis import LeadResult, lead_analysis
-from northstar.candidates import saved_candidates
-from northstar.compare import part_of_outcome
+from northstar.analysis import LeadResult, lead_analysis, part_of_outcome
 from northstar.errors import NorthstarError
-from northstar.record import DecisionRecord, record_for_workshop
-from northstar.series import complete_series, latest_changes
-from northstar.specs import MetricSpec
+from northstar.metrics import MetricSpec, complete_series, latest_changes, saved_candidates
+from northstar.report.record import DecisionRecord, record_for_workshop
 from northstar.store import Dataset, Store
-from northstar.tree import MetricTree, load_tree
-from northstar.tree_render import NodeStatus
+from northstar.tree import MetricTree, NodeStatus, load_tree
+from northstar.vocab import GRAIN_INFO, LINKED_KINDS
 from northstar.wording import format_change, format_value, plural
 from northstar.workshop import find_workshop
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+log = logging.getLogger(__name__)
+
+
 # Series of tidy `period, metric, value, partial` rows for some specs at a grain.
 SeriesFn = Callable[[Store, Dataset, list[MetricSpec], str], pd.DataFrame]
-# Lags tried per grain: a quarter of weeks, half a year of months, four weeks of days.
-MAX_LAG = {"day": 28, "week": 12, "month": 6}
+# Lags tried per grain: vocab.GRAIN_INFO's default_max_lag.
 EVIDENCE_GRAIN = "week"
 # Outcomes that are money: the evidence a workshop wants first is "does it lead revenue".
 REVENUE_KINDS = ("revenue", "mrr", "ltv")
-LINKED = ("leading", "coincident")
 
 
 def evidence_outcome(specs: Sequence[MetricSpec]) -> MetricSpec | None:
@@ -52,8 +51,9 @@ def lead_between(frame: pd.DataFrame, metric: str, target: str, grain: str,
         return None
     try:
         return lead_analysis(candidate, outcome, metric=metric, outcome_name=target, grain=grain,
-                             max_lag=MAX_LAG[grain], part_of_outcome=part_of_target)
-    except NorthstarError:
+                             max_lag=GRAIN_INFO[grain].default_max_lag, part_of_outcome=part_of_target)
+    except NorthstarError as err:  # e.g. too few shared periods: the edge then says "not enough data"
+        log.info("No lead test of %r on %r: %s", metric, target, err.one_line())
         return None
 
 
@@ -88,7 +88,7 @@ class Evidence:
         for candidate, result in self.results.items():
             rows.append({"metric": candidate, "outcome": self.outcome, "verdict": self.verdict(candidate),
                          # A lag is only a finding when the link is real.
-                         "best_lag": result.best_lag if result and result.kind in LINKED else None,
+                         "best_lag": result.best_lag if result and result.kind in LINKED_KINDS else None,
                          "corr_changes": round(result.corr_changes, 2)
                          if result and result.corr_changes is not None else None,
                          "p_value": result.p_value if result else None})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from northstar.errors import NorthstarError
-from northstar.sqlcheck import parse_expression
+from northstar.store import parse_expression
 
 EVENT_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
 # Aggregates, arithmetic, CASE and FILTER over the event table's columns. No subqueries, no

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
 from northstar.errors import NorthstarError
+from northstar.vocab import METRIC_ROLES
 
-Grain = Literal["day", "week", "month"]
-GRAINS: tuple[str, ...] = ("day", "week", "month")
-ROLES: tuple[str, ...] = ("candidate", "outcome")
+ROLES = METRIC_ROLES
 
 # kind → (plain-language label, the spec fields it uses besides name/kind/events/role/description)
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -138,7 +137,7 @@ def validate(spec: MetricSpec) -> MetricSpec:
     if spec.kind == "ltv" and not (isinstance(spec.window_days, int) and 1 <= spec.window_days <= 3650):
         raise _fail(where, f"window_days must be a whole number of days, 1–3650 (got {spec.window_days!r}).")
     if spec.kind == "custom":
-        from northstar.custom import parse_custom  # late: custom imports specs' neighbours
+        from northstar.metrics.custom import parse_custom  # late: custom imports specs' neighbours
 
         if not spec.expression:
             raise _fail(where, "A custom metric needs an expression, e.g. count(DISTINCT user_id).")

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from northstar.store import Store
-from northstar.workshop_model import CRITERION_KEYS, Participant, Workshop, clean_name, load_workshop
+from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, clean_name, load_workshop
 
 # Disagreement rule: at least two scores and max − min ≥ 3. On a 1–5 scale that means someone rated
 # the criterion weak (1–2) while someone else rated it strong (4–5): worth talking about before

@@ -14,40 +14,14 @@ from pathlib import Path
 import duckdb
 
 from northstar.errors import NorthstarError
-from northstar.sqlutil import quote_ident
+from northstar.store.schema import ALL_SCHEMA, SCHEMA_VERSION
+from northstar.store.sql import quote_ident
 
 DEFAULT_DB = Path(".northstar/northstar.duckdb")
 DB_ENV = "NORTHSTAR_DB"
-SCHEMA_VERSION = "1"
 # Columns every metric query sees, whatever the source called them.
 CANONICAL_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ns_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE SEQUENCE IF NOT EXISTS ns_dataset_ids START 1;
-CREATE TABLE IF NOT EXISTS datasets (
-    id INTEGER PRIMARY KEY,
-    name VARCHAR NOT NULL,
-    source VARCHAR,
-    rows BIGINT,
-    users BIGINT,
-    first_ts TIMESTAMP,
-    last_ts TIMESTAMP,
-    mapping JSON,
-    properties JSON,
-    notes JSON,
-    fingerprint VARCHAR,
-    loaded_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS ns_candidates (
-    dataset VARCHAR NOT NULL,   -- by name: candidates survive re-loading the dataset
-    position INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    spec JSON NOT NULL,
-    source VARCHAR NOT NULL,
-    PRIMARY KEY (dataset, name)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -126,7 +100,7 @@ class Store:
             ) from None
         self._write_lock = threading.Lock()
         with self.cursor() as cur:
-            cur.execute(_SCHEMA)
+            cur.execute(ALL_SCHEMA)
             cur.execute("INSERT OR REPLACE INTO ns_meta VALUES ('schema_version', ?)",
                         [SCHEMA_VERSION])
 

@@ -10,9 +10,9 @@ from dataclasses import replace
 import pandas as pd
 
 from northstar.errors import NorthstarError
-from northstar.specs import MetricSpec, spec_from_dict, validate
+from northstar.metrics.specs import MetricSpec, spec_from_dict, validate
+from northstar.metrics.summary import event_catalogue
 from northstar.store import Dataset, Store
-from northstar.summary import event_catalogue
 
 SUBSCRIPTION = re.compile(r"subscri|renew|recurring|invoice|billing|mrr", re.IGNORECASE)
 CANCELLATION = re.compile(r"cancel|churn|unsubscri|close_account|delete_account", re.IGNORECASE)

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import duckdb
 import pandas as pd
 
-from northstar.custom import parse_custom
 from northstar.errors import NorthstarError
-from northstar.specs import GRAINS, MetricSpec
-from northstar.sqlutil import quote_ident, quote_literal
-from northstar.store import Dataset, Store
+from northstar.metrics.custom import parse_custom
+from northstar.metrics.specs import MetricSpec
+from northstar.store import Dataset, Store, quote_ident, quote_literal
+from northstar.vocab import GRAIN_INFO, GRAINS
 
-STEP = {"day": "INTERVAL 1 DAY", "week": "INTERVAL 1 WEEK", "month": "INTERVAL 1 MONTH"}
 # A subscription still counts for this long after the months it paid for: retries of a failed card
 # and 30-day billing cycles that end a day or two after the calendar month would otherwise blink.
 MRR_GRACE_DAYS = 7
@@ -52,7 +52,7 @@ class _Query:
     """Collects CTEs, per-user partial aggregates, period aggregates and per-metric selects."""
 
     def __init__(self, dataset: Dataset, grain: str) -> None:
-        self.dataset, self.grain, self.step = dataset, grain, STEP[grain]
+        self.dataset, self.grain, self.step = dataset, grain, GRAIN_INFO[grain].sql_step
         self.params: dict[str, object] = {}
         self.activity: dict[tuple, tuple[str, str]] = {}  # (aggregate, events, condition) → (column, SQL)
         self.scan: list[str] = []               # period aggregates over `activity`
@@ -161,17 +161,20 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
 # Period numbers per grain, counted from the first period; keys user × PERIOD_SLOTS + number make
 # "the same user, the next period" a single integer: key + 1.
 PERIOD_SLOTS = 100_000
-_PERIOD_NUMBER = {
-    "day": "CAST((epoch(period) - epoch({start})) / 86400 AS BIGINT)",
-    "week": "CAST((epoch(period) - epoch({start})) / 604800 AS BIGINT)",
-    "month": "datediff('month', {start}, period)",
-}
+
+
+def _period_number(grain: str, start: str) -> str:
+    """SQL for the number of `period` counted from `start` (0, 1, 2, ...)."""
+    seconds = GRAIN_INFO[grain].seconds
+    if seconds is None:
+        return f"datediff('month', {start}, period)"
+    return f"CAST((epoch(period) - epoch({start})) / {seconds} AS BIGINT)"
 
 
 def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
     q.per_user = True
     count = q.partial("count(*)", spec.events)
-    number = _PERIOD_NUMBER[q.grain].format(start=f"date_trunc('{q.grain}', {q.start})")
+    number = _period_number(q.grain, f"date_trunc('{q.grain}', {q.start})")
     q.ctes.append(f"""{cte}_active AS (
         SELECT period, CAST(user_id AS BIGINT) * {PERIOD_SLOTS} + {number} AS user_period
         FROM activity WHERE user_id IS NOT NULL AND {count} > 0
@@ -308,8 +311,7 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
 
 def partial_flags(dataset: Dataset, periods: pd.Series, grain: str) -> pd.Series:
     """True for a first or last period the data does not cover from its first to its last day."""
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
-            "month": pd.DateOffset(months=1)}[grain]
+    step = GRAIN_INFO[grain].offset
     first_day = pd.Timestamp(dataset.first_ts).normalize()
     last_day = pd.Timestamp(dataset.last_ts).normalize()
     starts_late = (periods < first_day) & (periods + step > first_day)
@@ -337,6 +339,6 @@ def _run(store: Store, query: CompiledQuery) -> pd.DataFrame:
     with store.cursor() as cur:
         try:
             cur.execute(query.sql, query.params)
-        except Exception as err:  # DuckDB's own message says which part failed
+        except duckdb.Error as err:  # DuckDB's own message says which part failed
             raise NorthstarError("Metric query failed", str(err).splitlines()[0]) from None
         return cur.df()

@@ -8,10 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from northstar.charts import ACCENT, _style
-from northstar.compare import (
+from northstar.analysis import (
     Comparison,
     changes,
+    changes_phrase,
     full_periods,
     indexed,
     kind_label,
@@ -20,7 +20,7 @@ from northstar.compare import (
     pairs_per_lag,
     shifted,
 )
-from northstar.verdicts import changes_phrase
+from northstar.charts.figures import ACCENT, _style
 from northstar.wording import plural
 
 OUTCOME_COLOUR = "#1f2430"

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from northstar.errors import NorthstarError
-from northstar.sqlutil import quote_ident
+from northstar.store import quote_ident
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # UTF-8 first (with or without BOM, which DuckDB strips); Excel on Windows often writes Latin-1.

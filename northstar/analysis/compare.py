@@ -8,19 +8,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from northstar.analysis import GRID_FREQ, LeadResult
-from northstar.candidates import saved_candidates, suggestions
-from northstar.compiler import compute
+from northstar.analysis.lead import LeadResult
+from northstar.analysis.ranking import rank_candidates, results_frame
 from northstar.errors import NorthstarError
-from northstar.ranking import rank_candidates, results_frame
-from northstar.series import complete_series
-from northstar.specs import GRAINS, MetricSpec
+from northstar.metrics import MetricSpec, complete_series, compute, saved_candidates, suggestions
 from northstar.store import Dataset, Store
+from northstar.vocab import GRAIN_INFO, GRAINS, MAX_LAG_LIMIT
 from northstar.wording import plural
 
 KIND_LABELS = {"leading": "leading", "coincident": "coincident", "part_of_outcome": "part of the outcome",
                "none": "no reliable link", "vanity": "vanity: trend only", "too_short": "not enough data"}
-MAX_LAG_LIMIT = 104  # two years of weeks: beyond that no dataset we meet is long enough to tell
 
 
 def part_of_outcome(candidate: MetricSpec, outcome: MetricSpec) -> bool:
@@ -141,7 +138,7 @@ def shifted(values: pd.Series, lag: int, grain: str) -> pd.Series:
     """The series moved `lag` periods later, so a leader's peaks sit over the outcome's."""
     if not lag:
         return values
-    return values.set_axis(values.index + lag * pd.tseries.frequencies.to_offset(GRID_FREQ[grain]))
+    return values.set_axis(values.index + lag * pd.tseries.frequencies.to_offset(GRAIN_INFO[grain].grid_freq))
 
 
 def kind_label(result: LeadResult) -> str:
@@ -163,7 +160,7 @@ def _period_changes(comparison: Comparison, metric: str) -> pd.DataFrame:
                       "outcome": full_periods(comparison, comparison.outcome.name)}, axis=1).dropna()
     if both.empty:
         return both
-    grid = pd.date_range(both.index.min(), both.index.max(), freq=GRID_FREQ[comparison.grain])
+    grid = pd.date_range(both.index.min(), both.index.max(), freq=GRAIN_INFO[comparison.grain].grid_freq)
     return both.reindex(grid).diff()
 
 

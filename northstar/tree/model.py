@@ -16,13 +16,6 @@ LEVEL_LABELS = {"nsm": "NSM", "omtm": "OMTM", "kpi": "KPI"}
 _PARENT_LEVEL = {"omtm": "nsm", "kpi": "omtm"}
 _CHILD_LEVEL = {"nsm": "omtm", "omtm": "kpi"}
 
-TREE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ws_tree_nodes (
-    dataset VARCHAR NOT NULL, tree VARCHAR NOT NULL, position INTEGER NOT NULL, id VARCHAR NOT NULL,
-    parent VARCHAR, level VARCHAR NOT NULL, label VARCHAR NOT NULL, team VARCHAR, metric VARCHAR,
-    saved_at TIMESTAMP NOT NULL, PRIMARY KEY (dataset, tree, id)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -184,7 +177,6 @@ def set_team(tree: MetricTree, omtm_id: str, team: str) -> MetricTree:
 def save_tree(store: Store, dataset: str, tree: MetricTree) -> None:
     """Save `tree` under (dataset, tree.name), replacing the previous version in one transaction."""
     with store.writer() as cur:
-        cur.execute(TREE_SCHEMA)
         cur.execute("BEGIN TRANSACTION")
         try:
             cur.execute("DELETE FROM ws_tree_nodes WHERE dataset = ? AND tree = ?", [dataset, tree.name])
@@ -221,5 +213,4 @@ def tree_names(store: Store, dataset: str) -> list[str]:
 
 def delete_tree(store: Store, dataset: str, name: str = "default") -> None:
     with store.writer() as cur:
-        cur.execute(TREE_SCHEMA)
         cur.execute("DELETE FROM ws_tree_nodes WHERE dataset = ? AND tree = ?", [dataset, name])

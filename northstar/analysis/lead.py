@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -14,13 +14,13 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import InfeasibleTestError
 from statsmodels.tsa.stattools import acf, grangercausalitytests
 
+from northstar.analysis.verdicts import classify, verdict
 from northstar.errors import NorthstarError
-from northstar.verdicts import classify, verdict
+from northstar.vocab import GRAIN_INFO, GRAINS
 
-Grain = Literal["day", "week", "month"]
-GRAINS = ("day", "week", "month")
+log = logging.getLogger(__name__)
+
 TRANSFORMS = ("diff", "log_diff", "detrend")
-GRID_FREQ = {"day": "D", "week": "7D", "month": "MS"}
 ACF_LAGS = 10
 # Periods in the centred window that estimates how the size of a series' changes varies over time.
 SCALE_WINDOW = 13
@@ -71,7 +71,7 @@ def _grid(index: pd.Index, grain: str) -> pd.Index:
     """Every period from first to last, so that a shift by k rows is a lag of k periods even over gaps."""
     if not isinstance(index, pd.DatetimeIndex):
         return pd.RangeIndex(index.min(), index.max() + 1)
-    grid = pd.date_range(index.min(), index.max(), freq=GRID_FREQ[grain])
+    grid = pd.date_range(index.min(), index.max(), freq=GRAIN_INFO[grain].grid_freq)
     if not index.isin(grid).all():
         odd = index[~index.isin(grid)][0]
         raise NorthstarError(
@@ -190,7 +190,8 @@ def _granger_p(candidate: pd.Series, outcome: pd.Series, lag: int) -> float | No
         warnings.simplefilter("ignore")
         try:
             tests = grangercausalitytests(data, [lag])
-        except (ValueError, InfeasibleTestError, np.linalg.LinAlgError):
+        except (ValueError, InfeasibleTestError, np.linalg.LinAlgError) as err:
+            log.info("Granger test at lag %d not computable: %s", lag, err)
             return None
     p = float(tests[lag][0]["ssr_ftest"][1])
     return p if math.isfinite(p) else None

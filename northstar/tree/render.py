@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from northstar.tree import LEVEL_LABELS, MetricTree, TreeNode
+from northstar.tree.model import LEVEL_LABELS, MetricTree, TreeNode
 
 
 @dataclass(frozen=True)

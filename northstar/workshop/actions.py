@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,38 +15,22 @@ import duckdb
 
 from northstar.errors import NorthstarError
 from northstar.store import Store
-from northstar.workshop_model import (
-    CRITERIA,
+from northstar.workshop.model import (
     CRITERION_KEYS,
     DOTS,
     SCORES,
-    Criterion,
     Decision,
     Participant,
     ShortlistEntry,
     Workshop,
     clean_name,
-    ensure_schema,
     load_workshop,
     normal_code,
     utc_now,
 )
-from northstar.workshop_results import (
-    DISAGREEMENT_RANGE,
-    WorkshopResults,
-    my_scores,
-    my_votes,
-    participants,
-    results,
-    workshops,
-)
 
-# One import for the pages: the model and the read side are re-exported here.
-__all__ = ["CRITERIA", "CRITERION_KEYS", "DISAGREEMENT_RANGE", "DOTS", "SCORES", "Criterion", "Decision",
-           "Participant", "ShortlistEntry", "Workshop", "WorkshopResults", "create_workshop",
-           "ensure_schema", "find_workshop", "join", "join_url", "lock", "my_scores", "my_votes",
-           "participants", "qr_svg", "results", "set_score", "set_scores", "set_votes", "verify_pin",
-           "workshops"]
+log = logging.getLogger(__name__)
+
 
 PIN_ITERATIONS = 200_000
 MIN_PIN_LENGTH = 4
@@ -82,7 +67,6 @@ def create_workshop(store: Store, name: str, shortlist: Sequence[tuple[str, str]
         raise NorthstarError("PIN too short", f"Use at least {MIN_PIN_LENGTH} characters; only the "
                              "facilitator should know it, it locks the decision.")
     salt = secrets.token_bytes(16)
-    ensure_schema(store)
     with store.writer() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -271,6 +255,7 @@ def qr_svg(url: str) -> str | None:
     try:
         import segno
     except ImportError:
+        log.warning("segno is not installed: the join link is shown without a QR code")
         return None
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False,

@@ -15,19 +15,19 @@ import pandas as pd
 
 from northstar.errors import NorthstarError
 from northstar.store import Store
-from northstar.tree import MetricTree, load_tree
-from northstar.tree_render import (
+from northstar.tree import (
+    MetricTree,
     StatusMap,
     describe_node,
     escape_markdown,
     format_figures,
     format_value,
+    load_tree,
     status_of,
     to_markdown,
     to_mermaid,
 )
-from northstar.workshop_model import CRITERIA
-from northstar.workshop_results import DISAGREEMENT_RANGE, participants, results
+from northstar.workshop import CRITERIA, DISAGREEMENT_RANGE, participants, results
 
 if TYPE_CHECKING:  # plotly loads slowly; only the caller who draws a chart needs it
     import plotly.graph_objects as go

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -12,10 +15,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from northstar import convert
-from northstar.derived import parse_derived
 from northstar.errors import NorthstarError
-from northstar.roles import (
+from northstar.ingest import convert
+from northstar.ingest.demo import write_demo_csv
+from northstar.ingest.derived import parse_derived
+from northstar.ingest.roles import (
     AMOUNT,
     DURATION,
     EVENT,
@@ -26,9 +30,8 @@ from northstar.roles import (
     RoleMapping,
     resolve_mapping,
 )
-from northstar.sources import SourceFile, preview_file, stage_file
-from northstar.sqlutil import quote_ident
-from northstar.store import CANONICAL_COLUMNS, Dataset, Store
+from northstar.ingest.sources import SourceFile, preview_file, stage_file
+from northstar.store import CANONICAL_COLUMNS, Dataset, Store, quote_ident
 from northstar.wording import plural
 
 Progress = Callable[[float, str], None]
@@ -278,10 +281,25 @@ def preview(store: Store, path: str | Path, limit: int = 20) -> FilePreview:
     return FilePreview(rows, src, resolve_mapping(src.columns, strict=False))
 
 
-DEMO_CSV = Path(__file__).resolve().parent.parent / "data" / "demo_events.csv"
+# The committed demo CSV of a checkout; an installed package regenerates the same bytes instead.
+DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "demo_events.csv"
 DEMO_DATASET = "demo"
+
+
+def demo_csv() -> Path:
+    """The demo CSV: the checkout's `data/demo_events.csv`, else a copy made by the deterministic
+    generator (identical bytes, checked by the tests) in a temporary folder."""
+    if DEMO_CSV.is_file():
+        return DEMO_CSV
+    made = Path(tempfile.gettempdir()) / f"northstar-demo-{getpass.getuser()}" / DEMO_CSV.name
+    if not made.is_file():
+        partial = made.with_suffix(f".{os.getpid()}.part")
+        write_demo_csv(partial)
+        partial.replace(made)  # atomic: a second process never reads half a file
+    return made
 
 
 def load_demo(store: Store, progress: Progress | None = None) -> Dataset:
     """Load the embedded demo (a subscription product, 18 months) as dataset "demo"."""
-    return ingest_file(store, DEMO_CSV, dataset=DEMO_DATASET, progress=progress)
+    return ingest_file(store, demo_csv(), dataset=DEMO_DATASET, progress=progress,
+                       display_name=DEMO_CSV.name)

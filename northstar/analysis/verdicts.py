@@ -6,7 +6,6 @@ from northstar.wording import plural
 
 # Best first. A metric made of the outcome's own events ranks after real leaders and coincident metrics
 # however good its numbers; a vanity metric ranks below "none" because its trend invites false hope.
-KIND_ORDER = ("leading", "coincident", "part_of_outcome", "none", "vanity", "too_short")
 VANITY_LEVELS_R = 0.7
 # The weakest r on changes called a link: r = 0.3 explains a tenth of the outcome's changes. Below it a
 # link is too weak to steer by, however significant; on long series (days over years) r = 0.15 can

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from northstar.derived import DerivedExpression
 from northstar.errors import NorthstarError
-from northstar.sqlutil import quote_ident, quote_literal
+from northstar.ingest.derived import DerivedExpression
+from northstar.store import quote_ident, quote_literal
 from northstar.wording import plural
 
 # Values exports use for "nothing here"; they count as missing, not as unparseable.

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 import duckdb
 
 from northstar.errors import NorthstarError
-from northstar.store import Store
-from northstar.tree import TREE_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -36,41 +34,6 @@ CRITERIA: tuple[Criterion, ...] = (
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
 SCORES = (1, 2, 3, 4, 5)
 DOTS = 3  # dots each participant spreads over the shortlist
-_SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS ws_workshop_ids START 1;
-CREATE TABLE IF NOT EXISTS ws_workshops (
-    id INTEGER PRIMARY KEY,
-    code VARCHAR NOT NULL UNIQUE,
-    name VARCHAR NOT NULL,
-    dataset VARCHAR,
-    pin_hash VARCHAR NOT NULL,
-    pin_salt VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    status VARCHAR NOT NULL CHECK (status IN ('open', 'locked')),
-    chosen VARCHAR,
-    chosen_definition VARCHAR,
-    rationale VARCHAR,
-    locked_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS ws_shortlist (
-    workshop INTEGER NOT NULL, position INTEGER NOT NULL, candidate VARCHAR NOT NULL,
-    definition VARCHAR NOT NULL, PRIMARY KEY (workshop, candidate)
-);
-CREATE TABLE IF NOT EXISTS ws_participants (
-    workshop INTEGER NOT NULL, name VARCHAR NOT NULL, name_key VARCHAR NOT NULL,
-    joined_at TIMESTAMP NOT NULL, PRIMARY KEY (workshop, name_key)
-);
-CREATE TABLE IF NOT EXISTS ws_scores (
-    workshop INTEGER NOT NULL, participant VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
-    criterion VARCHAR NOT NULL, score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
-    updated_at TIMESTAMP NOT NULL, PRIMARY KEY (workshop, participant, candidate, criterion)
-);
-CREATE TABLE IF NOT EXISTS ws_votes (
-    workshop INTEGER NOT NULL, participant VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
-    dots INTEGER NOT NULL CHECK (dots BETWEEN 0 AND 3), updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (workshop, participant, candidate)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -117,13 +80,6 @@ class Participant:
     workshop: str  # the join code
     name: str
     joined_at: datetime
-
-
-def ensure_schema(store: Store) -> None:
-    """Create the workshop and metric-tree tables if missing; safe to call at every start."""
-    with store.writer() as cur:
-        cur.execute(_SCHEMA)
-        cur.execute(TREE_SCHEMA)
 
 
 def utc_now() -> datetime:

@@ -9,7 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from northstar.errors import NorthstarError
-from northstar.sqlcheck import parse_expression
+from northstar.store import parse_expression
 
 # Arithmetic and a few null-handling helpers; nothing that can reach a table, a file or a statement.
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (

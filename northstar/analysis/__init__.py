@@ -1,0 +1,41 @@
+"""Is a candidate a leading indicator of an outcome? Lead statistics, verdicts, the ranking."""
+
+from northstar.analysis.compare import (
+    Comparison,
+    available_outcomes,
+    changes,
+    chart_data,
+    compare,
+    full_periods,
+    indexed,
+    kind_label,
+    lag_of,
+    lag_phrase,
+    pairs_per_lag,
+    part_of_outcome,
+    shifted,
+)
+from northstar.analysis.lead import LeadResult, lead_analysis
+from northstar.analysis.ranking import rank_candidates, results_frame
+from northstar.analysis.verdicts import changes_phrase
+
+__all__ = [
+    "Comparison",
+    "LeadResult",
+    "available_outcomes",
+    "changes",
+    "changes_phrase",
+    "chart_data",
+    "compare",
+    "full_periods",
+    "indexed",
+    "kind_label",
+    "lag_of",
+    "lag_phrase",
+    "lead_analysis",
+    "pairs_per_lag",
+    "rank_candidates",
+    "results_frame",
+    "part_of_outcome",
+    "shifted",
+]

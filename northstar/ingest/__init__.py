@@ -1,0 +1,32 @@
+"""Reading exports into the store: file formats, column roles, value conversion, the demo generator."""
+
+from northstar.ingest.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo, write_demo_csv
+from northstar.ingest.load import DEMO_CSV, DEMO_DATASET, FilePreview, ingest_file, load_demo, preview
+from northstar.ingest.roles import (
+    NUMERIC_ROLES,
+    REQUIRED_ROLES,
+    ROLE_LABELS,
+    ROLES,
+    RoleMapping,
+    parse_overrides,
+)
+
+__all__ = [
+    "LEAD_WEEKS",
+    "LEADING_EVENT",
+    "MONEY_EVENTS",
+    "DEMO_CSV",
+    "DEMO_DATASET",
+    "FilePreview",
+    "NUMERIC_ROLES",
+    "REQUIRED_ROLES",
+    "ROLES",
+    "ROLE_LABELS",
+    "RoleMapping",
+    "generate_demo",
+    "ingest_file",
+    "load_demo",
+    "parse_overrides",
+    "preview",
+    "write_demo_csv",
+]

@@ -1,0 +1,65 @@
+"""Cached results for the pages, each keyed by the store, the dataset's content fingerprint and inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from northstar import metrics
+from northstar.analysis import Comparison, compare
+from northstar.metrics import MetricSpec, saved_candidates
+from northstar.store import Dataset, Store
+
+CACHE_TTL_S = 600
+CACHE_ENTRIES = 32
+
+
+def _key(store: Store, dataset: Dataset) -> str:
+    """What a cached result depends on: which store, which dataset, which contents."""
+    return f"{store.path}:{dataset.cache_key}"
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _event_catalogue(_store: Store, _dataset: Dataset, key: str) -> pd.DataFrame:
+    return metrics.event_catalogue(_store, _dataset)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _events_per_week(_store: Store, _dataset: Dataset, key: str) -> pd.DataFrame:
+    return metrics.events_per_week(_store, _dataset)
+
+
+def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
+    return _event_catalogue(store, dataset, _key(store, dataset))
+
+
+def events_per_week(store: Store, dataset: Dataset) -> pd.DataFrame:
+    return _events_per_week(store, dataset, _key(store, dataset))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _series(_store: Store, _dataset: Dataset, _specs: tuple[MetricSpec, ...], key: str,
+            specs_key: str, grain: str) -> pd.DataFrame:
+    return metrics.compute(_store, _dataset, list(_specs), grain)
+
+
+def metric_series(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> pd.DataFrame:
+    """Tidy series of `specs`, cached per dataset contents, spec definitions and grain."""
+    specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
+    return _series(store, dataset, tuple(specs), _key(store, dataset), specs_key, grain)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _comparison(_store: Store, _dataset: Dataset, key: str, saved_key: str, outcome: str, grain: str,
+                max_lag: int) -> Comparison:
+    return compare(_store, _dataset, outcome, grain=grain, max_lag=max_lag)
+
+
+def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag: int) -> Comparison:
+    """Saved candidates and suggestions against `outcome`, cached per dataset contents, saved
+    candidates (so keeping a suggestion re-ranks), outcome, grain and max lag."""
+    saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
+                           sort_keys=True)
+    return _comparison(store, dataset, _key(store, dataset), saved_key, outcome, grain, max_lag)
