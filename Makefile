@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-DB ?= .northstar/northstar.duckdb
+DB ?= .northstar/store
 PORT ?= 8501
 # Headless unless there is a display to open a browser on.
 HEADLESS := $(if $(DISPLAY),false,true)

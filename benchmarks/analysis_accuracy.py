@@ -157,7 +157,7 @@ def cli_runs(seeds: int) -> tuple[pd.DataFrame, list[str]]:
         with tempfile.TemporaryDirectory() as folder:
             export = Path(folder) / "mixpanel_export.csv"
             write_mixpanel_export(export, seed=seed)
-            store = Store(Path(folder) / "store.duckdb")
+            store = Store(Path(folder) / "store")
             try:
                 results = compare(store, ingest_file(store, export), "Revenue").results
             finally:

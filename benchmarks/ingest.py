@@ -46,7 +46,7 @@ def main() -> None:
         floor_s = time.perf_counter() - started
         floor_db.close()
 
-        store = Store(Path(folder) / "store.duckdb")
+        store = Store(Path(folder) / "store")
         started = time.perf_counter()
         dataset = ingest_file(store, csv)
         ingest_s = time.perf_counter() - started

@@ -71,7 +71,7 @@ def part_northstar(data: Path, folder: Path) -> dict:
     from northstar.store import Store
     from northstar.ui import state
 
-    store = Store(folder / "northstar.duckdb")
+    store = Store(folder / "northstar")
     started = time.perf_counter()
     dataset = ingest_file(store, data, dataset="bench")
     ingest_s = time.perf_counter() - started

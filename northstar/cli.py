@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -61,7 +62,12 @@ def _specs(store: Store, dataset: Dataset, candidates: Path | None) -> list:
         text = candidates.read_text(encoding="utf-8")
     except OSError as err:
         raise NorthstarError("Cannot read candidates file", f"{candidates}: {err.strerror}.") from None
-    return load_yaml(text)
+    specs = load_yaml(text)
+    if not specs:
+        raise NorthstarError(f"No candidates in {candidates}",
+                             "List at least one under `candidates:`, e.g. "
+                             "`- {name: Active users, kind: active_users}`.")
+    return specs
 
 
 def _cmd_metrics(args: argparse.Namespace) -> None:
@@ -247,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="northstar: %(message)s")
     try:
         args = build_parser().parse_args(argv)
         args.run(args)

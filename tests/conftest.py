@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def store(tmp_path: Path):
-    opened = Store(tmp_path / "store.duckdb")
+    opened = Store(tmp_path / "store")
     yield opened
     opened.close()
 

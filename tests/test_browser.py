@@ -15,7 +15,7 @@ WAIT_MS = 30_000
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
-    with streamlit_server(folder / "store.duckdb", folder / "streamlit.log") as url:
+    with streamlit_server(folder / "store", folder / "streamlit.log") as url:
         yield url
 
 

@@ -25,7 +25,7 @@ FRAN = {"critical": 1, "measurable": 4, "understandable": 5, "long_term": 3, "in
 def server(tmp_path_factory):
     """A server of this module's own: the demo and a saved metric tree, loaded before it starts."""
     folder = tmp_path_factory.mktemp("browser-workshop")
-    store = Store(folder / "store.duckdb")
+    store = Store(folder / "store")
     dataset = load_demo(store)
     save_candidate(store, dataset, MetricSpec("Weekly sharers", "active_users", events=("report_shared",)))
     tree = mt.new_tree("Weekly sharers", metric="Weekly sharers")
@@ -34,7 +34,7 @@ def server(tmp_path_factory):
     tree = mt.add_node(tree, "nsm", "NPS", team="Customer success", metric="NPS")
     mt.save_tree(store, dataset.name, tree)
     store.close()
-    with streamlit_server(folder / "store.duckdb", folder / "streamlit.log") as url:
+    with streamlit_server(folder / "store", folder / "streamlit.log") as url:
         yield url
 
 

@@ -34,14 +34,14 @@ def mixpanel_export(tmp_path):
 
 
 def test_mixpanel_export_loads_without_map_and_counts_every_row(tmp_path, mixpanel_export):
-    db = tmp_path / "s.duckdb"
+    db = tmp_path / "s"
     result = run("ingest", str(mixpanel_export), "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "Loaded mixpanel_export: 5,000 rows, 250 users" in result.stdout
     assert "read from 'time' as epoch seconds" in result.stdout
     store = Store(db)
     dataset = store.dataset("mixpanel_export")
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f"SELECT count(*), count(DISTINCT user_id), min(ts), max(ts), "
                     f"count(*) FILTER (WHERE \"$city\" = 'Paris, FR') FROM {dataset.events_view}")
         count, users, first, last, paris = cur.fetchone()
@@ -52,7 +52,7 @@ def test_mixpanel_export_loads_without_map_and_counts_every_row(tmp_path, mixpan
 
 
 def test_broken_file_exits_2_and_keeps_the_existing_dataset(tmp_path):
-    db = tmp_path / "s.duckdb"
+    db = tmp_path / "s"
     assert run("ingest", str(fixture("mixpanel.csv")), "--db", str(db), "--dataset", "main"
                ).returncode == 0
     result = run("ingest", str(fixture("bad_timestamps.csv")), "--db", str(db), "--dataset", "main")
@@ -66,7 +66,7 @@ def test_broken_file_exits_2_and_keeps_the_existing_dataset(tmp_path):
 
 
 def test_map_overrides_roles(tmp_path):
-    db = tmp_path / "s.duckdb"
+    db = tmp_path / "s"
     result = run("ingest", str(fixture("latin1_semicolon.csv")), "--db", str(db),
                  "--map", "user_id=kunde", "--map", "ts=datum", "--map", "event=aktion",
                  "--map", "amount=betrag * 2")
@@ -84,14 +84,14 @@ def test_map_overrides_roles(tmp_path):
     (["frobnicate"], "Bad arguments"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
-    result = run(*args, *(["--db", str(tmp_path / "s.duckdb")] if args[0] == "ingest" else []))
+    result = run(*args, *(["--db", str(tmp_path / "s")] if args[0] == "ingest" else []))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
 
 
 def test_ensure_demo_loads_once(tmp_path):
-    db = tmp_path / "s.duckdb"
+    db = tmp_path / "s"
     first = run("ensure-demo", "--db", str(db))
     assert first.returncode == 0, first.stderr
     assert "Loaded the demo" in first.stdout

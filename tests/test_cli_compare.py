@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def mixpanel_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mixpanel")
     export = folder / "mixpanel_export.csv"
     rows = write_mixpanel_export(export)
-    db = folder / "store.duckdb"
+    db = folder / "store"
     loaded = run("ingest", str(export), "--db", str(db))  # no --map: Mixpanel names are recognised
     assert loaded.returncode == 0, loaded.stderr
     assert f"Loaded mixpanel_export: {rows:,} rows, 1,500 users" in loaded.stdout
@@ -119,8 +120,8 @@ candidates:
 
 
 def test_save_keeps_a_suggestion(tmp_path, mixpanel_db, capsys):
-    db = tmp_path / "copy.duckdb"
-    db.write_bytes(mixpanel_db.read_bytes())  # leave the shared store as the other tests expect it
+    db = tmp_path / "copy"
+    shutil.copytree(mixpanel_db, db)  # leave the shared store as the other tests expect it
     result = run("compare", "--db", str(db), "--outcome", "Revenue", "--save", INVITERS.lower())
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == f"Kept '{INVITERS}' among the saved candidates of mixpanel_export."

@@ -76,7 +76,7 @@ UNKNOWN_WHEN_ABSENT = ("NPS", "LTV", "Retention")
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    db = tmp_path_factory.mktemp("demo") / "demo"
     store = Store(db)
     load_demo(store)
     store.close()
@@ -92,7 +92,7 @@ def test_metrics_cli_matches_hand_written_queries(demo_db, tmp_path):
     assert list(printed.columns) == ["period", "metric", "value"]
     store = Store(demo_db)
     dataset = store.dataset("demo")
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         for metric, sql in HAND_WRITTEN.items():
             cur.execute(sql.format(view=dataset.events_view))
             expected = {str(p.date()): v for p, v in cur.fetchall()}

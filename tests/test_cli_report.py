@@ -18,7 +18,7 @@ SHORTLIST = [("Active users", "Distinct users with any event in the week."),
 @pytest.fixture(scope="module")
 def decided(tmp_path_factory):
     """The demo with a metric tree and three workshops: locked first, locked last, still open."""
-    db = tmp_path_factory.mktemp("report") / "store.duckdb"
+    db = tmp_path_factory.mktemp("report") / "store"
     store = Store(db)
     dataset = load_demo(store)
     mt.save_tree(store, dataset.name, mt.add_node(mt.new_tree("Active users", "Active users"), "nsm",
@@ -88,14 +88,14 @@ def test_bad_requests_exit_2_with_one_line(decided, tmp_path, capsys, args, mess
 
 
 def test_a_store_without_a_locked_workshop_exits_2(tmp_path):
-    result = run("report", "--db", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "d.html"))
+    result = run("report", "--db", str(tmp_path / "empty"), "--out", str(tmp_path / "d.html"))
     assert result.returncode == 2
     assert result.stderr.startswith("northstar: No locked workshop:") and result.stderr.count("\n") == 1
     assert not (tmp_path / "d.html").exists()
 
 
 def test_a_workshop_without_its_dataset_still_reports_the_decision(tmp_path, capsys):
-    db = tmp_path / "store.duckdb"
+    db = tmp_path / "store"
     store = Store(db)
     code = ws.create_workshop(store, "No data", SHORTLIST, "2468").code
     ws.lock(store, code, "2468", "Active users", "", "Gut feeling.")

@@ -49,7 +49,7 @@ def test_part_of_outcome(candidate, outcome, expected):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("compare") / "demo.duckdb")
+    store = Store(tmp_path_factory.mktemp("compare") / "demo")
     dataset = load_demo(store)
     yield store, dataset
     store.close()

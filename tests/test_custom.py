@@ -152,7 +152,7 @@ def _weekly(frame) -> list[float]:
 def loaded(tmp_path_factory):
     root = tmp_path_factory.mktemp("custom")
     (root / "log.csv").write_text(LOG)
-    store = Store(root / "store.duckdb")
+    store = Store(root / "store")
     dataset = ingest_file(store, root / "log.csv", dataset="tiny")
     yield store, dataset
     store.close()
@@ -160,14 +160,17 @@ def loaded(tmp_path_factory):
 
 def snapshot(store: Store, dataset) -> dict:
     """What an attack could change: the datasets table, the tables, their rows, attachments."""
-    with store.cursor() as cur:
+    with store.read() as con:
+        catalog = {"datasets": con.execute("SELECT * FROM datasets ORDER BY id").fetchall(),
+                   "candidates": con.execute("SELECT * FROM candidates ORDER BY 1, 2").fetchall()}
+    with store.events(dataset) as cur:
         def rows(sql: str) -> list:
             cur.execute(sql)
             return cur.fetchall()
 
         return {
-            "datasets": rows("SELECT * FROM datasets ORDER BY id"),
-            "dataset count": rows("SELECT count(*) FROM datasets"),
+            **catalog,
+            "files": sorted(p.name for p in store.path.rglob("*")),
             "tables": rows("SELECT database_name, schema_name, table_name, estimated_size "
                            "FROM duckdb_tables() ORDER BY ALL"),
             "views": rows("SELECT database_name, view_name FROM duckdb_views() WHERE NOT internal "

@@ -46,7 +46,7 @@ CASES = {
 
 
 def _totals(store, dataset):
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f"SELECT min(ts), max(ts), round(sum(amount), 2), sum(duration_s), "
                     f"list(DISTINCT event ORDER BY event) FROM {dataset.events_view}")
         return cur.fetchone()
@@ -65,7 +65,7 @@ def test_mixpanel_rows_and_properties(store):
     dataset = ingest_file(store, fixture("mixpanel.csv"))
     assert dataset.name == "mixpanel"
     assert dataset.properties == ("$browser", "mp_country_code")
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f'SELECT user_id, ts, event, amount, "$browser" FROM {dataset.events_view} '
                     f"WHERE event = 'Purchase' ORDER BY ts")
         assert cur.fetchall() == [("u1", datetime(2024, 1, 1, 1), "Purchase", 12.5, "Chrome"),
@@ -74,7 +74,7 @@ def test_mixpanel_rows_and_properties(store):
 
 def test_latin1_names_survive(store):
     dataset = ingest_file(store, fixture("latin1_semicolon.csv"), overrides=GERMAN)
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f"SELECT list(user_id ORDER BY ts) FROM {dataset.events_view}")
         assert cur.fetchone()[0] == ["José", "Zoë"]
     assert dataset.mapping["encoding"] == "latin-1"
@@ -82,7 +82,7 @@ def test_latin1_names_survive(store):
 
 def test_nps_scores_are_integers(store):
     dataset = ingest_file(store, fixture("with_nps.csv"))
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f"SELECT list(nps_score ORDER BY user_id) FILTER (WHERE nps_score IS NOT NULL) "
                     f"FROM {dataset.events_view}")
         assert cur.fetchone()[0] == [10, 6, 9]
@@ -143,7 +143,7 @@ def test_bad_file_is_refused_and_leaves_the_store_as_it_was(store, name):
     assert detail in err.value.detail
     after = store.dataset("main")
     assert after == before
-    with store.cursor() as cur:
+    with store.events(after) as cur:
         cur.execute(f"SELECT count(*) FROM {after.events_view}")
         assert cur.fetchone()[0] == 6
 
@@ -159,15 +159,17 @@ def test_unknown_override_column(store):
     assert err.value.title == "No column 'action' for event"
 
 
-def test_reloading_a_name_replaces_it_and_drops_the_old_tables(store):
+def test_reloading_a_name_replaces_it_and_deletes_the_old_events_file(store):
     first = ingest_file(store, fixture("mixpanel.csv"), dataset="main")
+    with store.events(first) as cur:  # attached, as a page would have it
+        cur.execute(f"SELECT count(*) FROM {first.events_view}")
     second = ingest_file(store, fixture("bom.csv"), dataset="main")
     assert [d.name for d in store.datasets()] == ["main"]
-    assert second.id != first.id and second.rows == 2
-    with store.cursor() as cur:
-        cur.execute("SELECT table_name FROM information_schema.tables ORDER BY 1")
-        tables = [r[0] for r in cur.fetchall()]
-    assert f"ns_events_{first.id}" not in tables and f"ns_events_{second.id}" in tables
+    assert second.id != first.id and second.rows == 2 and second.file != first.file
+    files = sorted(p.name for p in (store.path / "events").iterdir())
+    assert files == [second.file]
+    with pytest.raises(NorthstarError, match="was reloaded or deleted"), store.events(first) as cur:
+        pass
 
 
 def test_several_datasets_and_delete(store):

@@ -261,7 +261,7 @@ def loaded(tmp_path_factory):
     from northstar.store.core import Store
 
     root = tmp_path_factory.mktemp("reference")
-    store = Store(root / "store.duckdb")
+    store = Store(root / "store")
     cache: dict[int, tuple] = {}
 
     def load(seed: int):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,7 +16,7 @@ TIMEOUT = 30
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
+    path = tmp_path / "app"
     monkeypatch.setenv(DB_ENV, str(path))
     return path
 
@@ -154,10 +156,10 @@ def test_candidates_page_edit_delete_and_keep_a_suggestion(db):
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
-    """The demo loaded once per module; tests copy the file (a load takes ~0.5 s, a copy ~none)."""
+    """The demo loaded once per module; tests copy the store folder (a load takes ~0.5 s, a copy ~none)."""
     from northstar.ingest.load import load_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    path = tmp_path_factory.mktemp("demo") / "demo"
     store = Store(path)
     load_demo(store)
     store.close()
@@ -165,7 +167,7 @@ def demo_store(tmp_path_factory):
 
 
 def compare_page(db, demo_store) -> AppTest:
-    db.write_bytes(demo_store.read_bytes())
+    shutil.copytree(demo_store, db, dirs_exist_ok=True)
     return app("pages/3_Compare.py").run()
 
 
@@ -226,3 +228,12 @@ def test_compare_page_says_when_the_data_is_too_short(db):
     verdicts = set(at.dataframe[0].value["verdict"])
     assert "not enough data" in verdicts and verdicts <= {"not enough data", "part of the outcome"}
     assert "Not enough data" in at.warning[0].value
+
+
+@pytest.mark.parametrize("script", ["app.py", "pages/1_Data.py", "pages/4_Workshop.py"])
+def test_a_damaged_store_is_one_message_on_the_page(db, script):
+    db.write_bytes(b"not a store at all")
+    at = app(script).run()
+    assert not at.exception
+    assert [e.value.splitlines()[0] for e in at.error] == ["**Not a Northstar store**"]
+    assert "--db" in at.error[0].value

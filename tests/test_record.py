@@ -24,7 +24,7 @@ EVIDENCE = [{"metric": "Weekly sharers", "verdict": "leads Revenue by 3 weeks", 
 @pytest.fixture(scope="module")
 def decided(tmp_path_factory):
     """A locked workshop's record; the tests only read it."""
-    store = Store(tmp_path_factory.mktemp("record") / "store.duckdb")
+    store = Store(tmp_path_factory.mktemp("record") / "store")
     workshop = ws.create_workshop(store, "Q3 <NSM> workshop",
                                   [("Weekly sharers", "Users who shared a report this week"),
                                    ("Revenue", "Sum of purchases")], "2468", dataset="demo")

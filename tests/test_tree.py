@@ -100,9 +100,8 @@ def test_save_load_round_trip(store):
     smaller = mt.remove_node(tree, "omtm-2")
     mt.save_tree(store, "demo", smaller)  # replaces, not appends
     assert mt.load_tree(store, "demo") == smaller
-    with store.cursor() as cur:
-        cur.execute("SELECT count(*) FROM ws_tree_nodes WHERE dataset = 'demo'")
-        assert cur.fetchone()[0] == 4
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM tree_nodes WHERE dataset = 'demo'").fetchone()[0] == 4
     mt.save_tree(store, "demo", MetricTree(tree.nodes, "plan B"))
     mt.save_tree(store, "other", tree)
     assert mt.tree_names(store, "demo") == ["default", "plan B"]

@@ -53,15 +53,14 @@ def scored(store):
 @pytest.fixture(scope="module")
 def scored_once(tmp_path_factory):
     """(store, workshop) shared by the tests that only read, so the module stays fast."""
-    shared = Store(tmp_path_factory.mktemp("shared") / "store.duckdb")
+    shared = Store(tmp_path_factory.mktemp("shared") / "store")
     yield shared, _score(shared)
     shared.close()
 
 
 def _count(store, table: str) -> int:
-    with store.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {table}")
-        return cur.fetchone()[0]
+    with store.read() as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def test_criteria_have_labels_and_help():
@@ -160,13 +159,13 @@ def test_results_of_an_empty_workshop(store):
 
 
 def test_changing_a_score_never_duplicates_it(scored, store):
-    before = _count(store, "ws_scores")
+    before = _count(store, "scores")
     for score in (1, 2, 3, 5):
         ws.set_score(store, scored.code, "ann", "Revenue", "critical", score)
-    assert _count(store, "ws_scores") == before == 25
+    assert _count(store, "scores") == before == 25
     assert ws.my_scores(store, scored.code, "Ann")[("Revenue", "critical")] == 5
     ws.set_votes(store, scored.code, "Ann", {"Returning users": 3})
-    assert _count(store, "ws_votes") == 9  # 3 participants × 3 candidates, zeros included
+    assert _count(store, "votes") == 9  # 3 participants × 3 candidates, zeros included
     assert ws.my_votes(store, scored.code, "Ann") == {"Returning users": 3}
 
 
@@ -232,18 +231,16 @@ def test_lock_records_the_decision_and_freezes_scores(scored, store):
 def test_pin_is_never_stored_in_plain_text(store, tmp_path):
     pin = "pin-8642-secret"
     workshop = _workshop(store, pin)
-    with store.cursor() as cur:
-        cur.execute("SELECT * FROM ws_workshops")
-        row = cur.fetchone()
-        cur.execute("CHECKPOINT")
+    with store.read() as con:
+        row = con.execute("SELECT * FROM workshops").fetchone()
     assert not any(pin in str(value) for value in row)
     pin_hash = row[4]
     assert pin_hash.startswith("pbkdf2_sha256$") and len(bytes.fromhex(row[5])) == 16
-    assert all(pin.encode() not in path.read_bytes() for path in tmp_path.iterdir() if path.is_file())
+    assert all(pin.encode() not in path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
     other = _workshop(store, pin)  # same PIN, different salt → different hash
-    with store.cursor() as cur:
-        cur.execute("SELECT pin_hash FROM ws_workshops WHERE code = ?", [other.code])
-        assert cur.fetchone()[0] != pin_hash
+    with store.read() as con:
+        assert con.execute("SELECT pin_hash FROM workshops WHERE code = ?",
+                           [other.code]).fetchone()[0] != pin_hash
     assert ws.verify_pin(store, workshop.code, pin)
 
 

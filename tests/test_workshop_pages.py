@@ -21,7 +21,7 @@ SHORTLIST = [("Active users", "Distinct users with any event in the period."),
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
+    path = tmp_path / "app"
     monkeypatch.setenv(DB_ENV, str(path))
     return path
 
@@ -200,7 +200,7 @@ def test_wrong_pin_is_refused_then_the_lock_makes_it_read_only(db):
 
 
 def test_heatmap_frames_disagreements_and_says_so(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+    store = Store(tmp_path / "s")
     code = ws.create_workshop(store, "W", SHORTLIST, "2468").code
     for name, measurable in (("Ann", 1), ("Bob", 5)):
         ws.join(store, code, name)

@@ -31,7 +31,7 @@ from northstar.ingest.roles import (
     resolve_mapping,
 )
 from northstar.ingest.sources import SourceFile, preview_file, stage_file
-from northstar.store import CANONICAL_COLUMNS, Dataset, Store, quote_ident
+from northstar.store import CANONICAL_COLUMNS, Dataset, LayoutStats, Store, quote_ident, write_layout
 from northstar.wording import plural
 
 Progress = Callable[[float, str], None]
@@ -162,62 +162,32 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
 def _type_rows(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, default_event: str) -> tuple[int, int]:
     """Convert the staged text into typed rows and free the text; returns (rows kept, skipped).
 
-    Both are temp tables outside the store's transaction, so the text copy is gone before the
-    store's own tables are written: one copy of the file in memory at a time, not two.
+    The text copy is dropped before the events are written: one copy of the file in memory at a
+    time, not two.
     """
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS {plan.select_sql}",
                 {"default_event": default_event} if "$default_event" in plan.select_sql else None)
     cur.execute(f"DROP TABLE {STAGING}")
     cur.execute(f"SELECT count(*) FILTER (ts IS NULL), count(*) FROM {TYPED}")
-    skipped, total = cur.fetchone()
+    skipped, total = _one(cur)
     return total - skipped, skipped
 
 
-def _write_tables(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan) -> int:
-    """Write the physical tables and the logical view from the typed rows; returns the users."""
-    cur.execute(f"CREATE TYPE {target.event_type} AS ENUM "
-                f"(SELECT DISTINCT event FROM {TYPED} WHERE ts IS NOT NULL ORDER BY event)")
-    # Users numbered in order of first appearance: compact keys, and cohorts come out in order.
-    cur.execute(f"""
-        CREATE TABLE {target.users_table} AS
-        SELECT CAST(row_number() OVER (ORDER BY first_ts, user_id) - 1 AS UINTEGER) AS user_key,
-               user_id, first_ts
-        FROM (SELECT user_id, min(ts) AS first_ts FROM {TYPED}
-              WHERE user_id IS NOT NULL AND ts IS NOT NULL GROUP BY user_id)""")
-    props = [quote_ident(p.name) for p in plan.properties]
-    prop_list = "".join(f", t.{p}" for p in props)
-    cur.execute(f"""
-        CREATE TABLE {target.events_table} AS
-        SELECT u.user_key, t.ts, CAST(t.event AS {target.event_type}) AS event, t.amount,
-               t.duration_s, t.nps_score{prop_list}
-        FROM {TYPED} t LEFT JOIN {target.users_table} u ON t.user_id = u.user_id
-        WHERE t.ts IS NOT NULL
-        -- each user's events together: metrics group per (period, user) and window per user
-        ORDER BY u.user_key, t.ts""")
-    view_props = "".join(f", e.{p}" for p in props)
-    cur.execute(f"""
-        CREATE VIEW {target.events_view} AS
-        SELECT u.user_id, e.ts, CAST(e.event AS VARCHAR) AS event, e.amount, e.duration_s,
-               e.nps_score{view_props}
-        FROM {target.events_table} e LEFT JOIN {target.users_table} u ON e.user_key = u.user_key""")
-    cur.execute(f"SELECT count(*) FROM {target.users_table}")
-    return cur.fetchone()[0]
+def _one(cur: duckdb.DuckDBPyConnection) -> tuple:
+    row = cur.fetchone()
+    assert row is not None, "an aggregate query returns one row"
+    return row
 
 
-def _write_dataset(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPlan,
-                   content_hash: str, rows: int, skipped: int) -> Dataset:
-    """Write the tables of `target` and return its record (inside the store's transaction)."""
-    users = _write_tables(cur, target, plan)
+def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int) -> Dataset:
+    """The catalog record of what was written: counts, span, how each column was read, notes."""
     notes = list(plan.notes)
     ts = plan.conversions[TIMESTAMP]
     if skipped:
         notes.append(f"{plural(skipped, 'row')} skipped: their timestamp could not be read "
                      f"(e.g. {', '.join(repr(e) for e in ts.examples)})")
-    cur.execute(f"SELECT min(ts), max(ts), count(*) FILTER (user_key IS NULL) "
-                f"FROM {target.events_table}")
-    first_ts, last_ts, anonymous = cur.fetchone()
-    if anonymous:
-        notes.append(f"{plural(anonymous, 'row')} without a user id (kept; not counted as users)")
+    if stats.anonymous:
+        notes.append(f"{plural(stats.anonymous, 'row')} without a user id (kept; not counted as users)")
     mapping_record = {
         "roles": plan.mapping.as_dict(),
         "read_as": {role: c.how for role, c in plan.conversions.items()},
@@ -226,8 +196,8 @@ def _write_dataset(cur: duckdb.DuckDBPyConnection, target: Dataset, plan: LoadPl
     }
     fingerprint = hashlib.sha256(
         (content_hash + json.dumps(mapping_record, sort_keys=True)).encode()).hexdigest()[:16]
-    return replace(target, source=plan.source.path.name, rows=rows, users=users,
-                   first_ts=first_ts, last_ts=last_ts, mapping=mapping_record,
+    return Dataset(id=0, name="", source=plan.source.path.name, rows=stats.rows, users=stats.users,
+                   first_ts=stats.first_ts, last_ts=stats.last_ts, mapping=mapping_record,
                    properties=tuple(p.name for p in plan.properties), notes=tuple(notes),
                    fingerprint=fingerprint, loaded_at=datetime.now())
 
@@ -238,14 +208,16 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     """Load `path` as dataset `dataset` (default: the file's stem), replacing one of that name.
 
     `overrides` maps roles to columns or expressions (see roles.resolve_mapping); `display_name` is
-    the file name the user knows (an upload's name rather than its temp path).
+    the file name the user knows (an upload's name rather than its temp path). The events are
+    written to a new file of the store; only the final catalog commit makes them visible, so readers
+    and workshop writes never wait for an ingest.
     """
     path = Path(path)
     report = progress or _silent
     report(0.02, f"Reading {display_name or path.name}")
     content_hash = file_fingerprint(path) if path.is_file() else ""
 
-    with store.writer() as cur:
+    def build(cur: duckdb.DuckDBPyConnection) -> Dataset:
         src = stage_file(cur, path, STAGING)
         if display_name:
             src = replace(src, path=Path(display_name))
@@ -253,16 +225,19 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         mapping = resolve_mapping(src.columns, overrides)
         plan = plan_load(cur, src, mapping, default_event=src.stem)
         report(0.5, "Converting values")
-        rows, skipped = _type_rows(cur, plan, default_event=src.stem)
+        _, skipped = _type_rows(cur, plan, default_event=src.stem)
+        report(0.7, "Writing events")
+        stats = write_layout(cur, TYPED, tuple(p.name for p in plan.properties))
+        cur.execute(f"DROP TABLE {TYPED}")
+        return _record(plan, stats, content_hash, skipped)
 
-        def load(target: Dataset) -> Dataset:
-            report(0.7, "Writing events")
-            return _write_dataset(cur, target, plan, content_hash, rows, skipped)
-
-        record = store.replace_dataset(cur, dataset or src.stem, load)
-        cur.execute(f"DROP TABLE IF EXISTS {TYPED}")
+    record = store.write_dataset(dataset or _stem(Path(display_name) if display_name else path), build)
     report(1.0, f"Loaded {record.rows:,} rows")
     return record
+
+
+def _stem(path: Path) -> str:
+    return SourceFile(path=path, columns=(), rows=0).stem
 
 
 @dataclass(frozen=True)
@@ -276,7 +251,7 @@ class FilePreview:
 
 def preview(store: Store, path: str | Path, limit: int = 20) -> FilePreview:
     """Read the head of `path` and propose a mapping (missing roles left empty, not an error)."""
-    with store.cursor() as cur:
+    with store.scratch() as cur:
         rows, src = preview_file(cur, path, limit)
     return FilePreview(rows, src, resolve_mapping(src.columns, strict=False))
 

@@ -79,10 +79,9 @@ def suggestions(store: Store, dataset: Dataset, existing: Sequence[MetricSpec],
 
 def saved_candidates(store: Store, dataset: Dataset) -> list[MetricSpec]:
     """The dataset's candidates and outcomes; on first use, its defaults are saved and returned."""
-    with store.cursor() as cur:
-        cur.execute("SELECT spec, source FROM ns_candidates WHERE dataset = ? ORDER BY position",
-                    [dataset.name])
-        rows = cur.fetchall()
+    with store.read() as con:
+        rows = con.execute("SELECT spec, source FROM candidates WHERE dataset = ? ORDER BY position",
+                           [dataset.name]).fetchall()
     if rows:
         return [spec_from_dict(json.loads(spec), source=source) for spec, source in rows]
     defaults = default_candidates(store, dataset)
@@ -97,18 +96,12 @@ def replace_candidates(store: Store, dataset: Dataset, specs: Sequence[MetricSpe
     if duplicate:
         raise NorthstarError("Duplicate candidate name",
                              f"Two candidates are called {duplicate!r}; rename one.")
-    with store.writer() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            cur.execute("DELETE FROM ns_candidates WHERE dataset = ?", [dataset.name])
-            for position, spec in enumerate(specs):
-                cur.execute("INSERT INTO ns_candidates VALUES (?, ?, ?, ?, ?)",
-                            [dataset.name, position, spec.name, json.dumps(spec.to_dict()),
-                             spec.source])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        con.execute("DELETE FROM candidates WHERE dataset = ?", [dataset.name])
+        con.executemany("INSERT INTO candidates (dataset, position, name, spec, source) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [[dataset.name, position, spec.name, json.dumps(spec.to_dict()), spec.source]
+                         for position, spec in enumerate(specs)])
 
 
 def save_candidate(store: Store, dataset: Dataset, spec: MetricSpec,

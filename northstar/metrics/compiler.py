@@ -322,10 +322,14 @@ def partial_flags(dataset: Dataset, periods: pd.Series, grain: str) -> pd.Series
 def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week"
             ) -> pd.DataFrame:
     """Tidy `period, metric, value, partial` for every spec, every period of the dataset."""
+    if not specs:
+        raise NorthstarError("No metrics to compute",
+                             "The candidate list is empty: add a candidate (e.g. `- {name: Active users, "
+                             "kind: active_users}` under `candidates:`) or leave --candidates out.")
     alone = [s for s in specs if s.kind == "custom" and parse_custom(
         s.expression or "", s.name, properties=dataset.properties).needs_user_ids]
     shared = [s for s in specs if s not in alone]
-    frames = [_run(store, compile_metrics(dataset, batch, grain))
+    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain))
               for batch in ([shared] if shared else []) + [[s] for s in alone]]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     order = {name: i for i, name in enumerate(s.name for s in specs)}
@@ -335,8 +339,8 @@ def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: 
     return frame
 
 
-def _run(store: Store, query: CompiledQuery) -> pd.DataFrame:
-    with store.cursor() as cur:
+def _run(store: Store, dataset: Dataset, query: CompiledQuery) -> pd.DataFrame:
+    with store.events(dataset) as cur:
         try:
             cur.execute(query.sql, query.params)
         except duckdb.Error as err:  # DuckDB's own message says which part failed

@@ -13,7 +13,7 @@ TOP_EVENTS_IN_CHART = 8
 def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
     """One row per event: users who did it, times it happened, first and last seen, and how many
     of its rows carry an amount, a duration, an NPS score; most frequent first."""
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f"""
             SELECT CAST(event AS VARCHAR) AS event, count(DISTINCT user_key) AS users,
                    count(*) AS events, min(ts) AS first_seen, max(ts) AS last_seen,
@@ -29,7 +29,7 @@ def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
 
 def events_per_week(store: Store, dataset: Dataset, top: int = TOP_EVENTS_IN_CHART) -> pd.DataFrame:
     """Tidy `week, event, events`: the `top` most frequent events, the rest summed as "other"."""
-    with store.cursor() as cur:
+    with store.events(dataset) as cur:
         cur.execute(f"""
             WITH ranked AS (
                 SELECT event, row_number() OVER (ORDER BY count(*) DESC, event) AS position

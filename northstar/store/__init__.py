@@ -1,16 +1,23 @@
-"""Where everything is kept: the catalog of datasets, their event storage, the schema, SQL quoting."""
+"""Where everything is kept: catalog and workshop state (SQLite), each dataset's events (DuckDB), SQL."""
 
-from northstar.store.core import CANONICAL_COLUMNS, DB_ENV, Dataset, Store, default_db_path
+from northstar.store.core import DB_ENV, DEFAULT_DB, Dataset, Store, default_db_path
+from northstar.store.events import CANONICAL_COLUMNS, LayoutStats, write_layout
 from northstar.store.sql import quote_ident, quote_literal
 from northstar.store.sqlcheck import parse_expression
+from northstar.store.state import from_db, to_db
 
 __all__ = [
     "CANONICAL_COLUMNS",
     "DB_ENV",
+    "DEFAULT_DB",
     "Dataset",
+    "LayoutStats",
     "Store",
     "default_db_path",
+    "from_db",
     "parse_expression",
     "quote_ident",
     "quote_literal",
+    "to_db",
+    "write_layout",
 ]

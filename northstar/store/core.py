@@ -1,26 +1,40 @@
-"""The DuckDB store: named datasets of canonical events, each loaded or replaced in one transaction."""
+"""The store: a folder with the state database (catalog and workshop state) and one events file per dataset.
+
+```
+STORE/                         e.g. .northstar/store (any path via --db or NORTHSTAR_DB)
+  state.sqlite                 SQLite, WAL: datasets, candidates, workshops, scores, votes, trees
+  events/<fingerprint>-<id>.duckdb   one per dataset: written once by ingest, then read-only
+```
+Many processes share a store: reads never wait, writes to the state are short transactions, and an
+ingest writes a new events file that only its final catalog commit makes visible.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import threading
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 
 import duckdb
 
 from northstar.errors import NorthstarError
-from northstar.store.schema import ALL_SCHEMA, SCHEMA_VERSION
+from northstar.store import legacy
+from northstar.store.events import EventFiles, alias_of
+from northstar.store.schema import EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
 from northstar.store.sql import quote_ident
+from northstar.store.state import StateDB, from_db, open_state, to_db
 
-DEFAULT_DB = Path(".northstar/northstar.duckdb")
+DEFAULT_DB = Path(".northstar/store")
 DB_ENV = "NORTHSTAR_DB"
-# Columns every metric query sees, whatever the source called them.
-CANONICAL_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
+STATE_FILE = "state.sqlite"
+EVENTS_DIR = "events"
+
 
 
 
@@ -40,24 +54,28 @@ class Dataset:
     notes: tuple[str, ...]
     fingerprint: str
     loaded_at: datetime
+    file: str = ""  # its events file under the store's events/ folder
+
+    def _table(self, name: str) -> str:
+        return f"{quote_ident(alias_of(self.file))}.{quote_ident(name)}"
 
     @property
     def events_view(self) -> str:
         """The logical event table (`user_id, ts, event, amount, ...`), quoted for SQL."""
-        return quote_ident(f"ns_view_{self.id}")
+        return self._table(EVENTS_VIEW)
 
     @property
     def events_table(self) -> str:
         """The physical table: integer user keys, ENUM events, each user's events together in time order."""
-        return quote_ident(f"ns_events_{self.id}")
+        return self._table(EVENTS_TABLE)
 
     @property
     def users_table(self) -> str:
-        return quote_ident(f"ns_users_{self.id}")
+        return self._table(USERS_TABLE)
 
     @property
     def event_type(self) -> str:
-        return quote_ident(f"ns_event_{self.id}")
+        return self._table(EVENT_TYPE)
 
     @property
     def cache_key(self) -> str:
@@ -66,17 +84,17 @@ class Dataset:
 
 
 _DATASET_COLUMNS = ("id, name, source, rows, users, first_ts, last_ts, mapping, properties, notes, "
-                    "fingerprint, loaded_at")
+                    "fingerprint, loaded_at, file")
 
 
 def _dataset(row: tuple) -> Dataset:
     (id_, name, source, rows, users, first_ts, last_ts, mapping, properties, notes, fingerprint,
-     loaded_at) = row
-    return Dataset(id=id_, name=name, source=source, rows=rows, users=users, first_ts=first_ts,
-                   last_ts=last_ts, mapping=json.loads(mapping or "{}"),
-                   properties=tuple(json.loads(properties or "[]")),
+     loaded_at, file) = row
+    return Dataset(id=id_, name=name, source=source, rows=rows, users=users,
+                   first_ts=from_db(first_ts), last_ts=from_db(last_ts),
+                   mapping=json.loads(mapping or "{}"), properties=tuple(json.loads(properties or "[]")),
                    notes=tuple(json.loads(notes or "[]")), fingerprint=fingerprint or "",
-                   loaded_at=loaded_at)
+                   loaded_at=from_db(loaded_at) or datetime.min, file=file)
 
 
 def default_db_path() -> Path:
@@ -84,49 +102,68 @@ def default_db_path() -> Path:
 
 
 class Store:
-    """One DuckDB database file holding datasets. Open once per process; queries use cursors."""
+    """A Northstar store folder, opened (created or migrated) for this process; a context manager.
+
+    - `transaction()` / `read()`: the state database (SQLite connections);
+    - `events(dataset)`: a DuckDB cursor that reads the dataset's events (`dataset.events_view`);
+    - `write_dataset(name, build)`: publish a new events file and its catalog row atomically.
+    """
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path))
-        except duckdb.IOException as err:
-            raise NorthstarError(
-                "Store is in use or unreadable",
-                f"Could not open {self.path}: {str(err).splitlines()[0]}. Close the other "
-                f"Northstar process using it (the app or a CLI command), or pass another --db.",
-            ) from None
-        self._write_lock = threading.Lock()
-        with self.cursor() as cur:
-            cur.execute(ALL_SCHEMA)
-            cur.execute("INSERT OR REPLACE INTO ns_meta VALUES ('schema_version', ?)",
-                        [SCHEMA_VERSION])
+        legacy.prepare_folder(self.path)
+        self._state: StateDB = open_state(self.path / STATE_FILE)
+        self._events = EventFiles(self.path / EVENTS_DIR)
+        self._events.sweep_incoming()
 
-    @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of its own (safe per thread), times in UTC, closed afterwards."""
-        cur = self._con.cursor()
-        try:
-            cur.execute("SET TimeZone = 'UTC'")
-            yield cur
-        finally:
-            cur.close()
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
 
     def close(self) -> None:
-        self._con.close()
+        self._state.close()
+        self._events.close()
 
-    # -- datasets -----------------------------------------------------------------------------
+    # -- the state database -----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Write to the state database: all of the block commits, or none of it."""
+        with self._state.transaction() as con:
+            yield con
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Read the state database; the block sees one consistent snapshot."""
+        with self._state.read() as con:
+            yield con
+
+    # -- events -----------------------------------------------------------------------------------
+    @contextmanager
+    def events(self, dataset: Dataset) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB cursor (times in UTC) on which `dataset.events_view` and its tables can be read."""
+        with self._events.cursor(dataset.file, dataset.name) as cur:
+            yield cur
+
+    @contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB cursor for reading files that are not loaded (previews)."""
+        with self._events.scratch() as cur:
+            yield cur
+
+    # -- datasets ---------------------------------------------------------------------------------
     def datasets(self) -> list[Dataset]:
         """All datasets, most recently loaded first."""
-        with self.cursor() as cur:
-            cur.execute(f"SELECT {_DATASET_COLUMNS} FROM datasets ORDER BY loaded_at DESC, id DESC")
-            return [_dataset(r) for r in cur.fetchall()]
+        with self.read() as con:
+            rows = con.execute(f"SELECT {_DATASET_COLUMNS} FROM datasets "
+                               "ORDER BY loaded_at DESC, id DESC").fetchall()
+        return [_dataset(r) for r in rows]
 
     def find(self, name: str) -> Dataset | None:
-        with self.cursor() as cur:
-            return self._find_with(cur, name)
+        with self.read() as con:
+            return _find_with(con, name)
 
     def dataset(self, name: str | None = None) -> Dataset:
         """The named dataset, or the most recently loaded one when `name` is None."""
@@ -135,76 +172,62 @@ class Store:
             if not found:
                 raise NorthstarError(
                     "No dataset loaded",
-                    f"The store {self.path} is empty. Load one with `python -m northstar ingest "
-                    f"FILE --db {self.path}` or on the Data page.")
+                    f"The store {self.path} is empty. Load one with `northstar ingest FILE --db "
+                    f"{self.path}` or on the Data page.")
             return found[0]
         dataset = self.find(name)
         if dataset is None:
             names = ", ".join(d.name for d in self.datasets()) or "none"
-            raise NorthstarError(
-                f"No dataset named {name!r}", f"Datasets in {self.path}: {names}.")
+            raise NorthstarError(f"No dataset named {name!r}", f"Datasets in {self.path}: {names}.")
         return dataset
 
-    @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor for a write, holding this process's write lock (one writer at a time)."""
-        with self._write_lock, self.cursor() as cur:
-            yield cur
+    def write_dataset(self, name: str,
+                      build: Callable[[duckdb.DuckDBPyConnection], Dataset]) -> Dataset:
+        """Create dataset `name` with `build`, replacing any older one of that name, atomically.
 
-    def replace_dataset(self, cur: duckdb.DuckDBPyConnection, name: str,
-                        load: Callable[[Dataset], Dataset]) -> Dataset:
-        """On a `writer()` cursor: create dataset `name` with `load` and drop any older one of that name.
-
-        All in one transaction: if `load` raises, the store is as it was. `load(placeholder)` builds
-        the tables the placeholder names (a fresh id) and returns the final record. Read and check
-        the input before calling this, so a bad file never starts a transaction.
+        `build(cur)` writes the events into a new file through `cur` (see `events.write_layout`) and
+        returns the record (its id and file are filled in here). Until the catalog commits, nobody
+        sees the new file; if anything fails, the store is exactly as it was.
         """
-        cur.execute("BEGIN TRANSACTION")
+        with self._events.build() as (cur, incoming):
+            record = build(cur)
         try:
-            cur.execute("SELECT nextval('ns_dataset_ids')")
-            new_id = cur.fetchone()[0]
-            record = load(Dataset(new_id, name, "", 0, 0, None, None, {}, (), (), "",
-                                  datetime.now()))
-            old = self._find_with(cur, name)
-            if old is not None:
-                self._drop_with(cur, old)
-            placeholders = ", ".join("?" * len(_DATASET_COLUMNS.split(",")))
-            cur.execute(
-                f"INSERT INTO datasets ({_DATASET_COLUMNS}) VALUES ({placeholders})",
-                [record.id, record.name, record.source, record.rows, record.users,
-                 record.first_ts, record.last_ts, json.dumps(record.mapping),
-                 json.dumps(list(record.properties)), json.dumps(list(record.notes)),
-                 record.fingerprint, record.loaded_at])
-            cur.execute("COMMIT")
+            file = self._events.publish(incoming, record.fingerprint or "dataset")
+            with self.transaction() as con:
+                old = _find_with(con, name)
+                if old is not None:
+                    con.execute("DELETE FROM datasets WHERE id = ?", [old.id])
+                new_id = con.execute(
+                    "INSERT INTO datasets (name, source, rows, users, first_ts, last_ts, mapping, "
+                    "properties, notes, fingerprint, loaded_at, file) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    [name, record.source, record.rows, record.users, to_db(record.first_ts),
+                     to_db(record.last_ts), json.dumps(record.mapping), json.dumps(list(record.properties)),
+                     json.dumps(list(record.notes)), record.fingerprint, to_db(record.loaded_at),
+                     file]).fetchone()[0]
         except BaseException:
-            cur.execute("ROLLBACK")
+            self._events.discard(incoming)
+            if "file" in locals():
+                self._events.retire(file)
             raise
-        return record
+        if old is not None:
+            self._events.retire(old.file)
+        with self.read() as con:
+            published = _find_with(con, name)
+        assert published is not None and published.id == new_id
+        return published
 
     def delete_dataset(self, name: str) -> None:
-        with self.writer() as cur:
-            dataset = self._find_with(cur, name)
+        """Delete a dataset, its events file and its saved candidates."""
+        with self.transaction() as con:
+            dataset = _find_with(con, name)
             if dataset is None:
                 raise NorthstarError(f"No dataset named {name!r}", "Nothing was deleted.")
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                self._drop_with(cur, dataset)
-                cur.execute("DELETE FROM ns_candidates WHERE dataset = ?", [name])
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+            con.execute("DELETE FROM datasets WHERE id = ?", [dataset.id])
+            con.execute("DELETE FROM candidates WHERE dataset = ?", [name])
+        self._events.retire(dataset.file)
 
-    @staticmethod
-    def _find_with(cur: duckdb.DuckDBPyConnection, name: str) -> Dataset | None:
-        cur.execute(f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?", [name])
-        row = cur.fetchone()
-        return _dataset(row) if row else None
 
-    @staticmethod
-    def _drop_with(cur: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
-        cur.execute(f"DROP VIEW IF EXISTS {dataset.events_view}")
-        cur.execute(f"DROP TABLE IF EXISTS {dataset.events_table}")
-        cur.execute(f"DROP TABLE IF EXISTS {dataset.users_table}")
-        cur.execute(f"DROP TYPE IF EXISTS {dataset.event_type}")
-        cur.execute("DELETE FROM datasets WHERE id = ?", [dataset.id])
+def _find_with(con: sqlite3.Connection, name: str) -> Dataset | None:
+    row = con.execute(f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?", [name]).fetchone()
+    return _dataset(row) if row else None

@@ -1,79 +1,152 @@
-"""Every table Northstar keeps, in one place: the DDL and the schema version."""
+"""Every table Northstar keeps, in one place: the state database's DDL, its version, and migrations.
+
+Layout versions:
+- 1: one DuckDB file held everything (Northstar 0.1). `legacy.py` converts it to version 2.
+- 2: a store folder with `state.sqlite` (this DDL) and one DuckDB file per dataset under `events/`.
+
+A later version adds a function to `MIGRATIONS` that takes the state database from the version before
+it to its own, run in the same transaction that records the new version.
+"""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "1"
+import sqlite3
+from collections.abc import Callable
 
-CORE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ns_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE SEQUENCE IF NOT EXISTS ns_dataset_ids START 1;
+SCHEMA_VERSION = 2
+# PRAGMA application_id marks a SQLite file as Northstar's ("NSTR"), so a foreign one is told apart.
+APPLICATION_ID = 0x4E535452
+
+STATE_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
 CREATE TABLE IF NOT EXISTS datasets (
-    id INTEGER PRIMARY KEY,
-    name VARCHAR NOT NULL,
-    source VARCHAR,
-    rows BIGINT,
-    users BIGINT,
-    first_ts TIMESTAMP,
-    last_ts TIMESTAMP,
-    mapping JSON,
-    properties JSON,
-    notes JSON,
-    fingerprint VARCHAR,
-    loaded_at TIMESTAMP
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    file TEXT NOT NULL,          -- its DuckDB file under events/, written once, then read-only
+    source TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    users INTEGER NOT NULL,
+    first_ts TEXT,
+    last_ts TEXT,
+    mapping TEXT NOT NULL,       -- JSON
+    properties TEXT NOT NULL,    -- JSON list
+    notes TEXT NOT NULL,         -- JSON list
+    fingerprint TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS ns_candidates (
-    dataset VARCHAR NOT NULL,   -- by name: candidates survive re-loading the dataset
+
+CREATE TABLE IF NOT EXISTS candidates (
+    dataset TEXT NOT NULL,       -- by name: candidates survive re-loading the dataset
     position INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    spec JSON NOT NULL,
-    source VARCHAR NOT NULL,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,          -- JSON
+    source TEXT NOT NULL,
     PRIMARY KEY (dataset, name)
 );
-"""
 
-WORKSHOP_SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS ws_workshop_ids START 1;
-CREATE TABLE IF NOT EXISTS ws_workshops (
-    id INTEGER PRIMARY KEY,
-    code VARCHAR NOT NULL UNIQUE,
-    name VARCHAR NOT NULL,
-    dataset VARCHAR,
-    pin_hash VARCHAR NOT NULL,
-    pin_salt VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    status VARCHAR NOT NULL CHECK (status IN ('open', 'locked')),
-    chosen VARCHAR,
-    chosen_definition VARCHAR,
-    rationale VARCHAR,
-    locked_at TIMESTAMP
+CREATE TABLE IF NOT EXISTS workshops (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    dataset TEXT,
+    pin_hash TEXT NOT NULL,
+    pin_salt TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'locked')),
+    chosen TEXT,
+    chosen_definition TEXT,
+    rationale TEXT,
+    locked_at TEXT
 );
-CREATE TABLE IF NOT EXISTS ws_shortlist (
-    workshop INTEGER NOT NULL, position INTEGER NOT NULL, candidate VARCHAR NOT NULL,
-    definition VARCHAR NOT NULL, PRIMARY KEY (workshop, candidate)
+
+CREATE TABLE IF NOT EXISTS shortlist (
+    workshop INTEGER NOT NULL REFERENCES workshops (id),
+    position INTEGER NOT NULL,
+    candidate TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    PRIMARY KEY (workshop, candidate)
 );
-CREATE TABLE IF NOT EXISTS ws_participants (
-    workshop INTEGER NOT NULL, name VARCHAR NOT NULL, name_key VARCHAR NOT NULL,
-    joined_at TIMESTAMP NOT NULL, PRIMARY KEY (workshop, name_key)
+
+CREATE TABLE IF NOT EXISTS participants (
+    workshop INTEGER NOT NULL REFERENCES workshops (id),
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    joined_at TEXT NOT NULL,
+    PRIMARY KEY (workshop, name_key)
 );
-CREATE TABLE IF NOT EXISTS ws_scores (
-    workshop INTEGER NOT NULL, participant VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
-    criterion VARCHAR NOT NULL, score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
-    updated_at TIMESTAMP NOT NULL, PRIMARY KEY (workshop, participant, candidate, criterion)
+
+CREATE TABLE IF NOT EXISTS scores (
+    workshop INTEGER NOT NULL REFERENCES workshops (id),
+    participant TEXT NOT NULL,
+    candidate TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (workshop, participant, candidate, criterion)
 );
-CREATE TABLE IF NOT EXISTS ws_votes (
-    workshop INTEGER NOT NULL, participant VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
-    dots INTEGER NOT NULL CHECK (dots BETWEEN 0 AND 3), updated_at TIMESTAMP NOT NULL,
+
+CREATE TABLE IF NOT EXISTS votes (
+    workshop INTEGER NOT NULL REFERENCES workshops (id),
+    participant TEXT NOT NULL,
+    candidate TEXT NOT NULL,
+    dots INTEGER NOT NULL CHECK (dots BETWEEN 0 AND 3),
+    updated_at TEXT NOT NULL,
     PRIMARY KEY (workshop, participant, candidate)
 );
-"""
 
-TREE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ws_tree_nodes (
-    dataset VARCHAR NOT NULL, tree VARCHAR NOT NULL, position INTEGER NOT NULL, id VARCHAR NOT NULL,
-    parent VARCHAR, level VARCHAR NOT NULL, label VARCHAR NOT NULL, team VARCHAR, metric VARCHAR,
-    saved_at TIMESTAMP NOT NULL, PRIMARY KEY (dataset, tree, id)
+CREATE TABLE IF NOT EXISTS tree_nodes (
+    dataset TEXT NOT NULL,
+    tree TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    parent TEXT,
+    level TEXT NOT NULL,
+    label TEXT NOT NULL,
+    team TEXT,
+    metric TEXT,
+    saved_at TEXT NOT NULL,
+    PRIMARY KEY (dataset, tree, id)
 );
 """
 
+# Inside each dataset's DuckDB file: the physical tables and the logical view every metric reads.
+EVENTS_TABLE = "events"          # user_key, ts, event (ENUM), amount, duration_s, nps_score, properties
+USERS_TABLE = "users"            # user_key (in order of first appearance), user_id, first_ts
+EVENTS_VIEW = "event_log"        # user_id, ts, event (text), amount, duration_s, nps_score, properties
+EVENT_TYPE = "event_name"        # the ENUM of the dataset's event names
+EVENT_FILE_LAYOUT = 1            # kept in each file's `northstar_meta`, checked when it is attached
 
-ALL_SCHEMA = CORE_SCHEMA + WORKSHOP_SCHEMA + TREE_SCHEMA
+# version reached → the step that brings the state database there from the version before it.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def read_version(con: sqlite3.Connection) -> int | None:
+    """The state database's schema version; None for a brand-new (empty) database."""
+    tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "meta" not in tables:
+        return None if not tables else 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def create(con: sqlite3.Connection) -> None:
+    """Create every table of the current version in an empty database (inside a transaction)."""
+    # Statement by statement: executescript() would commit, and this runs inside the open transaction.
+    for statement in STATE_DDL.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    set_version(con, SCHEMA_VERSION)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def set_version(con: sqlite3.Connection, version: int) -> None:
+    con.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(version)])
+
+
+def migrate(con: sqlite3.Connection, found: int) -> None:
+    """Bring a version-`found` state database to SCHEMA_VERSION, one step at a time (in a transaction)."""
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](con)
+        set_version(con, version)

@@ -6,10 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import duckdb
-
 from northstar.errors import NorthstarError
-from northstar.store import Store
+from northstar.store import Store, to_db
 
 LEVELS = ("nsm", "omtm", "kpi")
 LEVEL_LABELS = {"nsm": "NSM", "omtm": "OMTM", "kpi": "KPI"}
@@ -176,41 +174,29 @@ def set_team(tree: MetricTree, omtm_id: str, team: str) -> MetricTree:
 # -- storage ---------------------------------------------------------------------------------------
 def save_tree(store: Store, dataset: str, tree: MetricTree) -> None:
     """Save `tree` under (dataset, tree.name), replacing the previous version in one transaction."""
-    with store.writer() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            cur.execute("DELETE FROM ws_tree_nodes WHERE dataset = ? AND tree = ?", [dataset, tree.name])
-            now = datetime.now(UTC).replace(tzinfo=None)
-            cur.executemany("INSERT INTO ws_tree_nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [[dataset, tree.name, i, n.id, n.parent, n.level, n.label, n.team, n.metric, now]
-                             for i, n in enumerate(tree.nodes)])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+    now = to_db(datetime.now(UTC).replace(tzinfo=None))
+    with store.transaction() as con:
+        con.execute("DELETE FROM tree_nodes WHERE dataset = ? AND tree = ?", [dataset, tree.name])
+        con.executemany("INSERT INTO tree_nodes (dataset, tree, position, id, parent, level, label, team, "
+                        "metric, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[dataset, tree.name, i, n.id, n.parent, n.level, n.label, n.team, n.metric, now]
+                         for i, n in enumerate(tree.nodes)])
 
 
 def load_tree(store: Store, dataset: str, name: str = "default") -> MetricTree | None:
     """The saved tree, or None when this dataset has none of that name."""
-    with store.cursor() as cur:
-        try:
-            cur.execute("SELECT id, parent, level, label, team, metric FROM ws_tree_nodes "
-                        "WHERE dataset = ? AND tree = ? ORDER BY position", [dataset, name])
-        except duckdb.CatalogException:
-            return None
-        rows = cur.fetchall()
+    with store.read() as con:
+        rows = con.execute("SELECT id, parent, level, label, team, metric FROM tree_nodes "
+                           "WHERE dataset = ? AND tree = ? ORDER BY position", [dataset, name]).fetchall()
     return MetricTree(tuple(TreeNode(*row) for row in rows), name) if rows else None
 
 
 def tree_names(store: Store, dataset: str) -> list[str]:
-    with store.cursor() as cur:
-        try:
-            cur.execute("SELECT DISTINCT tree FROM ws_tree_nodes WHERE dataset = ? ORDER BY tree", [dataset])
-        except duckdb.CatalogException:
-            return []
-        return [name for (name,) in cur.fetchall()]
+    with store.read() as con:
+        return [name for (name,) in con.execute(
+            "SELECT DISTINCT tree FROM tree_nodes WHERE dataset = ? ORDER BY tree", [dataset])]
 
 
 def delete_tree(store: Store, dataset: str, name: str = "default") -> None:
-    with store.writer() as cur:
-        cur.execute("DELETE FROM ws_tree_nodes WHERE dataset = ? AND tree = ?", [dataset, name])
+    with store.transaction() as con:
+        con.execute("DELETE FROM tree_nodes WHERE dataset = ? AND tree = ?", [dataset, name])

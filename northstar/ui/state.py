@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from northstar.errors import NorthstarError
 from northstar.store import Dataset, Store, default_db_path
+from northstar.ui import messages
 
 ACTIVE_KEY = "active_dataset"
 
@@ -15,8 +17,18 @@ def _store(path: str) -> Store:
 
 
 def get_store() -> Store:
-    """The one store of this server process (cached: opened once, shared by every session)."""
-    return _store(str(default_db_path()))
+    """The one store of this server process (cached: opened once, shared by every session).
+
+    A store that cannot be opened (damaged, another program's, made by a newer Northstar) stops the
+    page with the reason and what to do; nothing is cached, so the next run tries again.
+    """
+    try:
+        return _store(str(default_db_path()))
+    except NorthstarError as err:
+        st.title(":material/star: Northstar")
+        messages.show_error(err)
+        st.stop()
+        raise  # st.stop() raises; this keeps type checkers sure no Store-less path returns
 
 
 def active_dataset(datasets: list[Dataset]) -> Dataset | None:

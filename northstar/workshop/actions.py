@@ -7,14 +7,13 @@ import hmac
 import io
 import logging
 import secrets
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from numbers import Integral
 
-import duckdb
-
 from northstar.errors import NorthstarError
-from northstar.store import Store
+from northstar.store import Store, from_db, to_db
 from northstar.workshop.model import (
     CRITERION_KEYS,
     DOTS,
@@ -67,37 +66,30 @@ def create_workshop(store: Store, name: str, shortlist: Sequence[tuple[str, str]
         raise NorthstarError("PIN too short", f"Use at least {MIN_PIN_LENGTH} characters; only the "
                              "facilitator should know it, it locks the decision.")
     salt = secrets.token_bytes(16)
-    with store.writer() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            code = _free_code(cur)
-            cur.execute("SELECT nextval('ws_workshop_ids')")
-            workshop_id = cur.fetchone()[0]
-            cur.execute("INSERT INTO ws_workshops (id, code, name, dataset, pin_hash, pin_salt, "
-                        "created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'open')",
-                        [workshop_id, code, name, dataset, _hash_pin(str(pin), salt), salt.hex(),
-                         utc_now()])
-            cur.executemany("INSERT INTO ws_shortlist VALUES (?, ?, ?, ?)",
-                            [[workshop_id, i, e.candidate, e.definition] for i, e in enumerate(entries)])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return load_workshop(cur, code)
+    pin_hash = _hash_pin(str(pin), salt)  # ~50 ms: before the transaction, so nobody waits on it
+    with store.transaction() as con:
+        code = _free_code(con)
+        workshop_id = con.execute(
+            "INSERT INTO workshops (code, name, dataset, pin_hash, pin_salt, created_at, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'open') RETURNING id",
+            [code, name, dataset, pin_hash, salt.hex(), to_db(utc_now())]).fetchone()[0]
+        con.executemany("INSERT INTO shortlist (workshop, position, candidate, definition) "
+                        "VALUES (?, ?, ?, ?)",
+                        [[workshop_id, i, e.candidate, e.definition] for i, e in enumerate(entries)])
+        return load_workshop(con, code)
 
 
-def _free_code(cur: duckdb.DuckDBPyConnection) -> str:
+def _free_code(con: sqlite3.Connection) -> str:
     while True:  # 31^6 ≈ 900M codes: a collision is rare, two in a row rarer still
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
-        cur.execute("SELECT count(*) FROM ws_workshops WHERE code = ?", [code])
-        if cur.fetchone()[0] == 0:
+        if con.execute("SELECT count(*) FROM workshops WHERE code = ?", [code]).fetchone()[0] == 0:
             return code
 
 
 def find_workshop(store: Store, code: str) -> Workshop:
     """The workshop with join code `code` (case and spaces ignored)."""
-    with store.cursor() as cur:
-        return load_workshop(cur, code)
+    with store.read() as con:
+        return load_workshop(con, code)
 
 
 def join(store: Store, code: str, participant_name: str) -> Participant:
@@ -108,20 +100,19 @@ def join(store: Store, code: str, participant_name: str) -> Participant:
     name = clean_name(participant_name)
     if not name or len(name) > 60:
         raise NorthstarError("Enter your name to join", "Use 1–60 characters; others see it in results.")
-    with store.writer() as cur:
-        workshop = load_workshop(cur, code)
-        cur.execute("INSERT INTO ws_participants VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [workshop.id, name, name.casefold(), utc_now()])
-        cur.execute("SELECT name, joined_at FROM ws_participants WHERE workshop = ? AND name_key = ?",
-                    [workshop.id, name.casefold()])
-        stored, joined_at = cur.fetchone()
-    return Participant(workshop.code, stored, joined_at)
+    with store.transaction() as con:
+        workshop = load_workshop(con, code)
+        con.execute("INSERT INTO participants (workshop, name, name_key, joined_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING", [workshop.id, name, name.casefold(), to_db(utc_now())])
+        stored, joined_at = con.execute(
+            "SELECT name, joined_at FROM participants WHERE workshop = ? AND name_key = ?",
+            [workshop.id, name.casefold()]).fetchone()
+    return Participant(workshop.code, stored, from_db(joined_at) or utc_now())
 
 
-def _participant(cur: duckdb.DuckDBPyConnection, workshop: Workshop, participant: str) -> str:
-    cur.execute("SELECT name FROM ws_participants WHERE workshop = ? AND name_key = ?",
-                [workshop.id, clean_name(participant).casefold()])
-    row = cur.fetchone()
+def _participant(con: sqlite3.Connection, workshop: Workshop, participant: str) -> str:
+    row = con.execute("SELECT name FROM participants WHERE workshop = ? AND name_key = ?",
+                      [workshop.id, clean_name(participant).casefold()]).fetchone()
     if row is None:
         raise NorthstarError(f"{participant!r} has not joined this workshop",
                              f"Join workshop {workshop.code} with your name first.")
@@ -134,20 +125,20 @@ def _locked_error(chosen: str | None) -> NorthstarError:
 
 
 @contextmanager
-def _open_writer(store: Store, workshop: Workshop) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writer cursor, once the workshop is known to be still open under the write lock.
+def _open_writer(store: Store, workshop: Workshop) -> Iterator[sqlite3.Connection]:
+    """A transaction, once the workshop is known to be still open inside it.
 
     Only the status is checked here: participants and the shortlist never change after they exist,
-    so they are checked before, outside the lock, where threads can read in parallel.
+    so they are checked before, outside the transaction, where readers never wait.
     """
-    if workshop.locked:
+    if workshop.decision is not None:
         raise _locked_error(workshop.decision.chosen)
-    with store.writer() as cur:
-        cur.execute("SELECT status, chosen FROM ws_workshops WHERE id = ?", [workshop.id])
-        status, chosen = cur.fetchone()
+    with store.transaction() as con:
+        status, chosen = con.execute("SELECT status, chosen FROM workshops WHERE id = ?",
+                                     [workshop.id]).fetchone()
         if status != "open":
             raise _locked_error(chosen)
-        yield cur
+        yield con
 
 
 def _check_candidate(workshop: Workshop, candidate: str, verb: str = "Score") -> None:
@@ -174,17 +165,17 @@ def set_scores(store: Store, code: str, participant: str, candidate: str,
                for key, value in scores.items()}
     if not checked:
         return
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        name = _participant(cur, workshop, participant)
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        name = _participant(con, workshop, participant)
     _check_candidate(workshop, candidate)
-    with _open_writer(store, workshop) as cur:
-        now = utc_now()
-        rows = [[workshop.id, name, candidate, key, score, now] for key, score in checked.items()]
-        cur.execute("INSERT INTO ws_scores VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows))
-                    + " ON CONFLICT (workshop, participant, candidate, criterion) DO UPDATE "
-                    "SET score = excluded.score, updated_at = excluded.updated_at",
-                    [v for row in rows for v in row])
+    with _open_writer(store, workshop) as con:
+        now = to_db(utc_now())
+        con.executemany(
+            "INSERT INTO scores (workshop, participant, candidate, criterion, score, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workshop, participant, candidate, criterion) "
+            "DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at",
+            [[workshop.id, name, candidate, key, score, now] for key, score in checked.items()])
 
 
 def set_score(store: Store, code: str, participant: str, candidate: str, criterion: str,
@@ -199,25 +190,26 @@ def set_votes(store: Store, code: str, participant: str, dots: Mapping[str, int]
     if sum(checked.values()) > DOTS:
         raise NorthstarError(f"Only {DOTS} dots to spend",
                              f"You placed {sum(checked.values())}; take some back first.")
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        name = _participant(cur, workshop, participant)
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        name = _participant(con, workshop, participant)
     for candidate in checked:
         _check_candidate(workshop, candidate, "Vote for")
-    with _open_writer(store, workshop) as cur:
-        now = utc_now()
-        rows = [[workshop.id, name, c, checked.get(c, 0), now] for c in workshop.candidates]
-        cur.execute("INSERT INTO ws_votes VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(rows))
-                    + " ON CONFLICT (workshop, participant, candidate) DO UPDATE "
-                    "SET dots = excluded.dots, updated_at = excluded.updated_at",
-                    [v for row in rows for v in row])
+    with _open_writer(store, workshop) as con:
+        now = to_db(utc_now())
+        con.executemany(
+            "INSERT INTO votes (workshop, participant, candidate, dots, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (workshop, participant, candidate) DO UPDATE "
+            "SET dots = excluded.dots, updated_at = excluded.updated_at",
+            [[workshop.id, name, c, checked.get(c, 0), now] for c in workshop.candidates])
 
 
 def verify_pin(store: Store, code: str, pin: str) -> bool:
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        cur.execute("SELECT pin_hash, pin_salt FROM ws_workshops WHERE id = ?", [workshop.id])
-        return _pin_matches(str(pin), *cur.fetchone())
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        pin_hash, salt = con.execute("SELECT pin_hash, pin_salt FROM workshops WHERE id = ?",
+                                     [workshop.id]).fetchone()
+    return _pin_matches(str(pin), pin_hash, salt)
 
 
 def lock(store: Store, code: str, pin: str, chosen: str, definition: str, rationale: str) -> Decision:
@@ -230,19 +222,21 @@ def lock(store: Store, code: str, pin: str, chosen: str, definition: str, ration
     if not rationale:
         raise NorthstarError("Say why", f"Write a sentence or two on why the team chose {chosen!r}; "
                              "it goes into the decision record.")
-    with store.writer() as cur:
-        workshop = load_workshop(cur, code)
-        if workshop.locked:
+    with store.transaction() as con:
+        workshop = load_workshop(con, code)
+        if workshop.decision is not None:
             raise NorthstarError("Workshop is locked",
                                  f"It was already decided: {workshop.decision.chosen!r}.")
         if chosen not in workshop.candidates:
             raise NorthstarError(f"{chosen!r} is not on the shortlist",
                                  "Choose one of: " + ", ".join(workshop.candidates) + ".")
         definition = str(definition or "").strip() or workshop.definition_of(chosen)
-        cur.execute("UPDATE ws_workshops SET status = 'locked', chosen = ?, chosen_definition = ?, "
+        con.execute("UPDATE workshops SET status = 'locked', chosen = ?, chosen_definition = ?, "
                     "rationale = ?, locked_at = ? WHERE id = ?",
-                    [chosen, definition, rationale, utc_now(), workshop.id])
-        return load_workshop(cur, code).decision
+                    [chosen, definition, rationale, to_db(utc_now()), workshop.id])
+        decision = load_workshop(con, code).decision
+    assert decision is not None
+    return decision
 
 
 def join_url(base_url: str, code: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import duckdb
-
 from northstar.errors import NorthstarError
+from northstar.store import from_db
 
 
 @dataclass(frozen=True)
@@ -95,22 +95,25 @@ def normal_code(code: str) -> str:
     return "".join(str(code).split()).upper()
 
 
-def load_workshop(cur: duckdb.DuckDBPyConnection, code: str) -> Workshop:
-    """The workshop with join code `code` (case and spaces ignored), read on `cur`."""
-    try:
-        cur.execute("SELECT id, code, name, dataset, created_at, status, chosen, chosen_definition, "
-                    "rationale, locked_at FROM ws_workshops WHERE code = ?", [normal_code(code)])
-        row = cur.fetchone()
-    except duckdb.CatalogException:
-        row = None  # no workshop was ever created in this store
+def load_workshop(con: sqlite3.Connection, code: str) -> Workshop:
+    """The workshop with join code `code` (case and spaces ignored), read on `con`."""
+    row = con.execute("SELECT id, code, name, dataset, created_at, status, chosen, chosen_definition, "
+                      "rationale, locked_at FROM workshops WHERE code = ?", [normal_code(code)]).fetchone()
     if row is None:
         raise NorthstarError(f"No workshop with code {str(code).strip()!r}",
                              "Check the code on the facilitator's screen, or open the join link again.")
     id_, code_, name, dataset, created_at, status, chosen, chosen_def, rationale, locked_at = row
-    cur.execute("SELECT candidate, definition FROM ws_shortlist WHERE workshop = ? ORDER BY position",
-                [id_])
-    shortlist = tuple(ShortlistEntry(c, d) for c, d in cur.fetchall())
-    decision = Decision(chosen, chosen_def, rationale, locked_at) if status == "locked" else None
-    return Workshop(id_, code_, name, dataset, created_at, status, shortlist, decision)
+    entries = con.execute("SELECT candidate, definition FROM shortlist WHERE workshop = ? "
+                          "ORDER BY position", [id_]).fetchall()
+    shortlist = tuple(ShortlistEntry(c, d) for c, d in entries)
+    decision = (Decision(chosen, chosen_def, rationale, _time(locked_at)) if status == "locked"
+                else None)
+    return Workshop(id_, code_, name, dataset, _time(created_at), status, shortlist, decision)
+
+
+def _time(text: str | None) -> datetime:
+    value = from_db(text)
+    assert value is not None, "workshop timestamps are NOT NULL once set"
+    return value
 
 

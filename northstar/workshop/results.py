@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
-from northstar.store import Store
+from northstar.store import Store, from_db
 from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, clean_name, load_workshop
 
 # Disagreement rule: at least two scores and max − min ≥ 3. On a 1–5 scale that means someone rated
@@ -40,17 +39,17 @@ class WorkshopResults:
 
 def results(store: Store, code: str) -> WorkshopResults:
     """Aggregate the scores and votes of workshop `code` as they stand now."""
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        cur.execute("SELECT name FROM ws_participants WHERE workshop = ? ORDER BY joined_at, name",
-                    [workshop.id])
-        people = tuple(name for (name,) in cur.fetchall())
-        cur.execute("SELECT participant, candidate, criterion, score FROM ws_scores WHERE workshop = ? "
-                    "ORDER BY participant, candidate, criterion", [workshop.id])
-        scores = pd.DataFrame(cur.fetchall(), columns=["participant", "candidate", "criterion", "score"])
-        cur.execute("SELECT candidate, sum(dots), count(*) FILTER (WHERE dots > 0) FROM ws_votes "
-                    "WHERE workshop = ? GROUP BY candidate", [workshop.id])
-        votes = {c: (int(d), int(v)) for c, d, v in cur.fetchall()}
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        people = tuple(name for (name,) in con.execute(
+            "SELECT name FROM participants WHERE workshop = ? ORDER BY joined_at, name", [workshop.id]))
+        scores = pd.DataFrame(con.execute(
+            "SELECT participant, candidate, criterion, score FROM scores WHERE workshop = ? "
+            "ORDER BY participant, candidate, criterion", [workshop.id]).fetchall(),
+            columns=["participant", "candidate", "criterion", "score"])
+        votes = {c: (int(d), int(v)) for c, d, v in con.execute(
+            "SELECT candidate, sum(dots), count(*) FILTER (WHERE dots > 0) FROM votes "
+            "WHERE workshop = ? GROUP BY candidate", [workshop.id])}
     scores["score"] = scores["score"].astype("int64")
     by_criterion = _by_criterion(workshop, scores)
     return WorkshopResults(workshop, people, scores, by_criterion,
@@ -91,40 +90,37 @@ def _by_candidate(workshop: Workshop, scores: pd.DataFrame, by_criterion: pd.Dat
 
 def my_scores(store: Store, code: str, participant: str) -> dict[tuple[str, str], int]:
     """{(candidate, criterion): score} of one participant, to refill the form after a reload."""
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        cur.execute("SELECT candidate, criterion, score FROM ws_scores s JOIN ws_participants p "
-                    "ON p.workshop = s.workshop AND p.name = s.participant "
-                    "WHERE s.workshop = ? AND p.name_key = ?",
-                    [workshop.id, clean_name(participant).casefold()])
-        return {(c, k): s for c, k, s in cur.fetchall()}
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        rows = con.execute("SELECT candidate, criterion, score FROM scores s JOIN participants p "
+                           "ON p.workshop = s.workshop AND p.name = s.participant "
+                           "WHERE s.workshop = ? AND p.name_key = ?",
+                           [workshop.id, clean_name(participant).casefold()]).fetchall()
+    return {(c, k): s for c, k, s in rows}
 
 
 def my_votes(store: Store, code: str, participant: str) -> dict[str, int]:
     """{candidate: dots} of one participant (candidates without dots left out)."""
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        cur.execute("SELECT candidate, dots FROM ws_votes v JOIN ws_participants p "
-                    "ON p.workshop = v.workshop AND p.name = v.participant "
-                    "WHERE v.workshop = ? AND p.name_key = ? AND dots > 0",
-                    [workshop.id, clean_name(participant).casefold()])
-        return dict(cur.fetchall())
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        rows = con.execute("SELECT candidate, dots FROM votes v JOIN participants p "
+                           "ON p.workshop = v.workshop AND p.name = v.participant "
+                           "WHERE v.workshop = ? AND p.name_key = ? AND dots > 0",
+                           [workshop.id, clean_name(participant).casefold()]).fetchall()
+    return dict(rows)
 
 
 def workshops(store: Store) -> list[Workshop]:
     """All workshops, newest first (for the facilitator's list and the report command)."""
-    with store.cursor() as cur:
-        try:
-            cur.execute("SELECT code FROM ws_workshops ORDER BY created_at DESC, id DESC")
-        except duckdb.CatalogException:
-            return []
-        return [load_workshop(cur, code) for (code,) in cur.fetchall()]
+    with store.read() as con:
+        codes = con.execute("SELECT code FROM workshops ORDER BY created_at DESC, id DESC").fetchall()
+        return [load_workshop(con, code) for (code,) in codes]
 
 
 def participants(store: Store, code: str) -> tuple[Participant, ...]:
     """Everyone who joined, in order of arrival."""
-    with store.cursor() as cur:
-        workshop = load_workshop(cur, code)
-        cur.execute("SELECT name, joined_at FROM ws_participants WHERE workshop = ? "
-                    "ORDER BY joined_at, name", [workshop.id])
-        return tuple(Participant(workshop.code, n, t) for n, t in cur.fetchall())
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        rows = con.execute("SELECT name, joined_at FROM participants WHERE workshop = ? "
+                           "ORDER BY joined_at, name", [workshop.id]).fetchall()
+    return tuple(Participant(workshop.code, n, from_db(t) or workshop.created_at) for n, t in rows)

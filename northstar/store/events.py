@@ -1,0 +1,226 @@
+"""Each dataset's events in a DuckDB file of its own: written once by ingest, then read-only for all.
+
+DuckDB allows one writing process per file, so no file is ever written after it is published: ingest
+builds a new file under a temporary name, checkpoints and closes it, and renames it into place; the
+catalog row that points at it commits afterwards. Readers (the app, the CLI, a second app process)
+attach the files they need READ_ONLY to one in-memory DuckDB connection per process, so any number of
+them read at once and an ingest never waits for them, nor they for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from northstar.errors import NorthstarError
+from northstar.store.schema import EVENT_FILE_LAYOUT, EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
+from northstar.store.sql import quote_ident, quote_literal
+
+log = logging.getLogger(__name__)
+
+INCOMING_PREFIX = ".incoming-"
+META_TABLE = "northstar_meta"
+# Columns every metric query sees, whatever the source called them.
+CANONICAL_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
+
+
+@dataclass(frozen=True)
+class LayoutStats:
+    """What writing the layout found: users, events kept, their span, and events without a user."""
+
+    users: int
+    rows: int
+    first_ts: datetime | None
+    last_ts: datetime | None
+    anonymous: int
+
+
+def write_layout(cur: duckdb.DuckDBPyConnection, typed: str, properties: tuple[str, ...]) -> LayoutStats:
+    """Write the physical tables and the logical view from temp table `typed`, in `cur`'s database.
+
+    `typed` holds canonical columns plus `properties`, one row per event; rows without a timestamp
+    are left out. Users get integer keys in order of first appearance (compact keys, cohorts come out
+    in order); events become an ENUM; each user's events are stored together in time order, because
+    metrics group per (period, user) and window per user.
+    """
+    source = quote_ident(typed)
+    cur.execute(f"CREATE TYPE {EVENT_TYPE} AS ENUM "
+                f"(SELECT DISTINCT event FROM {source} WHERE ts IS NOT NULL ORDER BY event)")
+    cur.execute(f"""
+        CREATE TABLE {USERS_TABLE} AS
+        SELECT CAST(row_number() OVER (ORDER BY first_ts, user_id) - 1 AS UINTEGER) AS user_key,
+               user_id, first_ts
+        FROM (SELECT user_id, min(ts) AS first_ts FROM {source}
+              WHERE user_id IS NOT NULL AND ts IS NOT NULL GROUP BY user_id)""")
+    props = "".join(f", t.{quote_ident(p)}" for p in properties)
+    cur.execute(f"""
+        CREATE TABLE {EVENTS_TABLE} AS
+        SELECT u.user_key, t.ts, CAST(t.event AS {EVENT_TYPE}) AS event, t.amount,
+               t.duration_s, t.nps_score{props}
+        FROM {source} t LEFT JOIN {USERS_TABLE} u ON t.user_id = u.user_id
+        WHERE t.ts IS NOT NULL
+        ORDER BY u.user_key, t.ts""")
+    view_props = "".join(f", e.{quote_ident(p)}" for p in properties)
+    # Unqualified names: the view resolves them in its own file under whatever alias it is attached.
+    cur.execute(f"""
+        CREATE VIEW {EVENTS_VIEW} AS
+        SELECT u.user_id, e.ts, CAST(e.event AS VARCHAR) AS event, e.amount, e.duration_s,
+               e.nps_score{view_props}
+        FROM {EVENTS_TABLE} e LEFT JOIN {USERS_TABLE} u ON e.user_key = u.user_key""")
+    cur.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    cur.execute(f"INSERT INTO {META_TABLE} VALUES ('layout', ?)", [str(EVENT_FILE_LAYOUT)])
+    cur.execute(f"SELECT (SELECT count(*) FROM {USERS_TABLE}), count(*), min(ts), max(ts), "
+                f"count(*) FILTER (user_key IS NULL) FROM {EVENTS_TABLE}")
+    users, rows, first_ts, last_ts, anonymous = _one(cur)
+    return LayoutStats(users, rows, first_ts, last_ts, anonymous)
+
+
+def _one(cur: duckdb.DuckDBPyConnection) -> tuple:
+    row = cur.fetchone()
+    assert row is not None, "an aggregate query returns one row"
+    return row
+
+
+class EventFiles:
+    """The folder of event files, and this process's read-only view of them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect()
+        self._lock = threading.Lock()
+        self._attached: dict[str, str] = {}   # file name → alias
+        self._in_use: Counter[str] = Counter()
+
+    # -- writing ---------------------------------------------------------------------------------
+    @contextmanager
+    def build(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path]]:
+        """A connection to a new, private event file; it is closed and complete when this ends.
+
+        The caller publishes the file (`publish`) after the block; if the block raises, the file is
+        deleted and nothing anyone reads has changed.
+        """
+        incoming = self.folder / f"{INCOMING_PREFIX}{uuid.uuid4().hex}.duckdb"
+        con = duckdb.connect(str(incoming))
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            yield con, incoming
+            con.execute("CHECKPOINT")  # everything in the file itself: no .wal beside it
+        except BaseException:
+            con.close()
+            _remove(incoming)
+            raise
+        con.close()
+
+    def publish(self, incoming: Path, fingerprint: str) -> str:
+        """Move a built file into place under a name nobody has used; returns that file name."""
+        name = f"{fingerprint[:16]}-{uuid.uuid4().hex[:12]}.duckdb"
+        os.replace(incoming, self.folder / name)
+        return name
+
+    def retire(self, file: str) -> None:
+        """Delete a file the catalog no longer points at (readers that still have it open keep it)."""
+        with self._lock:
+            alias = self._attached.get(file)
+            if alias and not self._in_use[file]:
+                self._detach(file, alias)
+        _remove(self.folder / file)
+
+    def discard(self, incoming: Path) -> None:
+        _remove(incoming)
+
+    # -- reading ---------------------------------------------------------------------------------
+    @contextmanager
+    def cursor(self, file: str, dataset: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor (times in UTC) that reads `file`, attached read-only as `alias_of(file)`."""
+        with self._lock:
+            if file not in self._attached:
+                self._attach(file, dataset)
+            self._in_use[file] += 1
+        cur = self._con.cursor()
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+            yield cur
+        finally:
+            cur.close()
+            with self._lock:
+                self._in_use[file] -= 1
+
+    @contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on this process's in-memory DuckDB, for reading files before they are loaded."""
+        cur = self._con.cursor()
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+            yield cur
+        finally:
+            cur.close()
+
+    def _attach(self, file: str, dataset: str) -> None:
+        path = self.folder / file
+        if not path.is_file():
+            raise NorthstarError(
+                f"Dataset {dataset!r} was reloaded or deleted",
+                f"Its events file {file} is gone from {self.folder}; someone loaded a new version. "
+                f"Reload the page (or run the command again) to use the current one.")
+        self._prune()
+        alias = alias_of(file)
+        try:
+            self._con.execute(f"ATTACH {quote_literal(str(path))} AS {quote_ident(alias)} (READ_ONLY)")
+            row = self._con.execute(f"SELECT value FROM {quote_ident(alias)}.{META_TABLE} "
+                                    "WHERE key = 'layout'").fetchone()
+        except duckdb.Error as err:
+            self._con.execute(f"DETACH DATABASE IF EXISTS {quote_ident(alias)}")
+            raise NorthstarError(
+                f"Events of dataset {dataset!r} are unreadable",
+                f"{path} could not be opened ({str(err).splitlines()[0]}). Load the dataset again "
+                f"(northstar ingest FILE --dataset {dataset}).") from None
+        if row is None or int(row[0]) > EVENT_FILE_LAYOUT:
+            self._con.execute(f"DETACH {quote_ident(alias)}")
+            raise NorthstarError(
+                f"Events of dataset {dataset!r} were written by a newer Northstar",
+                f"{path} has event layout {row[0] if row else '?'}; upgrade Northstar to read it.")
+        self._attached[file] = alias
+
+    def _prune(self) -> None:
+        """Detach files that are gone from the folder (replaced by another process) and unused."""
+        for file, alias in list(self._attached.items()):
+            if not self._in_use[file] and not (self.folder / file).exists():
+                self._detach(file, alias)
+
+    def _detach(self, file: str, alias: str) -> None:
+        self._con.execute(f"DETACH DATABASE IF EXISTS {quote_ident(alias)}")
+        del self._attached[file]
+        self._in_use.pop(file, None)
+
+    def sweep_incoming(self, older_than_s: float = 3600) -> None:
+        """Remove half-built files that a crashed ingest left behind."""
+        now = datetime.now().timestamp()
+        for path in self.folder.glob(f"{INCOMING_PREFIX}*"):
+            if now - path.stat().st_mtime > older_than_s:
+                log.info("Removing an unfinished ingest's file %s", path)
+                _remove(path)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def alias_of(file: str) -> str:
+    """The name an event file is attached under (file names are unique, so aliases are too)."""
+    return "ds_" + file.removesuffix(".duckdb").replace("-", "_")
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        with suppress(FileNotFoundError):
+            leftover.unlink()
