@@ -9,6 +9,7 @@ from northstar.store import Dataset, Store, default_db_path
 from northstar.ui import messages
 
 ACTIVE_KEY = "active_dataset"
+DATASET_PARAM = "dataset"
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,16 +33,24 @@ def get_store() -> Store:
 
 
 def active_dataset(datasets: list[Dataset]) -> Dataset | None:
-    """Of the store's `datasets` (newest first), the one this browser session works on: its
-    choice, else the most recently loaded."""
+    """Of the store's `datasets` (newest first), the one this browser session works on.
+
+    The choice lives in the session and in the URL (`?dataset=`), so a reload or a shared link keeps
+    it and another person's upload does not change it; with no choice yet, the most recent load.
+    """
     if not datasets:
         return None
-    chosen = st.session_state.get(ACTIVE_KEY)
-    for dataset in datasets:
-        if dataset.name == chosen:
-            return dataset
-    return datasets[0]
+    chosen = st.session_state.get(ACTIVE_KEY) or st.query_params.get(DATASET_PARAM)
+    active = next((d for d in datasets if d.name == chosen), None)
+    if active is None:
+        active = datasets[0]
+    set_active(active.name)
+    return active
 
 
 def set_active(name: str | None) -> None:
     st.session_state[ACTIVE_KEY] = name
+    if name is None:
+        st.query_params.pop(DATASET_PARAM, None)
+    elif st.query_params.get(DATASET_PARAM) != name:
+        st.query_params[DATASET_PARAM] = name
