@@ -42,7 +42,8 @@ from northstar.store import (
 )
 from northstar.wording import plural
 
-Progress = Callable[[float, str], None]
+# Told (fraction done, what is happening); whatever it returns is ignored (st.progress returns itself).
+Progress = Callable[[float, str], object]
 STAGING, TYPED = "ns_staging", "ns_typed"
 _RESERVED = {*CANONICAL_COLUMNS, "user_key"}
 _NUMERIC_TARGETS = {AMOUNT: "amount", DURATION: "duration_s", NPS: "nps_score"}
