@@ -35,9 +35,10 @@ run: venv
 test: venv chromium
 	$(PY) -m pytest -q
 
-# ruff (style), import-linter (the package layers in pyproject.toml).
+# ruff (style), mypy (types of northstar/), import-linter (the package layers in pyproject.toml).
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
 clean:

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from northstar.errors import NorthstarError
 from northstar.store import Dataset, Store, default_db_path
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with a one-line message, like every other bad input."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise NorthstarError("Bad arguments", f"{message}. See `python -m northstar --help`.")
 
 
@@ -163,11 +163,12 @@ def _decided_code(store: Store, code: str | None) -> str:
 
     if code:
         return find_workshop(store, code).code
-    locked = [w for w in workshops(store) if w.locked]
+    # A workshop has a decision exactly when it is locked.
+    locked = [(w.decision.locked_at, w.code) for w in workshops(store) if w.decision is not None]
     if not locked:
         raise NorthstarError("No locked workshop",
                              f"{store.path} has none; lock a decision on the Workshop page first.")
-    return max(locked, key=lambda w: w.decision.locked_at).code
+    return max(locked, key=lambda pair: pair[0])[1]
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
@@ -191,10 +192,10 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"Wrote the decision record of {record.workshop!r} (NSM: {record.nsm}) to {args.out}")
 
 
-def _shared(*, dataset: bool = False, series: bool = False) -> argparse.ArgumentParser:
+def _shared(*, dataset: bool = False, series: bool = False) -> _Parser:
     """Arguments several commands take, as an argparse parent: the store, the dataset, the
-    series (grain, candidates file, output format)."""
-    shared = argparse.ArgumentParser(add_help=False)
+    series (grain, candidates file, output format). A _Parser, as the subcommands' parents must be."""
+    shared = _Parser(add_help=False)
     shared.add_argument("--db", type=Path, default=default_db_path())
     if dataset:
         shared.add_argument("--dataset", help="dataset name (default: the most recently loaded)")

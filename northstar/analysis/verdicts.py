@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from northstar.wording import plural
 
 # Best first. A metric made of the outcome's own events ranks after real leaders and coincident metrics
@@ -39,7 +41,8 @@ def classify(
     return "none"
 
 
-def _significant(p_value: float | None, alpha: float) -> bool:
+def _significant(p_value: float | None, alpha: float) -> TypeGuard[float]:
+    # A TypeGuard: where this is true, the p-value is known to be a number.
     return p_value is not None and p_value < alpha
 
 

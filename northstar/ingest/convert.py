@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from northstar.errors import NorthstarError
 from northstar.ingest.derived import DerivedExpression
-from northstar.store import quote_ident, quote_literal
+from northstar.store import fetch_one, quote_ident, quote_literal
 from northstar.wording import plural
 
 # Values exports use for "nothing here"; they count as missing, not as unparseable.
@@ -72,12 +73,14 @@ def number_value(column: str, decimal_comma: bool) -> str:
     return f"CASE WHEN {present(col)} THEN try_cast({text} AS DOUBLE) END"
 
 
-def _fetch(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple:
+def _fetch(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The one row of an aggregate query."""
     cur.execute(sql)
-    return cur.fetchone()
+    return fetch_one(cur)
 
 
-def _failures(cur, table: str, column: str, converted_sql: str) -> tuple[int, int, tuple[str, ...]]:
+def _failures(cur: duckdb.DuckDBPyConnection, table: str, column: str,
+              converted_sql: str) -> tuple[int, int, tuple[str, ...]]:
     """(values present, values that did not convert, up to five distinct examples)."""
     col, tbl = quote_ident(column), quote_ident(table)
     bad = f"{present(col)} AND ({converted_sql}) IS NULL"
@@ -139,7 +142,8 @@ def _format_list(formats: tuple[str, ...]) -> str:
     return "[" + ", ".join(quote_literal(f) for f in formats) + "]"
 
 
-def _timestamp_result(cur, table: str, column: str, sql: str, how: str) -> Conversion:
+def _timestamp_result(cur: duckdb.DuckDBPyConnection, table: str, column: str, sql: str,
+                      how: str) -> Conversion:
     total, failed, examples = _failures(cur, table, column, sql)
     _check("timestamp", column, total, failed, examples, "dates or times",
            "Map timestamp to another column (--map timestamp=COLUMN or the mapping form), or "
@@ -152,7 +156,8 @@ def numeric_conversion(cur: duckdb.DuckDBPyConnection, table: str, role: str,
     """Convert a column (or an arithmetic expression over columns) to numbers, checking each column."""
     columns = source.columns if isinstance(source, DerivedExpression) else (source,)
     styles: dict[str, bool] = {}
-    bad_rows, examples = 0, ()
+    bad_rows = 0
+    examples: tuple[str, ...] = ()
     for column in columns:
         dot, comma = number_value(column, False), number_value(column, True)
         n_dot, n_comma = _fetch(cur, f"SELECT count({dot}), count({comma}) FROM {quote_ident(table)}")

@@ -26,12 +26,12 @@ class DerivedExpression:
 
     text: str
     columns: tuple[str, ...]  # the file's column names it reads, as spelled in the file
-    tree: exp.Expression
+    tree: exp.Expr
 
     def to_sql(self, column_sql: Callable[[str], str]) -> str:
         """Render for DuckDB, each column replaced by `column_sql(name)` (e.g. its numeric cast)."""
 
-        def swap(node: exp.Expression) -> exp.Expression:
+        def swap(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Column):
                 return sqlglot.parse_one(column_sql(_resolve(node.name, self.columns)), read="duckdb")
             return node

@@ -31,10 +31,19 @@ from northstar.ingest.roles import (
     resolve_mapping,
 )
 from northstar.ingest.sources import SourceFile, preview_file, stage_file
-from northstar.store import CANONICAL_COLUMNS, Dataset, LayoutStats, Store, quote_ident, write_layout
+from northstar.store import (
+    CANONICAL_COLUMNS,
+    Dataset,
+    LayoutStats,
+    Store,
+    fetch_one,
+    quote_ident,
+    write_layout,
+)
 from northstar.wording import plural
 
-Progress = Callable[[float, str], None]
+# Told (fraction done, what is happening); whatever it returns is ignored (st.progress returns itself).
+Progress = Callable[[float, str], object]
 STAGING, TYPED = "ns_staging", "ns_typed"
 _RESERVED = {*CANONICAL_COLUMNS, "user_key"}
 _NUMERIC_TARGETS = {AMOUNT: "amount", DURATION: "duration_s", NPS: "nps_score"}
@@ -83,7 +92,8 @@ def _column_role_sql(role: str, source: str | None, columns: tuple[str, ...]) ->
     return convert.text_value(source)
 
 
-def _numeric_role(cur, role: str, source: str, src: SourceFile) -> convert.Conversion:
+def _numeric_role(cur: duckdb.DuckDBPyConnection, role: str, source: str,
+                  src: SourceFile) -> convert.Conversion:
     expression = source if source in src.columns else parse_derived(source, role, src.columns)
     conversion = convert.numeric_conversion(cur, STAGING, role, expression,
                                             prefer_decimal_comma=src.delimiter == ";")
@@ -93,7 +103,8 @@ def _numeric_role(cur, role: str, source: str, src: SourceFile) -> convert.Conve
     return conversion
 
 
-def _properties(cur, src: SourceFile, mapping: RoleMapping) -> tuple[Property, ...]:
+def _properties(cur: duckdb.DuckDBPyConnection, src: SourceFile,
+                mapping: RoleMapping) -> tuple[Property, ...]:
     """Columns not consumed by a role, typed BIGINT/DOUBLE when every value is such a number."""
     consumed = {v for v in mapping.sources.values() if v in src.columns}
     kept = [c for c in src.columns if c not in consumed]
@@ -104,7 +115,7 @@ def _properties(cur, src: SourceFile, mapping: RoleMapping) -> tuple[Property, .
         f"count(try_cast(trim({quote_ident(c)}) AS BIGINT)), "
         f"count(try_cast(trim({quote_ident(c)}) AS DOUBLE))" for c in kept)
     cur.execute(f"SELECT {probes} FROM {STAGING}")
-    counts = cur.fetchone()
+    counts = fetch_one(cur)
     properties = []
     for i, column in enumerate(kept):
         total, as_int, as_float = counts[3 * i: 3 * i + 3]
@@ -129,12 +140,14 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
     """Decide how every role is read from the staged file; raises on anything unusable."""
     user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
     ts_column = mapping.source(TIMESTAMP)
+    assert ts_column is not None, "resolve_mapping(strict=True) raises when the timestamp is unmapped"
     _column_role_sql(TIMESTAMP, ts_column, src.columns)
     conversions = {TIMESTAMP: convert.timestamp_conversion(cur, STAGING, ts_column)}
     event_sql = _column_role_sql(EVENT, mapping.source(EVENT), src.columns)
     for role in NUMERIC_ROLES:
-        if mapping.source(role):
-            conversions[role] = _numeric_role(cur, role, mapping.source(role), src)
+        numeric_source = mapping.source(role)
+        if numeric_source:
+            conversions[role] = _numeric_role(cur, role, numeric_source, src)
     properties = _properties(cur, src, mapping)
     event_value = (f"coalesce({event_sql}, '(not set)')" if event_sql
                    else "$default_event")
@@ -169,14 +182,8 @@ def _type_rows(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, default_event: st
                 {"default_event": default_event} if "$default_event" in plan.select_sql else None)
     cur.execute(f"DROP TABLE {STAGING}")
     cur.execute(f"SELECT count(*) FILTER (ts IS NULL), count(*) FROM {TYPED}")
-    skipped, total = _one(cur)
+    skipped, total = fetch_one(cur)
     return total - skipped, skipped
-
-
-def _one(cur: duckdb.DuckDBPyConnection) -> tuple:
-    row = cur.fetchone()
-    assert row is not None, "an aggregate query returns one row"
-    return row
 
 
 def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int) -> Dataset:

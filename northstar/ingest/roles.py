@@ -177,7 +177,7 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
     by_lower = {c.lower(): c for c in columns}
     for role, value in overrides.items():
         sources[role] = by_lower.get(value.lower(), value) if value else None
-    taken = {v for v in sources.values() if v in columns}
+    taken = {v for v in sources.values() if v is not None and v in columns}
     for role in ROLES:
         if role in overrides:
             continue

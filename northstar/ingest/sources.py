@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from northstar.errors import NorthstarError
-from northstar.store import quote_ident
+from northstar.store import fetch_one, quote_ident
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # UTF-8 first (with or without BOM, which DuckDB strips); Excel on Windows often writes Latin-1.
 ENCODINGS = ("utf-8", "latin-1")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def _params(path: Path, encoding: str) -> dict[str, str]:
     return {"path": str(path)} if is_parquet(path) else {"path": str(path), "encoding": encoding}
 
 
-def _with_encoding(cur: duckdb.DuckDBPyConnection, path: Path, attempt) -> tuple[str, object]:
+def _with_encoding(cur: duckdb.DuckDBPyConnection, path: Path,
+                   attempt: Callable[[str], T]) -> tuple[str, T]:
     """Run `attempt(encoding)` with UTF-8, falling back to Latin-1 when the bytes aren't UTF-8."""
     for encoding in ENCODINGS:
         try:
@@ -134,7 +138,7 @@ def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str) -> 
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS {select}",
                     _params(path, encoding))
         cur.execute(f"SELECT count(*) FROM {quote_ident(table)}")
-        rows = cur.fetchone()[0]
+        rows = fetch_one(cur)[0]
         cur.execute(f"DESCRIBE {quote_ident(table)}")
         columns = tuple(r[0] for r in cur.fetchall())
     except duckdb.Error as err:

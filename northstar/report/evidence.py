@@ -126,7 +126,7 @@ def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: Seri
             lead = ("same metric as its parent" if node.metric == parent.metric
                     else lead_phrase(lead_between(frame, node.metric, parent.metric, grain)))
         value = change = value_text = change_text = None
-        if node.metric in latest.index:
+        if node.metric is not None and node.metric in latest.index:
             row, kind = latest.loc[node.metric], specs[node.metric].kind
             value = None if pd.isna(row["latest"]) else float(row["latest"])
             change = None if pd.isna(row["change_pct"]) else float(row["change_pct"]) * 100

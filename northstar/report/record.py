@@ -83,15 +83,28 @@ def _cell(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def _score_rows(record: DecisionRecord) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class _ScoreRow:
+    """One candidate's line of the score table."""
+
+    rank: int
+    candidate: str
+    chosen: bool
+    criteria: list[tuple[float, bool]]  # (mean, disagreement) per criterion, in CRITERIA order
+    score: float
+    dots: int
+    voters: int
+
+
+def _score_rows(record: DecisionRecord) -> list[_ScoreRow]:
     """One row per candidate, best first: criterion means with their disagreement flags."""
     if record.by_candidate is None or record.by_criterion is None:
         return []
     cells = {(r.candidate, r.criterion): (r.mean, bool(r.disagreement))
              for r in record.by_criterion.itertuples()}
-    return [{"rank": int(r.rank), "candidate": r.candidate, "chosen": r.candidate == record.nsm,
-             "criteria": [cells.get((r.candidate, c.key), (math.nan, False)) for c in CRITERIA],
-             "score": r.score, "dots": int(r.dots), "voters": int(r.voters)}
+    return [_ScoreRow(rank=int(r.rank), candidate=r.candidate, chosen=r.candidate == record.nsm,
+                      criteria=[cells.get((r.candidate, c.key), (math.nan, False)) for c in CRITERIA],
+                      score=r.score, dots=int(r.dots), voters=int(r.voters))
             for r in record.by_candidate.itertuples()]
 
 
@@ -145,10 +158,10 @@ def decision_markdown(record: DecisionRecord) -> str:
         out += ["## How the shortlist scored", "", "| " + " | ".join(header) + " |",
                 "|" + "|".join(["---:", ":---"] + ["---:"] * (len(header) - 2)) + "|"]
         for row in rows:
-            name = f"**{md(row['candidate'])}** (chosen)" if row["chosen"] else md(row["candidate"])
-            crits = [_mean(mean) + (" ⚠" if flag else "") for mean, flag in row["criteria"]]
-            out.append("| " + " | ".join([str(row["rank"]), name, *crits, _mean(row["score"]),
-                                          str(row["dots"]), str(row["voters"])]) + " |")
+            name = f"**{md(row.candidate)}** (chosen)" if row.chosen else md(row.candidate)
+            crits = [_mean(mean) + (" ⚠" if flag else "") for mean, flag in row.criteria]
+            out.append("| " + " | ".join([str(row.rank), name, *crits, _mean(row.score),
+                                          str(row.dots), str(row.voters)]) + " |")
         out += ["", _NOTE, ""]
     columns = _evidence_columns(record)
     numeric = _numeric_columns(record, columns)
@@ -223,11 +236,11 @@ def _html_scores(record: DecisionRecord) -> str:
     for row in rows:
         cells = "".join(
             f'<td class="num{"" if math.isnan(mean) else f" s{min(5, max(1, round(mean)))}"}">'
-            f'{_mean(mean)}{" ⚠" if flag else ""}</td>' for mean, flag in row["criteria"])
-        body.append(f'<tr class="{"chosen" if row["chosen"] else ""}"><td class="num">{row["rank"]}</td>'
-                    f'<td>{escape(row["candidate"])}{" ✓" if row["chosen"] else ""}</td>{cells}'
-                    f'<td class="num">{_mean(row["score"])}</td><td class="num">{row["dots"]}</td>'
-                    f'<td class="num">{row["voters"]}</td></tr>')
+            f'{_mean(mean)}{" ⚠" if flag else ""}</td>' for mean, flag in row.criteria)
+        body.append(f'<tr class="{"chosen" if row.chosen else ""}"><td class="num">{row.rank}</td>'
+                    f'<td>{escape(row.candidate)}{" ✓" if row.chosen else ""}</td>{cells}'
+                    f'<td class="num">{_mean(row.score)}</td><td class="num">{row.dots}</td>'
+                    f'<td class="num">{row.voters}</td></tr>')
     return (f'<section><h2>How the shortlist scored</h2><table><thead>{head}</thead>'
             f'<tbody>{"".join(body)}</tbody></table><p class="note">{escape(_NOTE)}</p></section>')
 

@@ -2,7 +2,7 @@
 
 from northstar.store.core import DB_ENV, DEFAULT_DB, Dataset, Store, default_db_path
 from northstar.store.events import CANONICAL_COLUMNS, LayoutStats, write_layout
-from northstar.store.sql import quote_ident, quote_literal
+from northstar.store.sql import fetch_one, quote_ident, quote_literal
 from northstar.store.sqlcheck import parse_expression
 from northstar.store.state import from_db, to_db
 
@@ -14,6 +14,7 @@ __all__ = [
     "LayoutStats",
     "Store",
     "default_db_path",
+    "fetch_one",
     "from_db",
     "parse_expression",
     "quote_ident",

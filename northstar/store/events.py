@@ -24,7 +24,7 @@ import duckdb
 
 from northstar.errors import NorthstarError
 from northstar.store.schema import EVENT_FILE_LAYOUT, EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
-from northstar.store.sql import quote_ident, quote_literal
+from northstar.store.sql import fetch_one, quote_ident, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,8 @@ def write_layout(cur: duckdb.DuckDBPyConnection, typed: str, properties: tuple[s
     cur.execute(f"INSERT INTO {META_TABLE} VALUES ('layout', ?)", [str(EVENT_FILE_LAYOUT)])
     cur.execute(f"SELECT (SELECT count(*) FROM {USERS_TABLE}), count(*), min(ts), max(ts), "
                 f"count(*) FILTER (user_key IS NULL) FROM {EVENTS_TABLE}")
-    users, rows, first_ts, last_ts, anonymous = _one(cur)
+    users, rows, first_ts, last_ts, anonymous = fetch_one(cur)
     return LayoutStats(users, rows, first_ts, last_ts, anonymous)
-
-
-def _one(cur: duckdb.DuckDBPyConnection) -> tuple:
-    row = cur.fetchone()
-    assert row is not None, "an aggregate query returns one row"
-    return row
 
 
 class EventFiles:

@@ -14,7 +14,7 @@ from northstar.errors import NorthstarError
 def parse_expression(text: str, where: str, allowed: tuple[type[exp.Expression], ...],
                      columns: Sequence[str], allowed_text: str, example: str,
                      string_literals: bool = False, scope: str = "of the file",
-                     any_columns: bool = False) -> tuple[exp.Expression, tuple[str, ...]]:
+                     any_columns: bool = False) -> tuple[exp.Expr, tuple[str, ...]]:
     """(tree, columns used, as spelled in `columns`) or a NorthstarError naming the bad part.
 
     `where` starts the messages ("The expression for amount ('...')"); `allowed_text` says what

@@ -18,6 +18,7 @@ from northstar.tree.model import (
 )
 from northstar.tree.render import (
     NodeStatus,
+    StatusFields,
     StatusMap,
     describe_node,
     escape_markdown,
@@ -34,6 +35,7 @@ __all__ = [
     "LEVEL_LABELS",
     "MetricTree",
     "NodeStatus",
+    "StatusFields",
     "StatusMap",
     "TreeNode",
     "add_node",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,7 +56,10 @@ class MetricTree:
 
     def team_of(self, node: TreeNode) -> str | None:
         """A KPI belongs to its OMTM's team."""
-        return self.node(node.parent).team if node.level == "kpi" else node.team
+        if node.level != "kpi":
+            return node.team
+        assert node.parent is not None, "validation puts every KPI under an OMTM"
+        return self.node(node.parent).team
 
 
 def _validate(tree: MetricTree) -> None:
@@ -94,7 +98,7 @@ def _validate(tree: MetricTree) -> None:
         if ids.index(parent.id) > ids.index(node.id):
             raise NorthstarError("Tree nodes out of order", f"List {parent.label!r} before {node.label!r}.")
         if node.level == "omtm":
-            if not (node.team or "").strip():
+            if node.team is None or not node.team.strip():
                 raise NorthstarError(f"OMTM {node.label!r} has no team", "Say which team it focuses.")
             other = teams.setdefault(node.team.casefold(), node.label)
             if other != node.label:
@@ -147,19 +151,19 @@ def remove_node(tree: MetricTree, node_id: str) -> MetricTree:
     return MetricTree(tuple(n for n in tree.nodes if n.id not in gone), tree.name)
 
 
-def _replace(tree: MetricTree, node_id: str, **changes: object) -> MetricTree:
+def _replace(tree: MetricTree, node_id: str, change: Callable[[TreeNode], TreeNode]) -> MetricTree:
+    """The tree with node `node_id` replaced by `change(node)`; the new tree is validated again."""
     tree.node(node_id)
-    return MetricTree(tuple(dataclasses.replace(n, **changes) if n.id == node_id else n
-                            for n in tree.nodes), tree.name)
+    return MetricTree(tuple(change(n) if n.id == node_id else n for n in tree.nodes), tree.name)
 
 
 def rename_node(tree: MetricTree, node_id: str, label: str) -> MetricTree:
-    return _replace(tree, node_id, label=label.strip())
+    return _replace(tree, node_id, lambda n: dataclasses.replace(n, label=label.strip()))
 
 
 def bind_metric(tree: MetricTree, node_id: str, metric: str | None) -> MetricTree:
     """Point a node at a candidate/metric spec by name (None unbinds it)."""
-    return _replace(tree, node_id, metric=metric)
+    return _replace(tree, node_id, lambda n: dataclasses.replace(n, metric=metric))
 
 
 def set_team(tree: MetricTree, omtm_id: str, team: str) -> MetricTree:

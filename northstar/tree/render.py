@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import SupportsFloat, SupportsIndex, TypedDict
 
 from northstar.tree.model import LEVEL_LABELS, MetricTree, TreeNode
 
@@ -24,7 +25,15 @@ class NodeStatus:
     change_text: str | None = None
 
 
-StatusMap = Mapping[str, NodeStatus | Mapping[str, object]]
+class StatusFields(TypedDict, total=False):
+    """A node's status written as a plain mapping, e.g. {"value": 560, "lead": "leads by 2 weeks"}."""
+
+    value: float | None
+    change_pct: float | None
+    lead: str | None
+
+
+StatusMap = Mapping[str, NodeStatus | StatusFields]
 
 
 def status_of(node: TreeNode, values: StatusMap | None) -> NodeStatus:
@@ -42,8 +51,11 @@ def status_of(node: TreeNode, values: StatusMap | None) -> NodeStatus:
 
 
 def _number(value: object) -> float | None:
+    """The value as a float when float() reads it (numbers, numpy scalars, numeric text); else None."""
     if value is None or isinstance(value, bool):
         return None
+    if not isinstance(value, str | bytes | bytearray | SupportsFloat | SupportsIndex):
+        return None  # float() would raise TypeError
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -103,7 +115,7 @@ def describe_node(tree: MetricTree, node: TreeNode) -> list[str]:
 def to_markdown(tree: MetricTree, values: StatusMap | None = None) -> str:
     """A nested Markdown list, NSM first: label, level and team, value and change, lead on the parent."""
     lines: list[str] = []
-    depth = {None: -1}
+    depth: dict[str | None, int] = {None: -1}  # the NSM's parent is None
     for node in tree.nodes:
         depth[node.id] = depth[node.parent] + 1
         status = status_of(node, values)

@@ -137,7 +137,9 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
     with right:
         spec = _preview(store, dataset, values, grain)
     save, cancel = st.columns([1, 4])
-    if save.button("Save candidate", type="primary", disabled=spec is None, key=f"{key}-save"):
+    # Disabled while the definition does not compute: a click always comes with a spec.
+    if save.button("Save candidate", type="primary", disabled=spec is None, key=f"{key}-save") \
+            and spec is not None:
         try:
             save_candidate(store, dataset, replace(spec, source="user"),
                            previous_name=current.name if current else None)

@@ -20,7 +20,7 @@ def sidebar_picker(store: Store) -> Dataset | None:
     datasets = store.datasets()
     active = state.active_dataset(datasets)
     with st.sidebar:
-        if not datasets:
+        if active is None:  # the store has no datasets
             st.caption("No dataset loaded yet.")
             return None
         # The widget follows the session's choice, wherever that was made (e.g. the Data page).
@@ -89,7 +89,8 @@ def manage(store: Store, active: Dataset) -> None:
                               key="delete_which")
         confirm = st.checkbox("Yes, delete it with everything defined on it",
                               disabled=doomed is None, key="delete_confirm")
-        if st.button("Delete dataset", type="secondary", disabled=not (doomed and confirm)):
+        # Disabled until a dataset is chosen: a click always comes with one.
+        if st.button("Delete dataset", type="secondary", disabled=not (doomed and confirm)) and doomed:
             store.delete_dataset(doomed)
             if doomed == active.name:
                 state.set_active(None)

@@ -40,6 +40,7 @@ def _role_input(role: str, columns: list[str], proposed: str | None, key: str) -
     options = ([] if role in REQUIRED_ROLES else [NONE]) + columns
     if role in NUMERIC_ROLES:
         options.append(EXPRESSION)
+    index: int | None  # None: a required role starts unchosen
     if proposed in columns:
         index = options.index(proposed)
     elif proposed and role in NUMERIC_ROLES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -27,7 +29,7 @@ def statuses(store: Store, dataset: Dataset, tree: MetricTree, grain: str
         return {}, pd.DataFrame(columns=["period", "metric", "value", "partial"])
 
 
-def _delta(row: pd.Series | None, kind: str) -> tuple[str | None, str]:
+def _delta(row: pd.Series | None, kind: str) -> tuple[str | None, Literal["normal", "off"]]:
     """st.metric's delta: a signed text (it colours by the sign) and whether to colour at all."""
     if row is None:
         return None, "normal"
@@ -43,11 +45,13 @@ def _card(tree: MetricTree, node: TreeNode, status: NodeStatus, frame: pd.DataFr
     team = tree.team_of(node)
     with st.container(border=True):
         st.caption(f"**{LEVEL_LABELS[node.level]}**" + (f" · {team}" if team else ""))
-        bound = node.metric in kinds
-        row = latest.loc[node.metric] if bound and node.metric in latest.index else None
+        metric = node.metric if node.metric in kinds else None  # None: unbound, or its metric deleted
+        bound = metric is not None
+        row = latest.loc[metric] if metric is not None and metric in latest.index else None
         kind = kinds.get(node.metric or "", "")
         delta, colour = _delta(row, kind)
-        values = complete_series(frame, node.metric).dropna().tolist() if row is not None else None
+        values = (complete_series(frame, metric).dropna().tolist()
+                  if metric is not None and row is not None else None)
         st.metric(node.label, format_value(row["latest"], kind) if row is not None else "–", delta,
                   delta_color=colour, chart_data=values or None, chart_type="line",
                   help=definitions.get(node.metric or ""), label_visibility="visible")

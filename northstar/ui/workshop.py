@@ -176,7 +176,8 @@ def reopen(store: Store) -> None:
                  column_config={"Started": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
     labels = {w.code: f"{w.name} ({w.code})" for w in found}
     with st.form("reopen", border=True):
-        code = st.selectbox("Workshop", list(labels), format_func=labels.get, key="reopen-code")
+        code = st.selectbox("Workshop", list(labels), format_func=lambda c: labels[c],
+                            key="reopen-code")
         pin = st.text_input("Facilitator PIN", type="password", key="reopen-pin")
         as_facilitator = st.form_submit_button("Reopen as facilitator", icon=":material/key:")
     if as_facilitator:

@@ -58,8 +58,8 @@ def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry:
             st.toast(f"Saved your scores for {entry.candidate}", icon=":material/check_circle:")
     # Three per row: five side by side are too narrow for five buttons each.
     cells = [*st.columns(PER_ROW), *st.columns(PER_ROW)]
-    for cell, criterion in zip(cells, CRITERIA, strict=False):
-        cell.segmented_control(criterion.label, SCORES, key=keys[criterion.key], help=criterion.help,
+    for cell, c in zip(cells, CRITERIA, strict=False):
+        cell.segmented_control(c.label, SCORES, key=keys[c.key], help=c.help,
                                disabled=workshop.locked, width="stretch")
     done = sum((entry.candidate, c.key) in saved for c in CRITERIA)
     with cells[len(CRITERIA)]:

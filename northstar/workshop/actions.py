@@ -148,11 +148,13 @@ def _check_candidate(workshop: Workshop, candidate: str, verb: str = "Score") ->
 
 
 def _whole(value: object, what: str, low: int, high: int) -> int:
-    whole = (isinstance(value, Integral) and not isinstance(value, bool)) or (
-        isinstance(value, float) and value.is_integer())
-    if not whole or not low <= int(value) <= high:
-        raise NorthstarError(f"{what} must be a whole number from {low} to {high}", f"Got {value!r}.")
-    return int(value)
+    """`value` as an int when it is a whole number in [low, high]: 4 or 4.0, not True or 4.5."""
+    if (isinstance(value, Integral) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()):
+        number = int(value)
+        if low <= number <= high:
+            return number
+    raise NorthstarError(f"{what} must be a whole number from {low} to {high}", f"Got {value!r}.")
 
 
 def set_scores(store: Store, code: str, participant: str, candidate: str,
