@@ -124,6 +124,8 @@ def test_metrics_cli_json_and_saved_defaults(demo_db):
      "Expression not allowed"),
     ("candidates: [{kind: revenue}]", "needs a name"),
     ("candidates: {", "Not valid YAML"),
+    ("", "No candidates in"),
+    ("candidates: []", "No candidates in"),
 ])
 def test_metrics_cli_bad_candidates_exit_2(demo_db, tmp_path, yaml_text, message):
     candidates = tmp_path / "bad.yaml"
