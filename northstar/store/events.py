@@ -141,18 +141,16 @@ class EventFiles:
             if file not in self._attached:
                 self._attach(file, dataset)
             self._in_use[file] += 1
-        cur = self._con.cursor()
         try:
-            cur.execute("SET TimeZone = 'UTC'")
-            yield cur
+            with self.scratch() as cur:
+                yield cur
         finally:
-            cur.close()
             with self._lock:
                 self._in_use[file] -= 1
 
     @contextmanager
     def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on this process's in-memory DuckDB, for reading files before they are loaded."""
+        """A cursor (times in UTC) on this process's in-memory DuckDB, which attaches the files."""
         cur = self._con.cursor()
         try:
             cur.execute("SET TimeZone = 'UTC'")
