@@ -8,7 +8,7 @@ PORT ?= 8501
 # Headless unless there is a display to open a browser on.
 HEADLESS := $(if $(DISPLAY),false,true)
 
-.PHONY: run test lint venv chromium clean
+.PHONY: run test lint venv chromium catalogs clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Northstar needs $(PYTHON) on PATH" >&2; exit 2; }
@@ -40,6 +40,15 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
+
+# Message catalogs: extract every marked string, merge it into each language's .po, compile the .mo.
+# People translate in northstar/i18n/locale/<lang>/LC_MESSAGES/northstar.po; the .mo is committed.
+LOCALES := northstar/i18n/locale
+catalogs: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --project Northstar \
+	  -o $(LOCALES)/northstar.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALES)/northstar.pot -d $(LOCALES) -D northstar --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d $(LOCALES) -D northstar --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,39 +3,41 @@
 import streamlit as st
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _
 from northstar.ingest import load_demo
 from northstar.ui import datasets, messages, navigation, state
 
-navigation.page_setup("Home")
+navigation.page_setup(N_("Home"))
 store = state.get_store()
 active = datasets.sidebar_picker(store)
 
 st.title(":material/star: Northstar")
-st.markdown("##### Find the one metric that captures the value your product gives its customers.")
+st.markdown("##### " + _("Find the one metric that captures the value your product gives its customers."))
 
 intro, hierarchy = st.columns([3, 2], gap="large")
 with intro:
-    st.markdown(
+    st.markdown(_(
         "A **North Star Metric (NSM)** is the single number that best captures the value customers "
         "get from your product and predicts long-term business success. A good one is **critical** to "
         "success, **measurable**, **understandable** by everyone, something the team can "
-        "**influence**, and **long-term** rather than a quick win. Spotify's is listening time.")
-    st.markdown(
+        "**influence**, and **long-term** rather than a quick win. Spotify's is listening time."))
+    st.markdown(_(
         "Under the NSM sits a tree: each team focuses on its **OMTM**, the *One Metric That Matters* "
         "this period (say, returning users), and steers by a few **KPIs** (recommendations made, "
         "playlists created). Northstar loads your event data, computes candidate metrics, tests which "
-        "ones actually **lead** revenue and retention, and helps a workshop choose.")
+        "ones actually **lead** revenue and retention, and helps a workshop choose."))
 with hierarchy:
-    st.markdown("**NSM** · the whole company  \n&nbsp;&nbsp;└ **OMTM** · one per team, weekly focus  "
-                "\n&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;└ **KPIs** · what the team steers by")
+    st.markdown(_("**NSM** · the whole company") + "  \n&nbsp;&nbsp;└ "
+                + _("**OMTM** · one per team, weekly focus") + "  \n&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;└ "
+                + _("**KPIs** · what the team steers by"))
 
 st.divider()
 if active is None:
-    st.subheader("No data yet")
-    st.markdown("Load the demo (a subscription product, 2,000 users over 18 months) to explore, or "
-                "upload your own export on the Data page.")
-    if st.button("Load the demo dataset", type="primary"):
-        with st.spinner("Loading the demo…"):
+    st.subheader(_("No data yet"))
+    st.markdown(_("Load the demo (a subscription product, 2,000 users over 18 months) to explore, or "
+                  "upload your own export on the Data page."))
+    if st.button(_("Load the demo dataset"), type="primary"):
+        with st.spinner(_("Loading the demo…")):
             try:
                 state.set_active(load_demo(store).name)
             except NorthstarError as err:
@@ -43,9 +45,9 @@ if active is None:
             else:
                 st.rerun()
 else:
-    st.subheader(f"Active dataset: {active.name}")
-    st.caption(f"From {active.source} · {datasets.span(active)}")
+    st.subheader(_("Active dataset: {name}", name=active.name))
+    st.caption(_("From {source} · {span}", source=active.source, span=datasets.span(active)))
     datasets.status(active)
 
-st.markdown("#### The path through Northstar")
+st.markdown("#### " + _("The path through Northstar"))
 navigation.guided_path()

@@ -1,10 +1,13 @@
-"""Small helpers for the sentences Northstar says to people."""
+"""Small helpers for the sentences Northstar says to people, in the current language (see i18n)."""
 
 from __future__ import annotations
 
+from northstar.i18n import N_, _, number, percent
+
 
 def plural(count: int, word: str) -> str:
-    """`plural(1, "row")` → "1 row"; `plural(1200, "row")` → "1,200 rows"."""
+    """`plural(1, "row")` → "1 row"; `plural(1200, "row")` → "1,200 rows" (English words only:
+    text for people goes through `i18n.ngettext` instead)."""
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
@@ -16,29 +19,30 @@ def format_value(value: float, kind: str = "") -> str:
     if value is None or value != value:  # NaN
         return "–"
     if kind in PERCENT_KINDS:
-        return f"{value * 100:.1f}%"
+        return percent(value, 1)
     magnitude = abs(value)
     if magnitude >= 1_000_000:
-        return f"{value / 1_000_000:.2f}M"
+        return _("{value}M", value=number(value / 1_000_000, 2))
     if magnitude >= 10_000:
-        return f"{value / 1_000:.1f}k"
+        return _("{value}k", value=number(value / 1_000, 1))
     if magnitude >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}" if magnitude < 10 else f"{value:,.1f}"
+        return number(value, 0)
+    return number(value, 2 if magnitude < 10 else 1)
 
 
 # Scores and shares change in points: NPS from -2 to 3 is "+5 pts", not "+250%".
-POINT_KINDS = {"nps": ("pts", 1.0), "retention": ("pp", 100.0)}
+POINT_KINDS = {"nps": (N_("{amount} pts"), 1.0), "retention": (N_("{amount} pp"), 100.0)}
 
 
 def format_change(change: float, change_pct: float, kind: str = "") -> str:
     """"▲ 6.5%" on the period before; in points for scores and shares."""
-    if kind in POINT_KINDS:
-        unit, scale = POINT_KINDS[kind]
-        amount, text = change, f"{abs(change) * scale:.1f} {unit}"
-    else:
-        amount, text = change_pct, f"{abs(change_pct) * 100:.1f}%"
+    amount = change if kind in POINT_KINDS else change_pct
     if amount is None or amount != amount:
         return ""
+    if kind in POINT_KINDS:
+        unit, scale = POINT_KINDS[kind]
+        text = _(unit, amount=number(abs(amount) * scale, 1))
+    else:
+        text = percent(abs(amount), 1)
     arrow = "▲" if amount > 0 else "▼" if amount < 0 else "■"
     return f"{arrow} {text}"

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from northstar.i18n import N_
 from northstar.ui import datasets, loader, messages, page
 
 store, active = page.open_page(
-    "Data", ":material/database:",
-    "Upload an event export (one row per event), check how its columns were read, and switch "
-    "between datasets.")
+    N_("Data"), ":material/database:",
+    N_("Upload an event export (one row per event), check how its columns were read, and switch "
+    "between datasets."))
 
 messages.show_flash()
 with st.expander("Load a file", expanded=active is None):

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from northstar.i18n import N_
 from northstar.ui import cache, candidates, messages, page
 
 store, active = page.open_page(
-    "Candidates", ":material/monitoring:",
-    "Candidate North Star Metrics and the outcomes they are tested against, computed from "
-    "the active dataset. Edit any of them, add your own, or keep a suggestion.")
+    N_("Candidates"), ":material/monitoring:",
+    N_("Candidate North Star Metrics and the outcomes they are tested against, computed from "
+    "the active dataset. Edit any of them, add your own, or keep a suggestion."))
 active = page.require_dataset(active)
 messages.show_flash()
 

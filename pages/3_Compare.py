@@ -3,13 +3,14 @@
 import streamlit as st
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_
 from northstar.metrics import saved_candidates
 from northstar.ui import cache, compare, messages, page
 
 store, active = page.open_page(
-    "Compare", ":material/compare_arrows:",
-    "Which candidates move before the outcome? Trends make everything correlate, so candidates "
-    "are ranked on how their period-over-period changes anticipate the outcome's.")
+    N_("Compare"), ":material/compare_arrows:",
+    N_("Which candidates move before the outcome? Trends make everything correlate, so candidates "
+    "are ranked on how their period-over-period changes anticipate the outcome's."))
 active = page.require_dataset(active)
 messages.show_flash()
 

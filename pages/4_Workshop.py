@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from northstar.i18n import N_
 from northstar.ui import messages, page
 from northstar.ui import workshop as ws
 from northstar.ui import workshop_decision as decision
@@ -9,9 +10,9 @@ from northstar.ui.workshop_live import live_results
 from northstar.ui.workshop_scoring import dots_form, score_cards
 
 store, active = page.open_page(
-    "Workshop", ":material/groups:",
-    "Score the shortlisted candidates on the five criteria (1 = weak, 5 = strong), spread three "
-    "dots, watch the results come in, and lock the decision.")
+    N_("Workshop"), ":material/groups:",
+    N_("Score the shortlisted candidates on the five criteria (1 = weak, 5 = strong), spread three "
+    "dots, watch the results come in, and lock the decision."))
 
 with st.container():  # one slot whether or not there is news: what follows keeps its place
     messages.show_flash()

@@ -20,6 +20,7 @@ def test_wheel_installs_a_working_northstar_outside_the_checkout(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for package in ("store", "ingest", "metrics", "analysis", "workshop", "tree", "report", "charts", "ui"):
         assert f"northstar/{package}/__init__.py" in names
+    assert "northstar/i18n/locale/sv/LC_MESSAGES/northstar.mo" in names  # Swedish ships with it
     assert not any(n.startswith(("tests/", "pages/", "data/", "benchmarks/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "northstar = northstar.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -9,26 +9,45 @@ from typing import Any
 import yaml
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_
 from northstar.vocab import METRIC_ROLES
 
 ROLES = METRIC_ROLES
 
-# kind → (plain-language label, the spec fields it uses besides name/kind/events/role/description)
-KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "active_users": ("Active users: distinct users with a matching event", ()),
-    "transactions": ("Transactions: number of matching events", ()),
-    "revenue": ("Revenue: sum of amount on matching events", ()),
-    "mrr": ("MRR: monthly recurring revenue of the subscriptions active at the period's end",
+# kind → (short name, what it counts, the spec fields it uses besides name/kind/events/role/description);
+# the texts are English, marked for the catalog: show them with i18n's _().
+KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "active_users": (N_("Active users"),
+                     N_("distinct users with a matching event"),
+                     ()),
+    "transactions": (N_("Transactions"),
+                     N_("number of matching events"),
+                     ()),
+    "revenue": (N_("Revenue"),
+                N_("sum of amount on matching events"),
+                ()),
+    "mrr": (N_("MRR"),
+            N_("monthly recurring revenue of the subscriptions active at the period's end"),
             ("period_column",)),
-    "ltv": ("Customer lifetime value: average revenue per customer in their first N days, "
-            "by the period they were first seen", ("window_days",)),
-    "engagement": ("Engagement: time spent or events, in total or per active user",
+    "ltv": (N_("Customer lifetime value"),
+            N_("average revenue per customer in their first N days, by the period they were first seen"),
+            ("window_days",)),
+    "engagement": (N_("Engagement"),
+                   N_("time spent or events, in total or per active user"),
                    ("measure", "per")),
-    "nps": ("NPS: % promoters (9–10) minus % detractors (0–6) among the period's responses", ()),
-    "returning_users": ("Returning users: active this period and first seen in an earlier one", ()),
-    "retention": ("Retention: share of the period's active users who are active again the next "
-                  "period", ()),
-    "custom": ("Custom: your own aggregate expression over the event table", ("expression",)),
+    "nps": (N_("NPS"),
+            N_("the share of promoters (9–10) minus the share of detractors (0–6) among the "
+               "period's responses"),
+            ()),
+    "returning_users": (N_("Returning users"),
+                        N_("active this period and first seen in an earlier one"),
+                        ()),
+    "retention": (N_("Retention"),
+                  N_("share of the period's active users who are active again the next period"),
+                  ()),
+    "custom": (N_("Custom"),
+               N_("your own aggregate expression over the event table"),
+               ("expression",)),
 }
 MEASURES = ("duration", "events")
 PER = ("total", "user")
@@ -53,7 +72,7 @@ class MetricSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML/JSON form: only the fields that matter for this kind, no defaults repeated."""
-        used = {"name", "kind", "events", "role", "description", *KINDS[self.kind][1]}
+        used = {"name", "kind", "events", "role", "description", *KINDS[self.kind][2]}
         defaults = {f.name: f.default for f in fields(self)}
         out: dict[str, Any] = {}
         for key, value in asdict(self).items():

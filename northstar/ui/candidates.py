@@ -8,6 +8,7 @@ import streamlit as st
 
 from northstar import charts
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, ngettext
 from northstar.metrics import (
     KINDS,
     MEASURES,
@@ -32,12 +33,27 @@ from northstar.vocab import GRAINS
 
 GRAIN_KEY = "grain"
 VIEW_KEY = "candidates_view"
-VIEWS = ("Definitions and SQL", "Add or edit", "Suggestions", "Import / export")
+VIEWS = (N_("Definitions and SQL"), N_("Add or edit"), N_("Suggestions"), N_("Import / export"))
+
+
+def grain_label(grain: str) -> str:
+    return {"day": _("day"), "week": _("week"), "month": _("month")}[grain]
+
+
+def kind_name(kind: str) -> str:
+    """The kind's short name ("Active users"), translated."""
+    return _(KINDS[kind][0])
+
+
+def kind_help(kind: str) -> str:
+    """What the kind counts, translated."""
+    return _(KINDS[kind][1])
 
 
 def view_picker() -> str:
     st.session_state.setdefault(VIEW_KEY, VIEWS[0])
-    return st.segmented_control("Show", VIEWS, key=VIEW_KEY, label_visibility="collapsed") or VIEWS[0]
+    return st.segmented_control(_("Show"), VIEWS, key=VIEW_KEY, format_func=_,
+                                label_visibility="collapsed") or VIEWS[0]
 
 
 def _start_editing(name: str | None) -> None:
@@ -47,7 +63,8 @@ def _start_editing(name: str | None) -> None:
 
 def grain_picker() -> str:
     st.session_state.setdefault(GRAIN_KEY, "week")
-    return st.segmented_control("Grain", GRAINS, key=GRAIN_KEY, width="content") or "week"
+    return st.segmented_control(_("Grain"), GRAINS, key=GRAIN_KEY, format_func=grain_label,
+                                width="content") or "week"
 
 
 def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> None:
@@ -60,7 +77,7 @@ def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str
     latest = latest_changes(frame)
     kinds = {s.name: s.kind for s in specs}
     st.plotly_chart(charts.small_multiples(frame, latest, kinds), key="small_multiples")
-    st.download_button("Download the series (CSV)", wide(frame).to_csv().encode(),
+    st.download_button(_("Download the series (CSV)"), wide(frame).to_csv().encode(),
                        file_name=f"{dataset.name}-{grain}-metrics.csv", mime="text/csv",
                        icon=":material/download:")
 
@@ -68,23 +85,23 @@ def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str
 def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> None:
     """Each candidate: its definition, role, SQL; edit and delete."""
     for spec in specs:
-        badge = "outcome" if spec.role == "outcome" else "candidate"
-        with st.expander(f"**{spec.name}** · {KINDS[spec.kind][0].split(':')[0]} · {badge}"):
+        badge = _("outcome") if spec.role == "outcome" else _("candidate")
+        with st.expander(f"**{spec.name}** · {kind_name(spec.kind)} · {badge}"):
             st.markdown(spec.definition())
             if spec.description:
                 st.caption(spec.description)
             st.code(compile_metrics(dataset, [spec], grain).readable(), language="sql")
             edit, delete = st.columns([1, 1])
-            edit.button("Edit", key=f"edit-{spec.name}", icon=":material/edit:",
+            edit.button(_("Edit"), key=f"edit-{spec.name}", icon=":material/edit:",
                         on_click=_start_editing, args=(spec.name,))
-            if delete.button("Delete", key=f"delete-{spec.name}", icon=":material/delete:"):
+            if delete.button(_("Delete"), key=f"delete-{spec.name}", icon=":material/delete:"):
                 delete_candidate(store, dataset, spec.name)
-                messages.flash(f"Deleted {spec.name}.")
+                messages.flash(_("Deleted {name}.", name=spec.name))
                 st.rerun()
 
 
 def _events_input(spec: MetricSpec, events: list[str], key: str) -> tuple[str, ...]:
-    chosen = st.multiselect("Only these events (empty = every event)", events,
+    chosen = st.multiselect(_("Only these events (empty = every event)"), events,
                             default=[e for e in spec.events if e in events], key=f"{key}-events")
     return tuple(chosen)
 
@@ -96,49 +113,51 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
     current = next((s for s in specs if s.name == editing), None)
     base = current or MetricSpec("", "active_users")
     key = f"editor-{editing or 'new'}"
-    st.subheader(f"Edit “{current.name}”" if current else "Add a candidate")
+    st.subheader(_("Edit “{name}”", name=current.name) if current else _("Add a candidate"))
     left, right = st.columns([2, 3], gap="large")
     with left:
-        name = st.text_input("Name", value=base.name, key=f"{key}-name",
-                             placeholder="e.g. Weekly report sharers")
-        kind = st.selectbox("Kind", list(KINDS), index=list(KINDS).index(base.kind),
-                            format_func=lambda k: KINDS[k][0].split(":")[0], key=f"{key}-kind",
-                            help="\n\n".join(f"**{label.split(':')[0]}**: {label.split(':', 1)[1]}"
-                                             for label, _ in KINDS.values()))
-        role = st.radio("Role", ROLES, index=ROLES.index(base.role), horizontal=True,
-                        key=f"{key}-role", help="Outcomes are what candidates are tested against.")
+        name = st.text_input(_("Name"), value=base.name, key=f"{key}-name",
+                             placeholder=_("e.g. Weekly report sharers"))
+        kind = st.selectbox(_("Kind"), list(KINDS), index=list(KINDS).index(base.kind),
+                            format_func=kind_name, key=f"{key}-kind",
+                            help="\n\n".join(f"**{kind_name(k)}**: {kind_help(k)}" for k in KINDS))
+        role = st.radio(_("Role"), ROLES, index=ROLES.index(base.role), horizontal=True,
+                        format_func=lambda r: _("outcome") if r == "outcome" else _("candidate"),
+                        key=f"{key}-role", help=_("Outcomes are what candidates are tested against."))
         values: dict = {"name": name.strip(), "kind": kind, "role": role}
         if kind != "custom":
             values["events"] = _events_input(base, events, key)
         if kind == "engagement":
-            values["measure"] = st.radio("Measure", MEASURES, horizontal=True, key=f"{key}-measure",
+            values["measure"] = st.radio(
+                _("Measure"), MEASURES, horizontal=True, key=f"{key}-measure",
+                format_func=lambda m: _("time spent") if m == "duration" else _("events"),
                                          index=MEASURES.index(base.measure))
-            values["per"] = st.radio("Per", PER, horizontal=True, key=f"{key}-per",
+            values["per"] = st.radio(_("Per"), PER, horizontal=True, key=f"{key}-per",
                                      index=PER.index(base.per), format_func=lambda p: {
-                                         "total": "in total", "user": "per active user"}[p])
+                                         "total": _("in total"), "user": _("per active user")}[p])
         if kind == "ltv":
-            values["window_days"] = int(st.number_input("Window (days after first seen)", 1, 3650,
+            values["window_days"] = int(st.number_input(_("Window (days after first seen)"), 1, 3650,
                                                         base.window_days, key=f"{key}-window"))
         if kind == "mrr":
             options = [None, *dataset.properties]
             values["period_column"] = st.selectbox(
-                "Months each payment covers (column)", options, key=f"{key}-period",
+                _("Months each payment covers (column)"), options, key=f"{key}-period",
                 index=options.index(base.period_column) if base.period_column in options else 0,
-                format_func=lambda c: "one month per payment" if c is None else c)
+                format_func=lambda c: _("one month per payment") if c is None else c)
         if kind == "custom":
             values["expression"] = st.text_area(
-                "Aggregate expression", value=base.expression or "", key=f"{key}-expr",
+                _("Aggregate expression"), value=base.expression or "", key=f"{key}-expr",
                 placeholder="count(DISTINCT user_id) FILTER (WHERE event = 'upgrade')",
-                help="Aggregates (count, sum, avg, ...), arithmetic, CASE and FILTER over the "
-                     "columns user_id, ts, event, amount, duration_s, nps_score and the dataset's "
-                     "own columns.")
-        values["description"] = st.text_input("Note (optional)", value=base.description,
+                help=_("Aggregates (count, sum, avg, ...), arithmetic, CASE and FILTER over the "
+                       "columns user_id, ts, event, amount, duration_s, nps_score and the dataset's "
+                       "own columns."))
+        values["description"] = st.text_input(_("Note (optional)"), value=base.description,
                                               key=f"{key}-note")
     with right:
         spec = _preview(store, dataset, values, grain)
     save, cancel = st.columns([1, 4])
     # Disabled while the definition does not compute: a click always comes with a spec.
-    if save.button("Save candidate", type="primary", disabled=spec is None, key=f"{key}-save") \
+    if save.button(_("Save candidate"), type="primary", disabled=spec is None, key=f"{key}-save") \
             and spec is not None:
         try:
             save_candidate(store, dataset, replace(spec, source="user"),
@@ -147,16 +166,16 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
             messages.show_error(err)
             return
         st.session_state.pop("editing", None)
-        messages.flash(f"Saved {spec.name}.")
+        messages.flash(_("Saved {name}.", name=spec.name))
         st.rerun()
     if current:
-        cancel.button("Cancel", key=f"{key}-cancel", on_click=_start_editing, args=(None,))
+        cancel.button(_("Cancel"), key=f"{key}-cancel", on_click=_start_editing, args=(None,))
 
 
 def _preview(store: Store, dataset: Dataset, values: dict, grain: str) -> MetricSpec | None:
     """The spec being edited, charted live; None (with the reason shown) while it is invalid."""
     if not values["name"]:
-        st.info("Name the candidate to see its preview.")
+        st.info(_("Name the candidate to see its preview."))
         return None
     try:
         spec = MetricSpec(**values)
@@ -164,18 +183,18 @@ def _preview(store: Store, dataset: Dataset, values: dict, grain: str) -> Metric
     except NorthstarError as err:
         messages.show_error(err)
         return None
-    st.plotly_chart(charts.metric_line(frame, f"Preview: {spec.name}"), key="preview")
+    st.plotly_chart(charts.metric_line(frame, _("Preview: {name}", name=spec.name)), key="preview")
     st.caption(spec.definition())
     return spec
 
 
 def yaml_exchange(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
     """Export all candidates as YAML; import a YAML file (same names are replaced)."""
-    st.download_button("Export candidates (YAML)", dump_yaml(specs).encode(),
+    st.download_button(_("Export candidates (YAML)"), dump_yaml(specs).encode(),
                        file_name=f"{dataset.name}-candidates.yaml", mime="application/x-yaml",
                        icon=":material/download:")
-    uploaded = st.file_uploader("Import candidates (YAML)", type=["yaml", "yml"], key="yaml_upload")
-    if uploaded is not None and st.button("Import", key="yaml_import"):
+    uploaded = st.file_uploader(_("Import candidates (YAML)"), type=["yaml", "yml"], key="yaml_upload")
+    if uploaded is not None and st.button(_("Import"), key="yaml_import"):
         try:
             imported = load_yaml(uploaded.getvalue().decode("utf-8", errors="replace"))
             for spec in imported:
@@ -184,7 +203,7 @@ def yaml_exchange(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> No
         except NorthstarError as err:
             messages.show_error(err)
             return
-        messages.flash(f"Imported {len(imported)} candidates.")
+        messages.flash(ngettext("Imported {n} candidate.", "Imported {n} candidates.", len(imported)))
         st.rerun()
 
 
@@ -192,14 +211,14 @@ def suggested(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
     """"Users who did X" for frequent events, one click to keep."""
     found = suggestions(store, dataset, specs)
     if not found:
-        st.caption("No further suggestions: every frequent event is already measured.")
+        st.caption(_("No further suggestions: every frequent event is already measured."))
         return
     for spec in found:
         text, keep = st.columns([4, 1])
         text.markdown(f"**{spec.name}** · {spec.definition()}")
-        if keep.button("Keep", key=f"keep-{spec.name}", icon=":material/add:"):
+        if keep.button(_("Keep"), key=f"keep-{spec.name}", icon=":material/add:"):
             save_candidate(store, dataset, spec)
-            messages.flash(f"Added {spec.name}.")
+            messages.flash(_("Added {name}.", name=spec.name))
             st.rerun()
 
 

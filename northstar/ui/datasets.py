@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from northstar import charts
+from northstar import charts, i18n
+from northstar.i18n import _, ngettext
 from northstar.store import Dataset, Store
 from northstar.ui import cache, state
 
 
 def span(dataset: Dataset) -> str:
     if not (dataset.first_ts and dataset.last_ts):
-        return "no dates"
-    return f"{dataset.first_ts:%d %b %Y} – {dataset.last_ts:%d %b %Y}"
+        return _("no dates")
+    return f"{i18n.day(dataset.first_ts)} – {i18n.day(dataset.last_ts)}"
 
 
 def sidebar_picker(store: Store) -> Dataset | None:
@@ -21,23 +22,24 @@ def sidebar_picker(store: Store) -> Dataset | None:
     active = state.active_dataset(datasets)
     with st.sidebar:
         if active is None:  # the store has no datasets
-            st.caption("No dataset loaded yet.")
+            st.caption(_("No dataset loaded yet."))
             return None
         # The widget follows the session's choice, wherever that was made (e.g. the Data page).
         st.session_state["sidebar_dataset"] = active.name
-        st.selectbox("Active dataset", [d.name for d in datasets], key="sidebar_dataset",
+        st.selectbox(_("Active dataset"), [d.name for d in datasets], key="sidebar_dataset",
                      on_change=lambda: state.set_active(st.session_state["sidebar_dataset"]))
-        st.caption(f"{active.rows:,} events · {active.users:,} users  \n{span(active)}")
+        st.caption(ngettext("{n} event", "{n} events", active.rows) + " · "
+                   + ngettext("{n} user", "{n} users", active.users) + f"  \n{span(active)}")
     return active
 
 
 def status(dataset: Dataset) -> None:
     """Size and span of a dataset as four metrics."""
     rows, users, first, last = st.columns(4)
-    rows.metric("Events", f"{dataset.rows:,}")
-    users.metric("Users", f"{dataset.users:,}")
-    first.metric("First event", f"{dataset.first_ts:%d %b %Y}" if dataset.first_ts else "–")
-    last.metric("Last event", f"{dataset.last_ts:%d %b %Y}" if dataset.last_ts else "–")
+    rows.metric(_("Events"), i18n.number(dataset.rows))
+    users.metric(_("Users"), i18n.number(dataset.users))
+    first.metric(_("First event"), i18n.day(dataset.first_ts) if dataset.first_ts else "–")
+    last.metric(_("Last event"), i18n.day(dataset.last_ts) if dataset.last_ts else "–")
 
 
 def summary(store: Store, dataset: Dataset) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _
 from northstar.metrics import saved_candidates
 from northstar.store import Dataset, Store
 from northstar.tree import (
@@ -27,7 +28,7 @@ from northstar.tree import (
 )
 from northstar.ui import messages
 
-NONE = "(none)"
+NONE = N_("(none)")
 
 
 def metric_names(store: Store, dataset: Dataset) -> list[str]:
@@ -46,37 +47,37 @@ def _save(store: Store, dataset: Dataset, make_tree: Callable[[], MetricTree], m
     st.rerun()
 
 
-def _metric_input(names: list[str], key: str, label: str = "Metric",
+def _metric_input(names: list[str], key: str, label: str = N_("Metric"),
                   current: str | None = None) -> str | None:
-    options = [NONE, *names]
+    options = [_(NONE), *names]
     index = options.index(current) if current in options else 0
-    chosen = st.selectbox(label, options, index=index, key=key,
-                          help="A saved candidate or outcome of the active dataset (Candidates page).")
-    return None if chosen == NONE else chosen
+    chosen = st.selectbox(_(label), options, index=index, key=key,
+                          help=_("A saved candidate or outcome of the active dataset (Candidates page)."))
+    return None if chosen == _(NONE) else chosen
 
 
 def create_form(store: Store, dataset: Dataset, names: list[str]) -> None:
     """No tree yet: start with the NSM."""
     with st.form("tree-create", border=True):
-        st.markdown("**Start the tree with your North Star Metric**")
-        metric = _metric_input(names, "tree-create-metric", "NSM metric")
-        label = st.text_input("Label (optional: the metric's name by default)", key="tree-create-label")
-        submitted = st.form_submit_button("Create the tree", type="primary", icon=":material/add:")
+        st.markdown(_("**Start the tree with your North Star Metric**"))
+        metric = _metric_input(names, "tree-create-metric", N_("NSM metric"))
+        label = st.text_input(_("Label (optional: the metric's name by default)"), key="tree-create-label")
+        submitted = st.form_submit_button(_("Create the tree"), type="primary", icon=":material/add:")
     if submitted:
         _save(store, dataset, lambda: new_tree(label.strip() or (metric or ""), metric),
-              f"Tree started with {label.strip() or metric}.")
+              _("Tree started with {name}.", name=label.strip() or metric))
 
 
 def add_omtm_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
     with st.form("tree-add-omtm", clear_on_submit=True, border=False):
-        team = st.text_input("Team", placeholder="e.g. Growth", key="omtm-team")
-        metric = _metric_input(names, "omtm-metric", "Its One Metric That Matters")
-        label = st.text_input("Label (optional)", key="omtm-label")
-        submitted = st.form_submit_button("Add the OMTM", icon=":material/add:")
+        team = st.text_input(_("Team"), placeholder=_("e.g. Growth"), key="omtm-team")
+        metric = _metric_input(names, "omtm-metric", N_("Its One Metric That Matters"))
+        label = st.text_input(_("Label (optional)"), key="omtm-label")
+        submitted = st.form_submit_button(_("Add the OMTM"), icon=":material/add:")
     if submitted:
         _save(store, dataset, lambda: add_node(tree, tree.root.id, label.strip() or (metric or ""),
                                                team=team.strip(), metric=metric),
-              f"Added {team.strip()}'s OMTM {label.strip() or metric}.")
+              _("Added the OMTM {name} of {team}.", name=label.strip() or metric, team=team.strip()))
 
 
 def _describe(tree: MetricTree, node_id: str) -> str:
@@ -88,33 +89,34 @@ def _describe(tree: MetricTree, node_id: str) -> str:
 def add_kpi_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
     omtms = [n.id for n in tree.nodes if n.level == "omtm"]
     if not omtms:
-        st.caption("Add a team's OMTM first: KPIs sit under it.")
+        st.caption(_("Add a team's OMTM first: KPIs sit under it."))
         return
     with st.form("tree-add-kpi", clear_on_submit=True, border=False):
-        parent = st.selectbox("Under the OMTM", omtms, format_func=lambda i: _describe(tree, i),
+        parent = st.selectbox(_("Under the OMTM"), omtms, format_func=lambda i: _describe(tree, i),
                               key="kpi-parent")
-        metric = _metric_input(names, "kpi-metric", "KPI metric")
-        label = st.text_input("Label (optional)", key="kpi-label")
-        submitted = st.form_submit_button("Add the KPI", icon=":material/add:")
+        metric = _metric_input(names, "kpi-metric", N_("KPI metric"))
+        label = st.text_input(_("Label (optional)"), key="kpi-label")
+        submitted = st.form_submit_button(_("Add the KPI"), icon=":material/add:")
     if submitted:
         _save(store, dataset, lambda: add_node(tree, parent, label.strip() or (metric or ""), metric=metric),
-              f"Added the KPI {label.strip() or metric}.")
+              _("Added the KPI {name}.", name=label.strip() or metric))
 
 
 def edit_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
     """Rename, rebind, move an OMTM to another team, or remove a node and what hangs under it."""
-    node_id = st.selectbox("Node", [n.id for n in tree.nodes], format_func=lambda i: _describe(tree, i),
+    node_id = st.selectbox(_("Node"), [n.id for n in tree.nodes], format_func=lambda i: _describe(tree, i),
                            key="edit-node")
     node = tree.node(node_id)
     with st.form(f"tree-edit-{node_id}", border=False):
-        label = st.text_input("Label", value=node.label, key=f"edit-label-{node_id}")
-        metric = _metric_input(names, f"edit-metric-{node_id}", "Metric", node.metric)
-        team = (st.text_input("Team", value=node.team or "", key=f"edit-team-{node_id}")
+        label = st.text_input(_("Label"), value=node.label, key=f"edit-label-{node_id}")
+        metric = _metric_input(names, f"edit-metric-{node_id}", N_("Metric"), node.metric)
+        team = (st.text_input(_("Team"), value=node.team or "", key=f"edit-team-{node_id}")
                 if node.level == "omtm" else None)
         save, remove = st.columns(2)
-        saved = save.form_submit_button("Save changes", icon=":material/save:")
-        removed = remove.form_submit_button("Remove", icon=":material/delete:", disabled=node.level == "nsm",
-                                            help="Removes the node and everything under it.")
+        saved = save.form_submit_button(_("Save changes"), icon=":material/save:")
+        removed = remove.form_submit_button(_("Remove"), icon=":material/delete:",
+                                            disabled=node.level == "nsm",
+                                            help=_("Removes the node and everything under it."))
 
     def edited() -> MetricTree:
         changed = rename_node(tree, node_id, label) if label.strip() != node.label else tree
@@ -123,19 +125,19 @@ def edit_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]
             else changed
 
     if saved:
-        _save(store, dataset, edited, f"Saved {label.strip()}.")
+        _save(store, dataset, edited, _("Saved {name}.", name=label.strip()))
     if removed:
-        _save(store, dataset, lambda: remove_node(tree, node_id), f"Removed {node.label}.")
-    with st.popover("Delete the whole tree", icon=":material/delete_forever:"):
-        st.caption("Removes every node of this dataset's tree; you start again from the NSM.")
-        if st.button("Delete the tree", type="primary", key="tree-delete"):
+        _save(store, dataset, lambda: remove_node(tree, node_id), _("Removed {name}.", name=node.label))
+    with st.popover(_("Delete the whole tree"), icon=":material/delete_forever:"):
+        st.caption(_("Removes every node of this dataset's tree; you start again from the NSM."))
+        if st.button(_("Delete the tree"), type="primary", key="tree-delete"):
             delete_tree(store, dataset.name, tree.name)
-            messages.flash("Deleted the metric tree.")
+            messages.flash(_("Deleted the metric tree."))
             st.rerun()
 
 
 def editor(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
-    omtm, kpi, edit = st.tabs(["Add a team's OMTM", "Add a KPI", "Rename, rebind, remove"])
+    omtm, kpi, edit = st.tabs([_("Add a team's OMTM"), _("Add a KPI"), _("Rename, rebind, remove")])
     with omtm:
         add_omtm_form(store, dataset, tree, names)
     with kpi:
@@ -150,10 +152,10 @@ def exports(dataset: Dataset, tree: MetricTree, node_statuses: dict[str, NodeSta
     markdown, mermaid = to_markdown(tree, node_statuses), to_mermaid(tree, node_statuses)
     md_col, mm_col = st.columns(2, gap="large")
     with md_col:
-        st.download_button("Download Markdown", markdown.encode(), file_name=f"{stem}-metric-tree.md",
+        st.download_button(_("Download Markdown"), markdown.encode(), file_name=f"{stem}-metric-tree.md",
                            mime="text/markdown", icon=":material/download:", key="tree-md")
         st.code(markdown, language="markdown")
     with mm_col:
-        st.download_button("Download Mermaid", mermaid.encode(), file_name=f"{stem}-metric-tree.mmd",
+        st.download_button(_("Download Mermaid"), mermaid.encode(), file_name=f"{stem}-metric-tree.mmd",
                            mime="text/plain", icon=":material/download:", key="tree-mermaid")
         st.code(mermaid, language=None)

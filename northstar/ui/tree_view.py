@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.metrics import complete_series, latest_changes, saved_candidates
 from northstar.report import tree_statuses
 from northstar.store import Dataset, Store
@@ -57,9 +58,10 @@ def _card(tree: MetricTree, node: TreeNode, status: NodeStatus, frame: pd.DataFr
                   help=definitions.get(node.metric or ""), label_visibility="visible")
         notes = []
         if node.metric and node.metric != node.label:
-            notes.append(f"metric: {node.metric}" if bound else f"metric {node.metric!r} no longer exists")
+            notes.append(_("metric: {name}", name=node.metric) if bound
+                         else _("metric {name!r} no longer exists", name=node.metric))
         elif not node.metric:
-            notes.append("no metric bound yet")
+            notes.append(_("no metric bound yet"))
         if node.parent and status.lead:
             notes.append(f":material/north: {tree.node(node.parent).label}: {status.lead}")
         if notes:
@@ -77,12 +79,12 @@ def show(store: Store, dataset: Dataset, tree: MetricTree, node_statuses: dict[s
     def card(node: TreeNode) -> None:
         _card(tree, node, node_statuses.get(node.id, NodeStatus()), frame, latest, kinds, definitions)
 
-    _, middle, _ = st.columns([1, 2, 1])
+    _left, middle, _right = st.columns([1, 2, 1])
     with middle:
         card(tree.root)
     omtms = tree.children(tree.root.id)
     if not omtms:
-        st.info("Add each team's OMTM under the NSM (Edit the tree, below).")
+        st.info(_("Add each team's OMTM under the NSM (Edit the tree, below)."))
     for start in range(0, len(omtms), TEAMS_PER_ROW):
         row = omtms[start:start + TEAMS_PER_ROW]
         for column, omtm in zip(st.columns(max(len(row), 2)), row, strict=False):
