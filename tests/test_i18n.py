@@ -14,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 from northstar import i18n
 from northstar.i18n import LOCALE_DIR, _, ngettext, use_language
 from northstar.ingest import ingest_file
+from northstar.metrics import MetricSpec, display_name, saved_candidates
 from northstar.store import DB_ENV, Store
 from northstar.wording import format_change, format_value
+from northstar.workshop import CRITERIA
 from tests.conftest import ROOT, fixture
 
 PO = LOCALE_DIR / "sv" / "LC_MESSAGES" / "northstar.po"
@@ -165,3 +167,30 @@ def test_no_module_that_translates_hides_the_translator():
             offenders += [f"{path.relative_to(ROOT)}:{n.lineno}" for n in ast.walk(tree)
                           if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)]
     assert not offenders
+
+
+def test_northstars_own_candidate_names_are_translated_and_typed_names_are_not():
+    active = MetricSpec("Active users", "active_users", source="default")
+    suggested = MetricSpec("Users who did share_report", "active_users", events=("share_report",),
+                           source="suggested")
+    typed = MetricSpec("Active users", "active_users", source="user")
+    renamed = MetricSpec("Sharers", "active_users", events=("share_report",), source="suggested")
+    with use_language("sv"):
+        assert display_name(active) == "Antal aktiva användare"
+        assert display_name(suggested) == "Användare som gjorde share_report"
+        assert display_name(typed) == "Active users" and display_name(renamed) == "Sharers"
+        assert CRITERIA[0].label != _(CRITERIA[0].label) == "Kritisk för framgång"
+        assert [_(c.label) for c in CRITERIA[1:]] == ["Mätbar", "Förståelig", "Påverkbar", "Långsiktig"]
+        assert MetricSpec("x", "transactions", events=("buy",)).definition() == \
+            "Antal händelser (buy) under perioden."
+    assert display_name(suggested) == "Users who did share_report"
+
+
+def test_candidates_page_shows_default_names_in_swedish(swedish_app):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.switch_page("pages/2_Candidates.py").run()
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("**Antal aktiva användare**") for label in labels), labels
+    assert not any("Active users" in label for label in labels), labels
+    with Store(swedish_app) as store:  # what is saved stays the English identifier
+        assert "Active users" in [s.name for s in saved_candidates(store, store.dataset("tiny"))]

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pandas as pd
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _
 from northstar.metrics.specs import MetricSpec, spec_from_dict, validate
 from northstar.metrics.summary import event_catalogue
 from northstar.store import Dataset, Store
@@ -19,6 +20,8 @@ CANCELLATION = re.compile(r"cancel|churn|unsubscri|close_account|delete_account"
 # A suggestion needs enough users doing the event to make a steady weekly series.
 SUGGEST_MIN_SHARE = 0.05
 SUGGEST_LIMIT = 8
+# The saved name of a suggestion is English (names are identifiers); people see it in their language.
+SUGGESTED_NAME = N_("Users who did {event}")
 
 
 def _events_with(catalogue: pd.DataFrame, column: str) -> tuple[str, ...]:
@@ -34,28 +37,28 @@ def default_candidates(store: Store, dataset: Dataset) -> list[MetricSpec]:
     subscription = tuple(e for e in money if SUBSCRIPTION.search(e))
     cancels = tuple(e for e in catalogue["event"] if CANCELLATION.search(e))
     specs = [
-        MetricSpec("Active users", "active_users",
-                   description="Anyone who did anything: the broadest measure of reach."),
-        MetricSpec("Returning users", "returning_users",
-                   description="Active users seen before: a typical team OMTM."),
+        MetricSpec(N_("Active users"), "active_users",
+                   description=N_("Anyone who did anything: the broadest measure of reach.")),
+        MetricSpec(N_("Returning users"), "returning_users",
+                   description=N_("Active users seen before: a typical team OMTM.")),
     ]
     if timed:
-        specs.append(MetricSpec("Time spent per active user", "engagement", events=timed,
+        specs.append(MetricSpec(N_("Time spent per active user"), "engagement", events=timed,
                                 measure="duration", per="user"))
     else:
-        specs.append(MetricSpec("Events per active user", "engagement", measure="events", per="user"))
+        specs.append(MetricSpec(N_("Events per active user"), "engagement", measure="events", per="user"))
     if money:
-        specs += [MetricSpec("Transactions", "transactions", events=money),
-                  MetricSpec("Customer lifetime value (90 days)", "ltv", events=money, window_days=90)]
+        specs += [MetricSpec(N_("Transactions"), "transactions", events=money),
+                  MetricSpec(N_("Customer lifetime value (90 days)"), "ltv", events=money, window_days=90)]
     if scored:
-        specs.append(MetricSpec("NPS", "nps", events=scored))
+        specs.append(MetricSpec(N_("NPS"), "nps", events=scored))
     if money:
-        specs.append(MetricSpec("Revenue", "revenue", events=money, role="outcome"))
+        specs.append(MetricSpec(N_("Revenue"), "revenue", events=money, role="outcome"))
     if subscription:
-        specs.append(MetricSpec("MRR", "mrr", events=subscription, role="outcome"))
-    specs.append(MetricSpec("Retention (active again next period)", "retention", role="outcome"))
+        specs.append(MetricSpec(N_("MRR"), "mrr", events=subscription, role="outcome"))
+    specs.append(MetricSpec(N_("Retention (active again next period)"), "retention", role="outcome"))
     if cancels:
-        specs.append(MetricSpec("Churned users", "active_users", events=cancels, role="outcome"))
+        specs.append(MetricSpec(N_("Churned users"), "active_users", events=cancels, role="outcome"))
     return [replace(s, source="default") for s in specs]
 
 
@@ -68,13 +71,33 @@ def suggestions(store: Store, dataset: Dataset, existing: Sequence[MetricSpec],
     frequent = catalogue[catalogue["share_of_users"] >= SUGGEST_MIN_SHARE]
     found = []
     for event in frequent.sort_values("users", ascending=False)["event"]:
-        name = f"Users who did {event}"
+        name = SUGGESTED_NAME.format(event=event)
         if (event,) in taken or name.lower() in names:
             continue
         found.append(MetricSpec(name, "active_users", events=(event,), source="suggested"))
         if len(found) == limit:
             break
     return found
+
+
+def display_name(spec: MetricSpec) -> str:
+    """The name people see: Northstar's own names in the current language; names people typed as typed."""
+    if spec.source == "default":
+        return _(spec.name)
+    if spec.source == "suggested" and len(spec.events) == 1 \
+            and spec.name == SUGGESTED_NAME.format(event=spec.events[0]):
+        return _(SUGGESTED_NAME, event=spec.events[0])
+    return spec.name
+
+
+def display_description(spec: MetricSpec) -> str:
+    """The note under a candidate, translated when Northstar wrote it."""
+    return _(spec.description) if spec.source == "default" and spec.description else spec.description
+
+
+def display_names(specs: Sequence[MetricSpec]) -> dict[str, str]:
+    """Saved name → the name people see, for tables and charts keyed by name."""
+    return {spec.name: display_name(spec) for spec in specs}
 
 
 def saved_candidates(store: Store, dataset: Dataset) -> list[MetricSpec]:

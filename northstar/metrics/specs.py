@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from northstar.errors import NorthstarError
-from northstar.i18n import N_
+from northstar.i18n import N_, _
 from northstar.vocab import METRIC_ROLES
 
 ROLES = METRIC_ROLES
@@ -82,35 +82,44 @@ class MetricSpec:
         return out
 
     def definition(self) -> str:
-        """A plain-language sentence for people who don't read SQL."""
+        """A plain-language sentence for people who don't read SQL, in the current language."""
         scope = f" ({', '.join(self.events)})" if self.events else ""
         if self.kind == "active_users":
-            return f"Distinct users with any event{scope} in the period."
+            return _("Distinct users with any event{scope} in the period.", scope=scope)
         if self.kind == "transactions":
-            return f"Number of events{scope} in the period."
+            return _("Number of events{scope} in the period.", scope=scope)
         if self.kind == "revenue":
-            return f"Sum of amount on events{scope} in the period."
+            return _("Sum of amount on events{scope} in the period.", scope=scope)
         if self.kind == "mrr":
-            spread = (f", each payment spread over the months in “{self.period_column}”"
-                      if self.period_column else "")
-            return (f"Monthly recurring revenue at the end of the period: each customer's latest "
-                    f"payment{scope}{spread}, while it is current.")
+            if self.period_column:
+                return _("Monthly recurring revenue at the end of the period: each customer's latest "
+                         "payment{scope}, each payment spread over the months in “{column}”, while it "
+                         "is current.", scope=scope, column=self.period_column)
+            return _("Monthly recurring revenue at the end of the period: each customer's latest "
+                     "payment{scope}, while it is current.", scope=scope)
         if self.kind == "ltv":
-            return (f"Average revenue{scope} per customer in the {self.window_days} days after they "
-                    f"were first seen, for customers first seen in the period.")
+            return _("Average revenue{scope} per customer in the {days} days after they were first "
+                     "seen, for customers first seen in the period.", scope=scope, days=self.window_days)
         if self.kind == "engagement":
-            what = "time spent (seconds)" if self.measure == "duration" else "events"
-            per = " per active user" if self.per == "user" else " in total"
-            return f"{what.capitalize()}{per} on events{scope} in the period."
+            sentences = {
+                ("duration", "user"): N_("Time spent (seconds) per active user on events{scope} in "
+                                         "the period."),
+                ("duration", "total"): N_("Time spent (seconds) in total on events{scope} in the "
+                                          "period."),
+                ("events", "user"): N_("Events per active user on events{scope} in the period."),
+                ("events", "total"): N_("Events in total on events{scope} in the period."),
+            }
+            return _(sentences[(self.measure, self.per)], scope=scope)
         if self.kind == "nps":
-            return (f"Net Promoter Score of the period's responses{scope}: % scoring 9–10 minus "
-                    f"% scoring 0–6.")
+            return _("Net Promoter Score of the period's responses{scope}: the share scoring 9–10 "
+                     "minus the share scoring 0–6.", scope=scope)
         if self.kind == "returning_users":
-            return f"Users active{scope} in the period who were first seen in an earlier period."
+            return _("Users active{scope} in the period who were first seen in an earlier period.",
+                     scope=scope)
         if self.kind == "retention":
-            return (f"Share of the period's active users{scope} who are active again in the next "
-                    f"period.")
-        return f"Custom expression: {self.expression}"
+            return _("Share of the period's active users{scope} who are active again in the next "
+                     "period.", scope=scope)
+        return _("Custom expression: {expression}", expression=self.expression)
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(MetricSpec) if f.name != "source")

@@ -17,6 +17,9 @@ from northstar.metrics import (
     MetricSpec,
     compile_metrics,
     delete_candidate,
+    display_description,
+    display_name,
+    display_names,
     dump_yaml,
     latest_changes,
     load_yaml,
@@ -74,9 +77,11 @@ def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str
     except NorthstarError as err:
         messages.show_error(err)
         return
-    latest = latest_changes(frame)
-    kinds = {s.name: s.kind for s in specs}
-    st.plotly_chart(charts.small_multiples(frame, latest, kinds), key="small_multiples")
+    names = display_names(specs)  # charts show the names in the reader's language
+    latest = latest_changes(frame).assign(metric=lambda f: f["metric"].map(names))
+    kinds = {names[s.name]: s.kind for s in specs}
+    shown = frame.assign(metric=frame["metric"].map(names))
+    st.plotly_chart(charts.small_multiples(shown, latest, kinds), key="small_multiples")
     st.download_button(_("Download the series (CSV)"), wide(frame).to_csv().encode(),
                        file_name=f"{dataset.name}-{grain}-metrics.csv", mime="text/csv",
                        icon=":material/download:")
@@ -86,17 +91,17 @@ def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: st
     """Each candidate: its definition, role, SQL; edit and delete."""
     for spec in specs:
         badge = _("outcome") if spec.role == "outcome" else _("candidate")
-        with st.expander(f"**{spec.name}** · {kind_name(spec.kind)} · {badge}"):
+        with st.expander(f"**{display_name(spec)}** · {kind_name(spec.kind)} · {badge}"):
             st.markdown(spec.definition())
             if spec.description:
-                st.caption(spec.description)
+                st.caption(display_description(spec))
             st.code(compile_metrics(dataset, [spec], grain).readable(), language="sql")
             edit, delete = st.columns([1, 1])
             edit.button(_("Edit"), key=f"edit-{spec.name}", icon=":material/edit:",
                         on_click=_start_editing, args=(spec.name,))
             if delete.button(_("Delete"), key=f"delete-{spec.name}", icon=":material/delete:"):
                 delete_candidate(store, dataset, spec.name)
-                messages.flash(_("Deleted {name}.", name=spec.name))
+                messages.flash(_("Deleted {name}.", name=display_name(spec)))
                 st.rerun()
 
 
@@ -113,10 +118,11 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
     current = next((s for s in specs if s.name == editing), None)
     base = current or MetricSpec("", "active_users")
     key = f"editor-{editing or 'new'}"
-    st.subheader(_("Edit “{name}”", name=current.name) if current else _("Add a candidate"))
+    st.subheader(_("Edit “{name}”", name=display_name(current)) if current else _("Add a candidate"))
     left, right = st.columns([2, 3], gap="large")
     with left:
-        name = st.text_input(_("Name"), value=base.name, key=f"{key}-name",
+        # Northstar's own names are offered in the reader's language; what is saved is what they see.
+        name = st.text_input(_("Name"), value=display_name(base), key=f"{key}-name",
                              placeholder=_("e.g. Weekly report sharers"))
         kind = st.selectbox(_("Kind"), list(KINDS), index=list(KINDS).index(base.kind),
                             format_func=kind_name, key=f"{key}-kind",
@@ -151,7 +157,7 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
                 help=_("Aggregates (count, sum, avg, ...), arithmetic, CASE and FILTER over the "
                        "columns user_id, ts, event, amount, duration_s, nps_score and the dataset's "
                        "own columns."))
-        values["description"] = st.text_input(_("Note (optional)"), value=base.description,
+        values["description"] = st.text_input(_("Note (optional)"), value=display_description(base),
                                               key=f"{key}-note")
     with right:
         spec = _preview(store, dataset, values, grain)
@@ -215,10 +221,10 @@ def suggested(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
         return
     for spec in found:
         text, keep = st.columns([4, 1])
-        text.markdown(f"**{spec.name}** · {spec.definition()}")
+        text.markdown(f"**{display_name(spec)}** · {spec.definition()}")
         if keep.button(_("Keep"), key=f"keep-{spec.name}", icon=":material/add:"):
             save_candidate(store, dataset, spec)
-            messages.flash(_("Added {name}.", name=spec.name))
+            messages.flash(_("Added {name}.", name=display_name(spec)))
             st.rerun()
 
 

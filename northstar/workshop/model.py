@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_
 from northstar.store import from_db
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """One of the five NSM criteria; `help` is the one-line hover text."""
+    """One of the five NSM criteria; `help` is the one-line hover text (both English, marked for the
+    catalog: show them with i18n's `_()`; Swedish uses the method's own words)."""
 
     key: str
     label: str
@@ -20,16 +22,16 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("critical", "Critical",
-              "Captures the value customers get, so when it grows the company succeeds."),
-    Criterion("measurable", "Measurable",
-              "We can compute it reliably, every week, from data we already collect."),
-    Criterion("understandable", "Understandable",
-              "Anyone in the company can explain what it counts in one sentence."),
-    Criterion("influenceable", "Influenceable",
-              "Our teams' work can move it within weeks, not only the market or the sales cycle."),
-    Criterion("long_term", "Long-term",
-              "Growing it builds lasting value; it is not a quick win that fades."),
+    Criterion("critical", N_("Critical"),
+              N_("Captures the value customers get, so when it grows the company succeeds.")),
+    Criterion("measurable", N_("Measurable"),
+              N_("We can compute it reliably, every week, from data we already collect.")),
+    Criterion("understandable", N_("Understandable"),
+              N_("Anyone in the company can explain what it counts in one sentence.")),
+    Criterion("influenceable", N_("Influenceable"),
+              N_("Our teams' work can move it within weeks, not only the market or the sales cycle.")),
+    Criterion("long_term", N_("Long-term"),
+              N_("Growing it builds lasting value; it is not a quick win that fades.")),
 )
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
 SCORES = (1, 2, 3, 4, 5)
