@@ -6,12 +6,13 @@ import gettext
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 
-from northstar import i18n
+from northstar import charts, i18n
 from northstar.i18n import LOCALE_DIR, _, ngettext, use_language
 from northstar.ingest import ingest_file
 from northstar.metrics import MetricSpec, display_name, saved_candidates
@@ -194,3 +195,17 @@ def test_candidates_page_shows_default_names_in_swedish(swedish_app):
     assert not any("Active users" in label for label in labels), labels
     with Store(swedish_app) as store:  # what is saved stays the English identifier
         assert "Active users" in [s.name for s in saved_candidates(store, store.dataset("tiny"))]
+
+
+def test_charts_write_numbers_and_dates_in_the_readers_language():
+    frame = pd.DataFrame({"metric": ["Active users"] * 2, "period": pd.to_datetime(["2026-03-02", "2026-03-09"]),
+                          "value": [1234.5, 1300.0], "partial": [False, True]})
+    with use_language("sv"):
+        fig = charts.metric_line(frame, "x")
+        assert fig.layout.separators == ",\xa0" and fig.layout.xaxis.tickformat == "%Y-%m-%d"
+        assert "%{x|%Y-%m-%d}" in fig.data[0].hovertemplate
+        multiples = charts.small_multiples(frame, pd.DataFrame(columns=["metric"]), {})
+        assert multiples.data[1].name == "Active users (ofullständig)"
+    fig = charts.metric_line(frame, "x")
+    assert fig.layout.separators == ".," and fig.layout.xaxis.tickformat is None
+    assert "%{x|%d %b %Y}" in fig.data[0].hovertemplate
