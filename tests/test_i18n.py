@@ -198,7 +198,8 @@ def test_candidates_page_shows_default_names_in_swedish(swedish_app):
 
 
 def test_charts_write_numbers_and_dates_in_the_readers_language():
-    frame = pd.DataFrame({"metric": ["Active users"] * 2, "period": pd.to_datetime(["2026-03-02", "2026-03-09"]),
+    frame = pd.DataFrame({"metric": ["Active users"] * 2,
+                          "period": pd.to_datetime(["2026-03-02", "2026-03-09"]),
                           "value": [1234.5, 1300.0], "partial": [False, True]})
     with use_language("sv"):
         fig = charts.metric_line(frame, "x")
