@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from northstar.errors import NorthstarError
+from northstar.i18n import LANGUAGES, default_language, use_language
 from northstar.store import Dataset, Store, default_db_path
 from northstar.vocab import DEFAULT_GRAIN, GRAINS
 
@@ -179,12 +180,14 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if kind is None:
         raise NorthstarError(f"Unknown report format {args.out.suffix or args.out.name!r}",
                              "Name the output file .html or .md.")
+
     store = Store(args.db)
-    try:
-        record, chart = decision_record(store, _decided_code(store, args.workshop), compute)
-    finally:
-        store.close()
-    text = decision_html(record, chart) if kind == "html" else decision_markdown(record)
+    with use_language(args.lang or default_language()):
+        try:
+            record, chart = decision_record(store, _decided_code(store, args.workshop), compute)
+        finally:
+            store.close()
+        text = decision_html(record, chart) if kind == "html" else decision_markdown(record)
     try:
         args.out.write_text(text, encoding="utf-8")
     except OSError as err:
@@ -249,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="write a locked workshop's decision record (.html or .md)")
     report.add_argument("--out", required=True, type=Path, help="decision.html or decision.md")
     report.add_argument("--workshop", metavar="CODE", help="join code (default: the most recently locked)")
+    report.add_argument("--lang", choices=sorted(LANGUAGES),
+                        help="language of the record (default: NORTHSTAR_LANG, else English)")
     report.set_defaults(run=_cmd_report)
     return parser
 

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 from northstar import charts, i18n
 from northstar.i18n import LOCALE_DIR, _, ngettext, use_language
 from northstar.ingest import ingest_file
-from northstar.metrics import MetricSpec, display_name, saved_candidates
+from northstar.errors import NorthstarError
+from northstar.metrics import MetricSpec, display_name, saved_candidates, spec_from_dict
 from northstar.store import DB_ENV, Store
 from northstar.wording import format_change, format_value
 from northstar.workshop import CRITERIA
@@ -210,3 +211,12 @@ def test_charts_write_numbers_and_dates_in_the_readers_language():
     fig = charts.metric_line(frame, "x")
     assert fig.layout.separators == ".," and fig.layout.xaxis.tickformat is None
     assert "%{x|%d %b %Y}" in fig.data[0].hovertemplate
+
+
+def test_library_errors_read_in_the_readers_language():
+    with use_language("sv"), pytest.raises(NorthstarError) as caught:
+        spec_from_dict({"name": "Sharers", "kind": "nope"})
+    assert caught.value.one_line().startswith("Ogiltigt mått 'Sharers': kind 'nope' är inte en av: ")
+    with pytest.raises(NorthstarError) as caught:
+        spec_from_dict({"name": "Sharers", "kind": "nope"})
+    assert "is not one of" in caught.value.one_line()

@@ -117,8 +117,8 @@ def replace_candidates(store: Store, dataset: Dataset, specs: Sequence[MetricSpe
     names = [s.name.lower() for s in specs]
     duplicate = next((s.name for s in specs if names.count(s.name.lower()) > 1), None)
     if duplicate:
-        raise NorthstarError("Duplicate candidate name",
-                             f"Two candidates are called {duplicate!r}; rename one.")
+        raise NorthstarError(_("Duplicate candidate name"),
+                             _("Two candidates are called {name!r}; rename one.", name=duplicate))
     with store.transaction() as con:
         con.execute("DELETE FROM candidates WHERE dataset = ?", [dataset.name])
         con.executemany("INSERT INTO candidates (dataset, position, name, spec, source) "
@@ -136,8 +136,8 @@ def save_candidate(store: Store, dataset: Dataset, spec: MetricSpec,
     clash = next((s for s in current if s.name.lower() == spec.name.lower()
                   and (previous_name is None or s.name.lower() != target)), None)
     if clash:
-        raise NorthstarError("Name already used",
-                             f"A candidate called {clash.name!r} exists; pick another name.")
+        raise NorthstarError(_("Name already used"),
+                             _("A candidate called {name!r} exists; pick another name.", name=clash.name))
     updated = [spec if s.name.lower() == target else s for s in current]
     if not any(s.name.lower() == target for s in current):
         updated.append(spec)
@@ -149,7 +149,7 @@ def delete_candidate(store: Store, dataset: Dataset, name: str) -> list[MetricSp
     current = saved_candidates(store, dataset)
     remaining = [s for s in current if s.name != name]
     if len(remaining) == len(current):
-        raise NorthstarError(f"No candidate named {name!r}", "Nothing was deleted.")
+        raise NorthstarError(_("No candidate named {name!r}", name=name), _("Nothing was deleted."))
     replace_candidates(store, dataset, remaining)
     return remaining
 

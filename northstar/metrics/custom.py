@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store import parse_expression
 
 EVENT_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
@@ -53,18 +54,20 @@ def parse_custom(text: str, metric: str, columns: Sequence[str] = EVENT_COLUMNS,
                  properties: Sequence[str] | None = ()) -> CustomExpression:
     """Check `text` for metric `metric`; `properties` are the dataset's extra columns, or None
     when no dataset is known yet (any column name passes; compiling checks them)."""
-    where = f"The custom expression of {metric!r} ({text!r})"
+    where = _("The custom expression of {metric!r} ({text!r})", metric=metric, text=text)
     tree, used = parse_expression(text, where, _ALLOWED, [*columns, *(properties or ())],
                                   ALLOWED_TEXT, EXAMPLE, string_literals=True,
                                   scope="of the event table", any_columns=properties is None)
     if not any(isinstance(node, _AGGREGATES) for node in tree.walk()):
-        raise NorthstarError("Expression is not an aggregate",
-                             f"{where} must aggregate the period's events, e.g. {EXAMPLE}.")
+        raise NorthstarError(_("Expression is not an aggregate"),
+                             _("{where} must aggregate the period's events, e.g. {example}.", where=where,
+                               example=EXAMPLE))
     for column in tree.find_all(exp.Column):
         if column.find_ancestor(*_AGGREGATES, exp.Filter) is None:
             raise NorthstarError(
-                "Column outside an aggregate",
-                f"{where} uses {column.name!r} outside an aggregate; wrap it, e.g. sum({column.name}).")
+                _("Column outside an aggregate"),
+                _("{where} uses {column!r} outside an aggregate; wrap it, e.g. sum({name}).", where=where,
+                  column=column.name, name=column.name))
     needs_ids = any(c.name.lower() == "user_id" and not _counted_distinct(c)
                     for c in tree.find_all(exp.Column))
     return CustomExpression(text, tree.sql(dialect="duckdb"), used, needs_ids)

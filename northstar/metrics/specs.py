@@ -126,28 +126,30 @@ _FIELD_NAMES = tuple(f.name for f in fields(MetricSpec) if f.name != "source")
 
 
 def _fail(where: str, detail: str) -> NorthstarError:
-    return NorthstarError(f"Invalid metric {where}", detail)
+    return NorthstarError(_("Invalid metric {where}", where=where), detail)
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "user") -> MetricSpec:
     """Build and validate a spec from its YAML/JSON form; errors name the metric and the field."""
     if not isinstance(data, Mapping):
-        raise _fail("entry", f"Each candidate must be a mapping with name and kind, got {data!r}.")
+        raise _fail(_("entry"), _("Each candidate must be a mapping with name and kind, got {data!r}.",
+                                  data=data))
     name = str(data.get("name") or "").strip()
-    where = repr(name) if name else "(no name)"
+    where = repr(name) if name else _("(no name)")
     if not name:
-        raise _fail(where, "Every metric needs a name.")
+        raise _fail(where, _("Every metric needs a name."))
     unknown = sorted(set(data) - set(_FIELD_NAMES))
     if unknown:
-        raise _fail(where, f"Unknown field(s) {', '.join(unknown)}. Fields: {', '.join(_FIELD_NAMES)}.")
+        raise _fail(where, _("Unknown field(s) {unknown}. Fields: {fields}.", unknown=", ".join(unknown),
+                             fields=", ".join(_FIELD_NAMES)))
     kind = str(data.get("kind") or "")
     if kind not in KINDS:
-        raise _fail(where, f"kind {kind!r} is not one of: {', '.join(KINDS)}.")
+        raise _fail(where, _("kind {kind!r} is not one of: {kinds}.", kind=kind, kinds=", ".join(KINDS)))
     events = data.get("events") or ()
     if isinstance(events, str):
         events = (events,)
     if not isinstance(events, Iterable) or not all(isinstance(e, str | int) for e in events):
-        raise _fail(where, "events must be a list of event names.")
+        raise _fail(where, _("events must be a list of event names."))
     values: dict[str, Any] = {k: data[k] for k in _FIELD_NAMES if k in data}
     values.update(name=name, kind=kind, events=tuple(str(e) for e in events), source=source)
     spec = MetricSpec(**values)
@@ -157,18 +159,21 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "user") -> MetricSpec:
 def validate(spec: MetricSpec) -> MetricSpec:
     where = repr(spec.name)
     if spec.role not in ROLES:
-        raise _fail(where, f"role {spec.role!r} must be one of: {', '.join(ROLES)}.")
+        raise _fail(where, _("role {role!r} must be one of: {roles}.", role=spec.role,
+                             roles=", ".join(ROLES)))
     if spec.kind == "engagement" and spec.measure not in MEASURES:
-        raise _fail(where, f"measure {spec.measure!r} must be one of: {', '.join(MEASURES)}.")
+        raise _fail(where, _("measure {measure!r} must be one of: {measures}.", measure=spec.measure,
+                             measures=", ".join(MEASURES)))
     if spec.kind == "engagement" and spec.per not in PER:
-        raise _fail(where, f"per {spec.per!r} must be one of: {', '.join(PER)}.")
+        raise _fail(where, _("per {per!r} must be one of: {options}.", per=spec.per, options=", ".join(PER)))
     if spec.kind == "ltv" and not (isinstance(spec.window_days, int) and 1 <= spec.window_days <= 3650):
-        raise _fail(where, f"window_days must be a whole number of days, 1–3650 (got {spec.window_days!r}).")
+        raise _fail(where, _("window_days must be a whole number of days, 1–3650 (got {days!r}).",
+                             days=spec.window_days))
     if spec.kind == "custom":
         from northstar.metrics.custom import parse_custom  # late: custom imports specs' neighbours
 
         if not spec.expression:
-            raise _fail(where, "A custom metric needs an expression, e.g. count(DISTINCT user_id).")
+            raise _fail(where, _("A custom metric needs an expression, e.g. count(DISTINCT user_id)."))
         parse_custom(spec.expression, spec.name, properties=None)
     return spec
 
@@ -178,16 +183,16 @@ def load_yaml(text: str) -> list[MetricSpec]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise NorthstarError("Not valid YAML", str(err).replace("\n", " ")) from None
+        raise NorthstarError(_("Not valid YAML"), str(err).replace("\n", " ")) from None
     entries = data.get("candidates") if isinstance(data, Mapping) else data
     if not isinstance(entries, list):
-        raise NorthstarError("No candidates in YAML",
-                             "Expected `candidates:` followed by a list of {name, kind, ...}.")
+        raise NorthstarError(_("No candidates in YAML"),
+                             _("Expected `candidates:` followed by a list of entries with name, kind, ..."))
     specs = [spec_from_dict(entry) for entry in entries]
     seen: set[str] = set()
     for spec in specs:
         if spec.name.lower() in seen:
-            raise _fail(repr(spec.name), "Two candidates have this name; names must be unique.")
+            raise _fail(repr(spec.name), _("Two candidates have this name; names must be unique."))
         seen.add(spec.name.lower())
     return specs
 

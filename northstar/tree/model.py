@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store import Store, to_db
 
 LEVELS = ("nsm", "omtm", "kpi")
@@ -48,8 +49,8 @@ class MetricTree:
         for n in self.nodes:
             if n.id == node_id:
                 return n
-        raise NorthstarError(f"No node {node_id!r} in the metric tree",
-                             "Nodes: " + ", ".join(n.id for n in self.nodes) + ".")
+        raise NorthstarError(_("No node {node!r} in the metric tree", node=node_id),
+                             _("Nodes: {nodes}.", nodes=", ".join(n.id for n in self.nodes)))
 
     def children(self, node_id: str) -> tuple[TreeNode, ...]:
         return tuple(n for n in self.nodes if n.parent == node_id)
@@ -67,21 +68,27 @@ def _validate(tree: MetricTree) -> None:
     seen: set[str] = set()
     for node in tree.nodes:
         if not str(node.id).strip():
-            raise NorthstarError("Tree node without an id", f"Node {node.label!r} needs an id.")
+            raise NorthstarError(_("Tree node without an id"),
+                                 _("Node {label!r} needs an id.", label=node.label))
         if node.id in seen:
-            raise NorthstarError(f"Two tree nodes share the id {node.id!r}", "Give each node its own id.")
+            raise NorthstarError(_("Two tree nodes share the id {id!r}", id=node.id),
+                                 _("Give each node its own id."))
         seen.add(node.id)
         if node.level not in LEVELS:
-            raise NorthstarError(f"Unknown level {node.level!r} for {node.label!r}",
-                                 "A node is the nsm, an omtm or a kpi.")
+            raise NorthstarError(_("Unknown level {level!r} for {label!r}", level=node.level,
+                                   label=node.label),
+                                 _("A node is the nsm, an omtm or a kpi."))
         if not str(node.label).strip():
-            raise NorthstarError(f"Tree node {node.id!r} has no label", "Name what the metric measures.")
+            raise NorthstarError(_("Tree node {id!r} has no label", id=node.id),
+                                 _("Name what the metric measures."))
     roots = [n for n in tree.nodes if n.level == "nsm"]
     if len(roots) != 1:
-        raise NorthstarError("A metric tree has exactly one North Star Metric",
-                             f"Found {len(roots)} NSM nodes; keep one and make the others OMTMs or KPIs.")
+        raise NorthstarError(_("A metric tree has exactly one North Star Metric"),
+                             _("Found {count} NSM nodes; keep one and make the others OMTMs or KPIs.",
+                               count=len(roots)))
     if roots[0].parent is not None:
-        raise NorthstarError("The NSM is the root of the tree", f"Remove the parent of {roots[0].label!r}.")
+        raise NorthstarError(_("The NSM is the root of the tree"),
+                             _("Remove the parent of {label!r}.", label=roots[0].label))
     by_id = {n.id: n for n in tree.nodes}
     teams: dict[str, str] = {}
     for node in tree.nodes:
@@ -91,22 +98,29 @@ def _validate(tree: MetricTree) -> None:
         want = _PARENT_LEVEL[node.level]
         if parent is None or parent.level != want:
             raise NorthstarError(
-                f"{LEVEL_LABELS[node.level]} {node.label!r} must sit under the {LEVEL_LABELS[want]}"
-                if want == "nsm" else f"KPI {node.label!r} must sit under a team's OMTM",
-                f"Its parent is {parent.label!r} ({LEVEL_LABELS[parent.level]})." if parent
-                else f"Its parent {node.parent!r} is not in the tree.")
+                _("OMTM {label!r} must sit under the NSM", label=node.label)
+                if want == "nsm" else _("KPI {label!r} must sit under a team's OMTM", label=node.label),
+                _("Its parent is {parent!r} ({level}).", parent=parent.label,
+                  level=LEVEL_LABELS[parent.level]) if parent
+                else _("Its parent {parent!r} is not in the tree.", parent=node.parent))
         if ids.index(parent.id) > ids.index(node.id):
-            raise NorthstarError("Tree nodes out of order", f"List {parent.label!r} before {node.label!r}.")
+            raise NorthstarError(_("Tree nodes out of order"),
+                                 _("List {parent!r} before {label!r}.", parent=parent.label,
+                                   label=node.label))
         if node.level == "omtm":
             if node.team is None or not node.team.strip():
-                raise NorthstarError(f"OMTM {node.label!r} has no team", "Say which team it focuses.")
+                raise NorthstarError(_("OMTM {label!r} has no team", label=node.label),
+                                     _("Say which team it focuses."))
             other = teams.setdefault(node.team.casefold(), node.label)
             if other != node.label:
-                raise NorthstarError(f"Team {node.team!r} has two OMTMs ({other!r} and {node.label!r})",
-                                     "One metric that matters per team: make one of them a KPI.")
+                raise NorthstarError(_("Team {team!r} has two OMTMs ({first!r} and {second!r})",
+                                       team=node.team, first=other, second=node.label),
+                                     _("One metric that matters per team: make one of them a KPI."))
         elif node.team is not None and node.team != parent.team:
-            raise NorthstarError(f"KPI {node.label!r} is filed under team {node.team!r}",
-                                 f"It sits under {parent.label!r}, which is team {parent.team!r}.")
+            raise NorthstarError(_("KPI {label!r} is filed under team {team!r}", label=node.label,
+                                   team=node.team),
+                                 _("It sits under {parent!r}, which is team {team!r}.", parent=parent.label,
+                                   team=parent.team))
 
 
 # -- editing: each helper returns a new, valid tree ----------------------------------------------
@@ -120,8 +134,8 @@ def add_node(tree: MetricTree, parent_id: str, label: str, *, team: str | None =
     """Add an OMTM under the NSM (needs `team`) or a KPI under an OMTM (takes the OMTM's team)."""
     parent = tree.node(parent_id)
     if parent.level not in _CHILD_LEVEL:
-        raise NorthstarError(f"KPI {parent.label!r} cannot have children",
-                             "KPIs are the leaves; add the metric under the team's OMTM instead.")
+        raise NorthstarError(_("KPI {label!r} cannot have children", label=parent.label),
+                             _("KPIs are the leaves; add the metric under the team's OMTM instead."))
     level = _CHILD_LEVEL[parent.level]
     if level == "kpi":
         team = team or parent.team
@@ -146,7 +160,7 @@ def _subtree_ids(tree: MetricTree, node_id: str) -> set[str]:
 def remove_node(tree: MetricTree, node_id: str) -> MetricTree:
     """Remove a node and everything under it."""
     if tree.node(node_id).level == "nsm":
-        raise NorthstarError("Cannot remove the NSM", "Rename it, or start a new tree with new_tree().")
+        raise NorthstarError(_("Cannot remove the NSM"), _("Rename it, or start a new tree."))
     gone = _subtree_ids(tree, node_id)
     return MetricTree(tuple(n for n in tree.nodes if n.id not in gone), tree.name)
 
@@ -169,7 +183,7 @@ def bind_metric(tree: MetricTree, node_id: str, metric: str | None) -> MetricTre
 def set_team(tree: MetricTree, omtm_id: str, team: str) -> MetricTree:
     """Move an OMTM, with its KPIs, to another team."""
     if tree.node(omtm_id).level != "omtm":
-        raise NorthstarError("Only an OMTM has a team of its own", "KPIs take their OMTM's team.")
+        raise NorthstarError(_("Only an OMTM has a team of its own"), _("KPIs take their OMTM's team."))
     kpis = {n.id for n in tree.children(omtm_id)}
     return MetricTree(tuple(dataclasses.replace(n, team=team) if n.id == omtm_id or
                             (n.id in kpis and n.team is not None) else n for n in tree.nodes), tree.name)
