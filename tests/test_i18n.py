@@ -13,9 +13,9 @@ from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 
 from northstar import charts, i18n
+from northstar.errors import NorthstarError
 from northstar.i18n import LOCALE_DIR, _, ngettext, use_language
 from northstar.ingest import ingest_file
-from northstar.errors import NorthstarError
 from northstar.metrics import MetricSpec, display_name, saved_candidates, spec_from_dict
 from northstar.store import DB_ENV, Store
 from northstar.wording import format_change, format_value
