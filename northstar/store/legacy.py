@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store.events import EventFiles, write_layout
 from northstar.store.sql import quote_ident, quote_literal
 from northstar.store.state import open_state, to_db
@@ -71,20 +72,20 @@ def _check_folder(path: Path) -> None:
     stray = sorted(p.name for p in path.iterdir() if p.name not in STORE_ENTRIES)
     if stray and not (path / STATE_FILE).exists():
         raise NorthstarError(
-            "Not a Northstar store",
-            f"{path} is a folder of other files ({', '.join(stray[:5])}). Pass a new or empty "
-            f"folder as --db; Northstar creates the store there.")
+            _("Not a Northstar store"),
+            _("{path} is a folder of other files ({files}). Pass a new or empty folder as --db; "
+              "Northstar creates the store there.", path=path, files=", ".join(stray[:5])))
 
 
 def _check_is_v1(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(16)
     if head[8:12] != b"DUCK":
-        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a database"
+        kind = _("a SQLite database") if head.startswith(b"SQLite format 3") else _("not a database")
         raise NorthstarError(
-            "Not a Northstar store",
-            f"{path} is a file ({kind}), not a Northstar store folder. Pass the store's folder, or a "
-            f"new path, as --db.")
+            _("Not a Northstar store"),
+            _("{path} is a file ({kind}), not a Northstar store folder. Pass the store's folder, or a "
+              "new path, as --db.", path=path, kind=kind))
     try:
         with contextlib.closing(duckdb.connect(str(path), read_only=True)) as con:
             row = con.execute("SELECT value FROM ns_meta WHERE key = 'schema_version'").fetchone()
@@ -92,15 +93,17 @@ def _check_is_v1(path: Path) -> None:
         row = None
     except duckdb.Error as err:
         raise NorthstarError(
-            "Store file is in use or damaged",
-            f"{path} (a Northstar 0.1 store) could not be opened to convert it: "
-            f"{str(err).splitlines()[0]}. Stop the old Northstar using it, then try again.") from None
+            _("Store file is in use or damaged"),
+            _("{path} (a Northstar 0.1 store) could not be opened to convert it: {error}. Stop the old "
+              "Northstar using it, then try again.", path=path, error=str(err).splitlines()[0])) from None
     if row is None:
-        raise NorthstarError("Not a Northstar store",
-                             f"{path} is a DuckDB database of another program. Pass a new path as --db.")
+        raise NorthstarError(_("Not a Northstar store"),
+                             _("{path} is a DuckDB database of another program. Pass a new path as --db.",
+                               path=path))
     if row[0] != "1":
-        raise NorthstarError("Unknown store version",
-                             f"{path} says schema version {row[0]}; this Northstar converts version 1.")
+        raise NorthstarError(_("Unknown store version"),
+                             _("{path} says schema version {found}; this Northstar converts version 1.",
+                               path=path, found=row[0]))
 
 
 @contextlib.contextmanager
@@ -128,7 +131,7 @@ def migrate_v1(path: Path, work: Path) -> None:
         tables = {name for (name,) in old.execute(
             "SELECT table_name FROM information_schema.tables").fetchall()}
         state_rows = {v1: old.execute(f"SELECT {', '.join(columns)} FROM {v1}").fetchall()
-                      for v1, _, columns, _ in _STATE_TABLES if v1 in tables}
+                      for v1, _v2, columns, _keys in _STATE_TABLES if v1 in tables}
     files = EventFiles(work / EVENTS_DIR)
     published = [(row, _copy_events(files, path, row)) for row in datasets]
     files.close()

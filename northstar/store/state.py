@@ -19,6 +19,7 @@ from pathlib import Path
 
 from northstar import __version__
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store import schema
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,9 @@ def from_db(value: str | None) -> datetime | None:
 
 def damaged(path: Path, err: sqlite3.Error) -> NorthstarError:
     return NorthstarError(
-        "Store is damaged or not Northstar's",
-        f"{path} could not be read as a Northstar state database ({err}). Restore the store folder "
-        f"from a backup, or pass another --db (a new folder is created empty).")
+        _("Store is damaged or not Northstar's"),
+        _("{path} could not be read as a Northstar state database ({error}). Restore the store folder "
+          "from a backup, or pass another --db (a new folder is created empty).", path=path, error=err))
 
 
 class StateDB:
@@ -131,9 +132,9 @@ def open_state(path: Path) -> StateDB:
                 log.info("Created a Northstar store at %s", path.parent)
             elif application_id != schema.APPLICATION_ID:
                 raise NorthstarError(
-                    "Not a Northstar store",
-                    f"{path} is a SQLite database of another program. Pass a new or empty folder "
-                    f"as --db.")
+                    _("Not a Northstar store"),
+                    _("{path} is a SQLite database of another program. Pass a new or empty folder "
+                      "as --db.", path=path))
             elif found > schema.SCHEMA_VERSION:
                 raise newer_store(path.parent, found)
             elif found < schema.SCHEMA_VERSION:
@@ -151,7 +152,8 @@ def open_state(path: Path) -> StateDB:
 
 def newer_store(path: Path, found: int) -> NorthstarError:
     return NorthstarError(
-        "Store made by a newer Northstar",
-        f"{path} has schema version {found}; this Northstar ({__version__}) reads up to version "
-        f"{schema.SCHEMA_VERSION}. Upgrade Northstar (pip install -U northstar), or pass another --db. "
-        f"Nothing was changed.")
+        _("Store made by a newer Northstar"),
+        _("{path} has schema version {found}; this Northstar ({version}) reads up to version "
+          "{supported}. Upgrade Northstar (pip install -U northstar), or pass another --db. "
+          "Nothing was changed.", path=path, found=found, version=__version__,
+          supported=schema.SCHEMA_VERSION))
