@@ -89,6 +89,7 @@ def ranking_frame(comparison: Comparison) -> pd.DataFrame:
         "r on changes": ranked["corr_changes"].astype("float64").round(2),
         "r on levels": ranked["corr_levels"].astype("float64").round(2),
         "p": ranked["p_value"].map(_p),
+        "q": ranked["q_value"].map(_p),
         "Granger p": ranked["granger_p"].map(_p),
         "volatility": ranked["volatility"].astype("float64").round(3),
         "source": ranked.apply(_source, axis=1),
@@ -132,6 +133,9 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
         "r on levels": column.NumberColumn("r on levels", width=80,
                                            help="Pearson r of the levels, same period"),
         "p": column.TextColumn("p", width=62, help="At the best lag, corrected for the lags tried"),
+        "q": column.TextColumn("q", width=62,
+                               help="False-discovery rate: corrected for every candidate and lag of this "
+                                    "comparison. Leading needs q below 0.05."),
         "Granger p": column.TextColumn("Granger p", width=75),
         "volatility": column.NumberColumn("volatility", width=72,
                                           help="Std of period-over-period changes ÷ mean level"),
