@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import InfeasibleTestError
 from statsmodels.tsa.stattools import acf, grangercausalitytests
 
+from northstar.analysis.season import cycle_name, deseasonalise
 from northstar.analysis.verdicts import classify, verdict
 from northstar.errors import NorthstarError
 from northstar.vocab import GRAIN_INFO, GRAINS
@@ -51,6 +52,10 @@ class LeadResult:
     part_of_outcome: bool = False
     transform: str = "diff"
     alpha: float = 0.05
+    # The calendar cycle ("weekday", "month of year") taken out before the statistics, and of which
+    # series (this candidate's name, the outcome's), when any had one.
+    season: str | None = None
+    deseasonalised: tuple[str, ...] = ()
 
 
 def min_periods(max_lag: int) -> int:
@@ -292,8 +297,13 @@ def lead_analysis(
         )
     if n_periods:
         aligned = aligned.reindex(_grid(aligned.index, grain))
-    c = _transform(aligned["c"], transform, metric)
-    o = _transform(aligned["o"], transform, outcome_name)
+    # Weekday (month-of-year) cycles out first: two metrics that both dip at weekends would otherwise
+    # "lead" each other by 7, 14 or 21 days.
+    c_levels_adjusted, c_cycle = deseasonalise(aligned["c"], grain)
+    o_levels_adjusted, o_cycle = deseasonalise(aligned["o"], grain)
+    deseasonalised = tuple(name for name, had in ((metric, c_cycle), (outcome_name, o_cycle)) if had)
+    c = _transform(c_levels_adjusted, transform, metric)
+    o = _transform(o_levels_adjusted, transform, outcome_name)
 
     pairs = [_lagged(c, o, lag) for lag in range(max_lag + 1)]
     xcorr = tuple(_pearson_r(x, y) for x, y in pairs)
@@ -314,6 +324,7 @@ def lead_analysis(
         corr_changes=corr_changes, spearman_changes=spearman, corr_levels=corr_levels, p_value=p_value,
         granger_p=granger, volatility=_volatility(aligned["c"]), xcorr=xcorr, kind="none", verdict="",
         lag_p=lag_p, part_of_outcome=part_of_outcome, transform=transform, alpha=alpha,
+        season=cycle_name(grain) if deseasonalised else None, deseasonalised=deseasonalised,
     )
     # A metric made of the outcome's events is no test of a lead: it gets no q.
     return decide(result, None if part_of_outcome else family_q_values([result])[metric])

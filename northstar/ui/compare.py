@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from northstar import charts
-from northstar.analysis import Comparison, available_outcomes, chart_data, kind_label
+from northstar.analysis import Comparison, available_outcomes, chart_data, kind_label, season_note
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
 from northstar.metrics import MetricSpec, save_candidate
@@ -112,6 +112,8 @@ def headline(comparison: Comparison) -> None:
     else:
         st.info(f"No candidate leads {outcome} reliably at this grain and max lag.",
                 icon=":material/info:")
+    if note := season_note(comparison):
+        st.caption(_md(note))
 
 
 def ranking(comparison: Comparison, dataset: Dataset) -> None:
