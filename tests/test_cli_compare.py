@@ -150,3 +150,12 @@ def test_bad_input_exits_2_with_one_line(mixpanel_db, args, message, capsys):
     assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("northstar: ") and message in lines[0], err
+
+
+def test_compare_prints_q_values_and_leading_needs_q_below_005(ranking):
+    assert list(ranking.columns).index("q_value") == 7  # right after the contract's columns
+    leading = ranking[ranking["kind"] == "leading"]
+    assert len(leading) and (leading["q_value"] < 0.05).all()
+    tested = ranking.dropna(subset=["q_value"])
+    assert (tested["q_value"] >= 0).all() and (tested["q_value"] <= 1).all()
+    assert ranking.loc[ranking["kind"] == "part_of_outcome", "q_value"].isna().all()

@@ -171,3 +171,16 @@ def test_no_complete_period_is_an_error_that_says_so(store, tmp_path):
         compare(store, dataset, "Revenue")
     assert compare(store, dataset, "Revenue", grain="day").ranking["kind"].isin(
         ["too_short", "part_of_outcome"]).all()
+
+
+def test_day_grain_takes_the_demo_weekday_cycle_out_and_says_so(demo):
+    from northstar.analysis.compare import season_note
+
+    store, dataset = demo
+    comparison = compare(store, dataset, "Revenue", grain="day", max_lag=28)
+    adjusted = [r for r in comparison.results if r.deseasonalised]
+    assert adjusted and {r.season for r in adjusted} == {"weekday"}
+    note = season_note(comparison)
+    assert note is not None and note.startswith("A weekday cycle was taken out of ")
+    assert "is not mistaken for a lead" in note
+    assert season_note(compare(store, dataset, "Revenue", grain="week")) is None

@@ -178,7 +178,7 @@ def test_compare_page_ranks_the_demo_planted_leader_first(db, demo_store):
     assert at.selectbox(key="compare_outcome").value == "Revenue"
     ranking = at.dataframe[0].value
     assert list(ranking.columns) == ["rank", "metric", "verdict", "best lag", "r on changes", "r on levels",
-                                     "p", "Granger p", "volatility", "source"]
+                                     "p", "q", "Granger p", "volatility", "source"]
     top = ranking.iloc[0]
     assert (top["metric"], top["best lag"], top["verdict"], top["source"]) == (
         "Users who did report_shared", 3, "leading by 3 weeks", "suggestion")

@@ -13,6 +13,7 @@ from northstar.analysis.compare import (
     lag_phrase,
     pairs_per_lag,
     part_of_outcome,
+    season_note,
     shifted,
 )
 from northstar.analysis.lead import LeadResult, lead_analysis
@@ -37,5 +38,6 @@ __all__ = [
     "rank_candidates",
     "results_frame",
     "part_of_outcome",
+    "season_note",
     "shifted",
 ]

@@ -118,6 +118,24 @@ def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week"
                       series=series, grain=grain, max_lag=max_lag)
 
 
+def season_note(comparison: Comparison) -> str | None:
+    """The sentence saying which series had a calendar cycle taken out, or None when none had."""
+    adjusted = [r for r in comparison.results if r.deseasonalised]
+    if not adjusted:
+        return None
+    cycle = adjusted[0].season
+    outcome_too = any(comparison.outcome.name in r.deseasonalised for r in adjusted)
+    candidates = sum(r.metric in r.deseasonalised for r in adjusted)
+    outcome, total = comparison.outcome.name, len(comparison.results)
+    if outcome_too:
+        return (f"A {cycle} cycle was taken out of {outcome} and {candidates} of {total} candidates "
+                f"before the lead statistics, so that a shared {cycle} rhythm is not mistaken for a lead. "
+                "The charts show the data as recorded.")
+    return (f"A {cycle} cycle was taken out of {candidates} of {total} candidates before the lead "
+            f"statistics, so that a {cycle} rhythm is not mistaken for a lead. The charts show the data "
+            "as recorded.")
+
+
 def full_periods(comparison: Comparison, metric: str) -> pd.Series:
     """A metric's values by period, partial periods left out."""
     return complete_series(comparison.series, metric)

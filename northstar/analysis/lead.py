@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import InfeasibleTestError
 from statsmodels.tsa.stattools import acf, grangercausalitytests
 
+from northstar.analysis.season import cycle_name, deseasonalise
 from northstar.analysis.verdicts import classify, verdict
 from northstar.errors import NorthstarError
 from northstar.vocab import GRAIN_INFO, GRAINS
@@ -44,6 +45,17 @@ class LeadResult:
     xcorr: tuple[float, ...]  # r on the transformed series for lags 0..max_lag (NaN where not computable)
     kind: str  # one of KIND_ORDER
     verdict: str
+    # Benjamini-Hochberg q at best_lag over every candidate x lag of the comparison (rank_candidates),
+    # or over this candidate's lags alone (lead_analysis on its own).
+    q_value: float | None = None
+    lag_p: tuple[float, ...] = ()  # one-sided p per lag 0..max_lag before any correction (NaN: not tested)
+    part_of_outcome: bool = False
+    transform: str = "diff"
+    alpha: float = 0.05
+    # The calendar cycle ("weekday", "month of year") taken out before the statistics, and of which
+    # series (this candidate's name, the outcome's), when any had one.
+    season: str | None = None
+    deseasonalised: tuple[str, ...] = ()
 
 
 def min_periods(max_lag: int) -> int:
@@ -162,19 +174,58 @@ def _p_greater(r: float, n_effective: float) -> float:
     return float(stats.beta.sf(r, shape, shape, loc=-1, scale=2))
 
 
-def _corrected_p(c: pd.Series, o: pd.Series, xcorr: tuple[float, ...], sizes: list[int], best_lag: int
-                 ) -> float | None:
-    """p at the best lag, Šidák-corrected for every lag where r could be computed."""
+def _lag_p(c: pd.Series, o: pd.Series, xcorr: tuple[float, ...], sizes: list[int]) -> tuple[float, ...]:
+    """One-sided p per lag (NaN where r could not be computed), widened for autocorrelated and
+    growing changes, before any correction for the lags or candidates tried."""
+    if not any(math.isfinite(r) for r in xcorr):
+        return tuple(math.nan for _ in xcorr)
     inflation, c_variance, o_variance = _variance_inflation(c, o), _local_variance(c), _local_variance(o)
-    n_effective = [n / inflation / _heteroscedasticity(c_variance, o_variance, lag)
-                   for lag, n in enumerate(sizes)]
-    tried = [lag for lag, r in enumerate(xcorr) if math.isfinite(r)]
-    p_raw = [_p_greater(xcorr[lag], n_effective[lag]) for lag in tried]
-    if not math.isfinite(p_raw[tried.index(best_lag)]):
+    p_raw = []
+    for lag, (r, n) in enumerate(zip(xcorr, sizes, strict=True)):
+        n_effective = n / inflation / _heteroscedasticity(c_variance, o_variance, lag)
+        p_raw.append(_p_greater(r, n_effective) if math.isfinite(r) else math.nan)
+    return tuple(p_raw)
+
+
+def _tested(lag_p: tuple[float, ...], xcorr: tuple[float, ...]) -> list[int]:
+    return [lag for lag, r in enumerate(xcorr) if math.isfinite(r)]
+
+
+def _corrected_p(lag_p: tuple[float, ...], xcorr: tuple[float, ...], best_lag: int) -> float | None:
+    """p at the best lag, Šidák-corrected for every lag where r could be computed."""
+    tried = _tested(lag_p, xcorr)
+    if not math.isfinite(lag_p[best_lag]):
         return None
     # A lag too short to test still counts as tried.
-    p_tried = [p if math.isfinite(p) else 1.0 for p in p_raw]
+    p_tried = [lag_p[lag] if math.isfinite(lag_p[lag]) else 1.0 for lag in tried]
     return float(multipletests(p_tried, method="sidak")[1][tried.index(best_lag)])
+
+
+def family_q_values(results: list[LeadResult]) -> dict[str, float | None]:
+    """Benjamini-Hochberg q at each result's best lag, over every lag of every result passed (the
+    family of one comparison). Results without a best lag or a computable p get None."""
+    family: list[tuple[str, int]] = []
+    p_all: list[float] = []
+    for result in results:
+        for lag in _tested(result.lag_p, result.xcorr):
+            family.append((result.metric, lag))
+            p_all.append(result.lag_p[lag] if math.isfinite(result.lag_p[lag]) else 1.0)
+    q_all = multipletests(p_all, method="fdr_bh")[1] if p_all else []
+    q_of = dict(zip(family, (float(q) for q in q_all), strict=True))
+    return {r.metric: q_of.get((r.metric, r.best_lag)) if r.best_lag is not None and r.p_value is not None
+            else None for r in results}
+
+
+def decide(result: LeadResult, q_value: float | None) -> LeadResult:
+    """The result with `q_value` and the kind and verdict that follow from it."""
+    needed = min_periods(len(result.xcorr) - 1)
+    kind = classify(result.n_periods, needed, result.part_of_outcome, result.best_lag, result.p_value,
+                    result.corr_changes, result.corr_levels, result.alpha, q_value)
+    return replace(result, q_value=q_value, kind=kind, verdict=verdict(
+        kind, outcome=result.outcome, grain=result.grain, transform=result.transform,
+        n_periods=result.n_periods, needed=needed, best_lag=result.best_lag,
+        corr_changes=result.corr_changes, p_value=result.p_value, corr_levels=result.corr_levels,
+        alpha=result.alpha, q_value=q_value))
 
 
 def _granger_p(candidate: pd.Series, outcome: pd.Series, lag: int) -> float | None:
@@ -246,8 +297,13 @@ def lead_analysis(
         )
     if n_periods:
         aligned = aligned.reindex(_grid(aligned.index, grain))
-    c = _transform(aligned["c"], transform, metric)
-    o = _transform(aligned["o"], transform, outcome_name)
+    # Weekday (month-of-year) cycles out first: two metrics that both dip at weekends would otherwise
+    # "lead" each other by 7, 14 or 21 days.
+    c_levels_adjusted, c_cycle = deseasonalise(aligned["c"], grain)
+    o_levels_adjusted, o_cycle = deseasonalise(aligned["o"], grain)
+    deseasonalised = tuple(name for name, had in ((metric, c_cycle), (outcome_name, o_cycle)) if had)
+    c = _transform(c_levels_adjusted, transform, metric)
+    o = _transform(o_levels_adjusted, transform, outcome_name)
 
     pairs = [_lagged(c, o, lag) for lag in range(max_lag + 1)]
     xcorr = tuple(_pearson_r(x, y) for x, y in pairs)
@@ -255,22 +311,20 @@ def lead_analysis(
     best_lag = max(positive, key=lambda lag: xcorr[lag]) if positive else None
 
     p_value = spearman = granger = None
+    lag_p = _lag_p(c, o, xcorr, [len(x) for x, _ in pairs])
     if best_lag is not None:
-        p_value = _corrected_p(c, o, xcorr, [len(x) for x, _ in pairs], best_lag)
+        p_value = _corrected_p(lag_p, xcorr, best_lag)
         spearman = _finite(stats.spearmanr(*pairs[best_lag]).statistic)
         granger = _granger_p(c, o, best_lag) if best_lag >= 1 else None
     known = aligned.dropna()
     corr_levels = _finite(_pearson_r(known["c"].to_numpy(), known["o"].to_numpy()))
     corr_changes = _finite(xcorr[best_lag]) if best_lag is not None else None
-    needed = min_periods(max_lag)
-    kind = classify(n_periods, needed, part_of_outcome, best_lag, p_value, corr_changes, corr_levels, alpha)
-    return LeadResult(
+    result = LeadResult(
         metric=metric, outcome=outcome_name, grain=grain, n_periods=n_periods, best_lag=best_lag,
         corr_changes=corr_changes, spearman_changes=spearman, corr_levels=corr_levels, p_value=p_value,
-        granger_p=granger, volatility=_volatility(aligned["c"]), xcorr=xcorr, kind=kind,
-        verdict=verdict(
-            kind, outcome=outcome_name, grain=grain, transform=transform, n_periods=n_periods, needed=needed,
-            best_lag=best_lag, corr_changes=corr_changes, p_value=p_value, corr_levels=corr_levels,
-            alpha=alpha,
-        ),
+        granger_p=granger, volatility=_volatility(aligned["c"]), xcorr=xcorr, kind="none", verdict="",
+        lag_p=lag_p, part_of_outcome=part_of_outcome, transform=transform, alpha=alpha,
+        season=cycle_name(grain) if deseasonalised else None, deseasonalised=deseasonalised,
     )
+    # A metric made of the outcome's events is no test of a lead: it gets no q.
+    return decide(result, None if part_of_outcome else family_q_values([result])[metric])

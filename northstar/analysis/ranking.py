@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from northstar.analysis.lead import LeadResult, check_options, lead_analysis
+from northstar.analysis.lead import LeadResult, check_options, decide, family_q_values, lead_analysis
 from northstar.errors import NorthstarError
 from northstar.vocab import KIND_ORDER
 
@@ -53,12 +53,21 @@ def rank_candidates(
         for name in names
         if name != outcome
     ]
-    return sorted(results, key=rank_key)
+    return sorted(control_false_discoveries(results), key=rank_key)
+
+
+def control_false_discoveries(results: list[LeadResult]) -> list[LeadResult]:
+    """Each result decided again on its Benjamini-Hochberg q over every candidate x lag of the
+    comparison: with 20 candidates x 13 lags, some raw p below 0.05 are expected from noise alone.
+    Metrics made of the outcome's events are not tested, so they stay out of the family."""
+    tested = [r for r in results if not r.part_of_outcome]
+    q_values = family_q_values(tested)
+    return [decide(r, q_values[r.metric]) if not r.part_of_outcome else r for r in results]
 
 
 COLUMNS = [
-    "metric", "kind", "best_lag", "corr_changes", "spearman_changes", "corr_levels", "p_value", "granger_p",
-    "volatility", "n_periods", "outcome", "grain", "verdict",
+    "metric", "kind", "best_lag", "corr_changes", "spearman_changes", "corr_levels", "p_value", "q_value",
+    "granger_p", "volatility", "n_periods", "outcome", "grain", "verdict",
 ]
 
 

@@ -26,14 +26,18 @@ def classify(
     corr_changes: float | None,
     corr_levels: float | None,
     alpha: float,
+    q_value: float | None = None,
 ) -> str:
-    """The kind of candidate, one of KIND_ORDER."""
+    """The kind of candidate, one of KIND_ORDER. A link needs p < alpha and, when a q (false-discovery
+    rate over every candidate and lag of the comparison) is given, q < alpha too."""
     # Being built from the outcome's events is a fact about the definition, true however long the data.
     if part_of_outcome:
         return "part_of_outcome"
     if n_periods < needed:
         return "too_short"
-    if _significant(p_value, alpha) and best_lag is not None and (corr_changes or 0) >= MIN_LINK_R:
+    discovered = q_value is None or q_value < alpha
+    strong = (corr_changes or 0) >= MIN_LINK_R
+    if _significant(p_value, alpha) and discovered and best_lag is not None and strong:
         return "leading" if best_lag >= 1 else "coincident"
     # Only a positive trend match flatters a metric; one falling as the outcome grows is no vanity.
     if corr_levels is not None and corr_levels >= VANITY_LEVELS_R:
@@ -76,6 +80,7 @@ def verdict(
     p_value: float | None,
     corr_levels: float | None,
     alpha: float = 0.05,
+    q_value: float | None = None,
 ) -> str:
     """One sentence per kind; the numbers quoted are the ones the kind was decided on."""
     if kind == "too_short":
@@ -92,5 +97,8 @@ def verdict(
         return f"moves with {outcome} only in its trend: likely a vanity metric ({levels})"
     if kind == "none" and corr_changes is not None and _significant(p_value, alpha):
         evidence = _evidence(corr_changes, p_value, grain, transform)
+        if q_value is not None and q_value >= alpha and corr_changes >= MIN_LINK_R:
+            return (f"no reliable link to {outcome}: with this many candidates and lags tried, "
+                    f"a link this strong is expected by chance ({evidence}, q = {q_value:.2g})")
         return f"a link to {outcome} too weak to steer by ({evidence}; r below {MIN_LINK_R})"
     return f"no reliable link to {outcome} in {changes_phrase(grain, transform)}"

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from northstar import charts
-from northstar.analysis import Comparison, available_outcomes, chart_data, kind_label
+from northstar.analysis import Comparison, available_outcomes, chart_data, kind_label, season_note
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
 from northstar.metrics import MetricSpec, save_candidate
@@ -89,6 +89,7 @@ def ranking_frame(comparison: Comparison) -> pd.DataFrame:
         "r on changes": ranked["corr_changes"].astype("float64").round(2),
         "r on levels": ranked["corr_levels"].astype("float64").round(2),
         "p": ranked["p_value"].map(_p),
+        "q": ranked["q_value"].map(_p),
         "Granger p": ranked["granger_p"].map(_p),
         "volatility": ranked["volatility"].astype("float64").round(3),
         "source": ranked.apply(_source, axis=1),
@@ -111,6 +112,8 @@ def headline(comparison: Comparison) -> None:
     else:
         st.info(f"No candidate leads {outcome} reliably at this grain and max lag.",
                 icon=":material/info:")
+    if note := season_note(comparison):
+        st.caption(_md(note))
 
 
 def ranking(comparison: Comparison, dataset: Dataset) -> None:
@@ -132,6 +135,9 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
         "r on levels": column.NumberColumn("r on levels", width=80,
                                            help="Pearson r of the levels, same period"),
         "p": column.TextColumn("p", width=62, help="At the best lag, corrected for the lags tried"),
+        "q": column.TextColumn("q", width=62,
+                               help="False-discovery rate: corrected for every candidate and lag of this "
+                                    "comparison. Leading needs q below 0.05."),
         "Granger p": column.TextColumn("Granger p", width=75),
         "volatility": column.NumberColumn("volatility", width=72,
                                           help="Std of period-over-period changes ÷ mean level"),

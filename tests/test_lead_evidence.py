@@ -1,0 +1,144 @@
+"""Evidence statistics on small planted series with known answers: false-discovery control,
+seasonal adjustment, prewhitening, conditional leads, holdout skill."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from northstar.analysis import season
+from northstar.analysis.lead import LeadResult, decide, family_q_values, lead_analysis
+from northstar.analysis.ranking import rank_candidates, results_frame
+from northstar.analysis.season import cycle_p, deseasonalise, has_cycle, remove_cycle
+
+START = pd.Timestamp("2024-01-01")  # a Monday
+
+
+def tidy(columns: dict[str, np.ndarray], freq: str = "7D") -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    periods = pd.date_range(START, periods=n, freq=freq)
+    frames = [pd.DataFrame({"period": periods, "metric": k, "value": v}) for k, v in columns.items()]
+    return pd.concat(frames, ignore_index=True).assign(partial=False)
+
+
+def by_metric(results: list[LeadResult]) -> dict[str, LeadResult]:
+    return {result.metric: result for result in results}
+
+
+def stub(metric: str, lag_p: tuple[float, ...], best_lag: int, r: float = 0.5) -> LeadResult:
+    xcorr = tuple(r if lag == best_lag else 0.1 for lag in range(len(lag_p)))
+    return LeadResult(metric=metric, outcome="revenue", grain="week", n_periods=100, best_lag=best_lag,
+                      corr_changes=r, spearman_changes=r, corr_levels=0.1, p_value=min(lag_p) * len(lag_p),
+                      granger_p=None, volatility=0.1, xcorr=xcorr, kind="none", verdict="", lag_p=lag_p)
+
+
+def test_benjamini_hochberg_over_candidates_and_lags_by_hand() -> None:
+    # The family is all four lag p-values: sorted 0.001, 0.03, 0.04, 0.5 (m = 4). BH: 0.001·4/1 = 0.004,
+    # 0.03·4/2 = 0.06, 0.04·4/3 = 0.0533, 0.5; taken down from the top as a running minimum:
+    # 0.004, 0.0533, 0.0533, 0.5.
+    a, b = stub("a", (0.001, 0.04), best_lag=0), stub("b", (0.5, 0.03), best_lag=1)
+    q = family_q_values([a, b])
+    assert q["a"] == pytest.approx(0.004) and q["b"] == pytest.approx(0.04 * 4 / 3)
+    # Alone, b's family is its own two lags: 0.03·2/1 = 0.06.
+    assert family_q_values([b])["b"] == pytest.approx(0.06)
+
+
+def test_a_lead_that_fails_the_false_discovery_rate_is_not_leading() -> None:
+    strong = decide(stub("a", (0.5, 0.0001), best_lag=1), 0.001)
+    assert strong.kind == "leading" and strong.q_value == 0.001
+    weak = decide(replace(stub("b", (0.5, 0.004), best_lag=1), p_value=0.008), 0.08)
+    assert weak.kind == "none"
+    assert "expected by chance" in weak.verdict and "q = 0.08" in weak.verdict
+
+
+def test_many_noise_candidates_and_one_leader() -> None:
+    rng = np.random.default_rng(7)
+    n, lag = 90, 2
+    driver = rng.normal(size=n + lag)
+    columns = {"revenue": 1000 + np.cumsum(0.8 * driver[:n] + 0.6 * rng.normal(size=n)),
+               "leader": 500 + np.cumsum(driver[lag:])}
+    columns |= {f"noise{i}": 500 + np.cumsum(rng.normal(size=n)) for i in range(20)}
+    results = rank_candidates(tidy(columns), "revenue")
+    assert (results[0].metric, results[0].kind, results[0].best_lag) == ("leader", "leading", lag)
+    assert results[0].q_value < 0.001
+    assert all(r.q_value is None or r.q_value >= r.p_value / 100 for r in results)
+    assert not [r.metric for r in results[1:] if r.kind == "leading"]
+    assert "q_value" in results_frame(results).columns
+
+
+def test_lead_analysis_alone_takes_its_own_lags_as_the_family() -> None:
+    rng = np.random.default_rng(3)
+    index = pd.date_range(START, periods=80, freq="7D")
+    x = rng.normal(size=82)
+    result = lead_analysis(pd.Series(np.cumsum(x[2:]), index=index),
+                           pd.Series(np.cumsum(x[:80] + 0.5 * rng.normal(size=80)), index=index),
+                           metric="c", outcome_name="o")
+    assert result.kind == "leading" and result.best_lag == 2
+    assert result.q_value == pytest.approx(family_q_values([result])["c"])
+
+
+WEEKDAY = np.array([1.1, 1.15, 1.1, 1.05, 1.0, 0.8, 0.8])  # Monday first: a weekend dip
+
+
+def daily_log(seed: int, n: int = 240, lag: int = 10) -> dict[str, np.ndarray]:
+    """Daily series with a weekend dip in everything: inviters drive revenue `lag` days later, weakly;
+    four everyday counts only follow the active users (and their weekday cycle)."""
+    rng = np.random.default_rng(seed)
+    m = n + lag
+    day = np.arange(m)
+    users = 2000 * (1 + day / m) * WEEKDAY[day % 7] * np.exp(rng.normal(0, 0.03, m))
+    inviters = 0.2 * users * np.exp(0.1 * rng.normal(0, 1, m))
+    columns = {"revenue": 10 * users[lag:] + 30 * inviters[:n] + rng.normal(0, 1500, n),
+               "inviters": inviters[lag:]}
+    for name, share in {"sessions": 0.7, "page_views": 0.9, "searches": 0.4, "settings": 0.1}.items():
+        columns[name] = share * users[lag:] * np.exp(rng.normal(0, 0.05, n))
+    return columns
+
+
+def test_a_weekday_cycle_is_found_and_divided_out() -> None:
+    index = pd.date_range(START, periods=70, freq="D")
+    trend = pd.Series(100 + np.arange(70.0), index=index)
+    cycled = trend * WEEKDAY[np.arange(70) % 7]
+    assert has_cycle(cycled, "day") and cycle_p(cycled, "day") < 1e-6
+    assert not has_cycle(trend + np.random.default_rng(1).normal(0, 1, 70), "day")
+    adjusted = remove_cycle(cycled, "day")
+    # The decomposition's pattern is the weekday factors over their mean, so the trend comes back
+    # scaled by that mean (1.0) and to within the moving average's error inside.
+    assert adjusted.iloc[7:-7].to_numpy() == pytest.approx(trend.iloc[7:-7].to_numpy(), rel=0.01)
+    noisy = cycled + np.random.default_rng(2).normal(0, 1, 70)
+    assert has_cycle(noisy, "day") and not has_cycle(remove_cycle(noisy, "day"), "day")
+    # Weeks have no calendar cycle; days need three weeks of history before one is looked for.
+    assert cycle_p(cycled, "week") is None and cycle_p(cycled.iloc[:20], "day") is None
+    # A gap stays a gap.
+    with_gap = cycled.copy()
+    with_gap.iloc[30] = np.nan
+    adjusted, had = deseasonalise(with_gap, "day")
+    assert had and np.isnan(adjusted.iloc[30]) and adjusted.notna().sum() == 69
+
+
+def test_a_month_of_year_cycle_needs_three_years() -> None:
+    months = pd.date_range("2021-01-01", periods=48, freq="MS")
+    december = np.where(months.month == 12, 1.5, 1.0)
+    noise = np.random.default_rng(4).normal(0, 1, 48)
+    values = pd.Series((500 + 5 * np.arange(48)) * december + noise, index=months)
+    assert has_cycle(values, "month")
+    assert cycle_p(values.iloc[:30], "month") is None  # two and a half years: not looked for
+
+
+def test_day_grain_with_a_weekday_cycle_finds_the_10_day_leader_first_at_its_lag() -> None:
+    for seed in range(3):
+        results = rank_candidates(tidy(daily_log(seed), freq="D"), "revenue", grain="day", max_lag=28)
+        leader = results[0]
+        assert (leader.metric, leader.kind, leader.best_lag) == ("inviters", "leading", 10), seed
+        assert leader.season == "weekday" and leader.deseasonalised == ("inviters", "revenue")
+        assert not [r.metric for r in results[1:] if r.kind == "leading"], seed
+
+
+def test_without_the_cycle_removed_the_weekly_rhythm_looks_like_leads(monkeypatch) -> None:
+    # The bug this fixes: every behaviour that follows the weekly cycle "leads" by 7, 14, 21 or 28 days.
+    monkeypatch.setattr(season, "CYCLE_ALPHA", -1.0)
+    results = rank_candidates(tidy(daily_log(0), freq="D"), "revenue", grain="day", max_lag=28)
+    assert results[0].metric != "inviters" and results[0].best_lag in (7, 14, 21, 28)
