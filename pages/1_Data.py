@@ -13,6 +13,8 @@ store, active = page.open_page(
 messages.show_flash()
 with st.expander("Load a file", expanded=active is None):
     loader.upload_and_load(store)
+with st.expander("Attach a Parquet folder"):
+    datasets.attach_folder(store, active)
 
 if active is None:
     st.info("No dataset yet: upload a file above, or load the demo from the home page.")

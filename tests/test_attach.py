@@ -223,3 +223,27 @@ def test_refresh_of_an_ingested_dataset_says_so(both):
     store, _, _ = both
     with pytest.raises(NorthstarError, match="was not attached"):
         refresh_lake(store, "ingested")
+
+
+def test_data_page_attaches_a_folder_and_refreshes_it(tmp_path, monkeypatch, lake):
+    from streamlit.testing.v1 import AppTest
+
+    from northstar.store.core import DB_ENV
+
+    db = tmp_path / "app"
+    monkeypatch.setenv(DB_ENV, str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run().switch_page("pages/1_Data.py").run()
+    assert not at.exception
+    at.text_input(key="attach_path").input(str(lake))
+    at.text_input(key="attach_name").input("lake").run()
+    at.button(key="attach_go").click().run()
+    assert not at.exception, at.exception
+    assert any("Attached lake: 120,838 events" in m.value for m in at.success), \
+        [m.value for m in at.success]
+    assert at.button(key="attach_refresh").label == "Refresh lake from its folder"
+    at.text_input(key="attach_path").input(str(tmp_path / "nowhere")).run()
+    at.button(key="attach_go").click().run()
+    assert any("does not exist" in e.value for e in at.error)
+    with Store(db) as store:
+        assert [d.name for d in store.datasets()] == ["lake"]
