@@ -13,10 +13,10 @@ store, active = page.open_page(
 messages.show_flash()
 with st.expander("Load a file", expanded=active is None):
     loader.upload_and_load(store)
-with st.expander("Attach a Parquet folder"):
-    datasets.attach_folder(store, active)
 
 if active is None:
+    with st.expander("Attach a Parquet folder"):
+        datasets.attach_folder(store, None)
     st.info("No dataset yet: upload a file above, or load the demo from the home page.")
     st.stop()
 
@@ -25,3 +25,5 @@ datasets.summary(store, active)
 st.divider()
 st.subheader("Datasets in this store")
 datasets.manage(store, active)
+with st.expander("Attach a Parquet folder"):
+    datasets.attach_folder(store, active)
