@@ -1,4 +1,4 @@
-"""The command line (a contract, see design.md): demo, ingest, datasets, metrics, compare, report."""
+"""The command line (a contract, see design.md): demo, ingest, attach, datasets, metrics, compare, report."""
 
 from __future__ import annotations
 
@@ -50,6 +50,20 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     finally:
         store.close()
     print(f"Loaded {describe(dataset)}")
+    for note in dataset.notes:
+        print(f"  - {note}")
+
+
+def _cmd_attach(args: argparse.Namespace) -> None:
+    from northstar.ingest import attach_parquet, parse_overrides
+
+    overrides = parse_overrides(args.map or [])
+    store = Store(args.db)
+    try:
+        dataset = attach_parquet(store, args.path, dataset=args.dataset, overrides=overrides)
+    finally:
+        store.close()
+    print(f"Attached {describe(dataset)}")
     for note in dataset.notes:
         print(f"  - {note}")
 
@@ -227,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="column (or arithmetic over columns) for a role; repeatable. Roles: "
                              "user_id, timestamp, event, amount, duration, nps_score")
     ingest.set_defaults(run=_cmd_ingest)
+
+    attach = commands.add_parser("attach", parents=[store],
+                                 help="register Parquet files in place (a folder, glob or hive tree); "
+                                      "attach again to pick up new files")
+    attach.add_argument("path", help="folder, glob (lake/*.parquet) or file; object-store URLs via httpfs")
+    attach.add_argument("--dataset", required=True, help="dataset name")
+    attach.add_argument("--map", action="append", metavar="ROLE=COLUMN",
+                        help="column (or arithmetic over columns) for a role; repeatable")
+    attach.set_defaults(run=_cmd_attach)
 
     metrics = commands.add_parser("metrics", parents=[series],
                                   help="compute candidate metrics as period,metric,value")

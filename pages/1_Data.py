@@ -15,6 +15,8 @@ with st.expander("Load a file", expanded=active is None):
     loader.upload_and_load(store)
 
 if active is None:
+    with st.expander("Attach a Parquet folder"):
+        datasets.attach_folder(store, None)
     st.info("No dataset yet: upload a file above, or load the demo from the home page.")
     st.stop()
 
@@ -23,3 +25,5 @@ datasets.summary(store, active)
 st.divider()
 st.subheader("Datasets in this store")
 datasets.manage(store, active)
+with st.expander("Attach a Parquet folder"):
+    datasets.attach_folder(store, active)

@@ -1,6 +1,7 @@
 """Reading exports into the store: file formats, column roles, value conversion, the demo generator."""
 
 from northstar.ingest.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo, write_demo_csv
+from northstar.ingest.lake import attach_parquet, refresh_lake
 from northstar.ingest.load import DEMO_CSV, DEMO_DATASET, FilePreview, ingest_file, load_demo, preview
 from northstar.ingest.roles import (
     NUMERIC_ROLES,
@@ -23,10 +24,12 @@ __all__ = [
     "ROLES",
     "ROLE_LABELS",
     "RoleMapping",
+    "attach_parquet",
     "generate_demo",
     "ingest_file",
     "load_demo",
     "parse_overrides",
     "preview",
+    "refresh_lake",
     "write_demo_csv",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 import pandas as pd
@@ -51,8 +51,9 @@ class CompiledQuery:
 class _Query:
     """Collects CTEs, per-user partial aggregates, period aggregates and per-metric selects."""
 
-    def __init__(self, dataset: Dataset, grain: str) -> None:
+    def __init__(self, dataset: Dataset, grain: str, ranged: bool = False) -> None:
         self.dataset, self.grain, self.step = dataset, grain, GRAIN_INFO[grain].sql_step
+        self.ranged = ranged  # only events from first_ts to last_ts (a requested date range)
         self.params: dict[str, object] = {}
         self.activity: dict[tuple, tuple[str, str]] = {}  # (aggregate, events, condition) → (column, SQL)
         self.scan: list[str] = []               # period aggregates over `activity`
@@ -226,7 +227,7 @@ def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
         SELECT user_id, ts, amount / months AS monthly,
                least(lead(ts) OVER (PARTITION BY user_id ORDER BY ts),
                      ts + to_months(months) + INTERVAL {MRR_GRACE_DAYS} DAY) AS current_until
-        FROM (SELECT user_id, ts, amount, {months} AS months FROM events
+        FROM (SELECT user_id, ts, amount, {months} AS months FROM {"history" if q.ranged else "events"}
               WHERE {_and("amount IS NOT NULL", "user_id IS NOT NULL", f)})
     )""")
     # A payment counts at a period's end when it started before that end and runs past it: that is
@@ -239,24 +240,63 @@ def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
             SELECT date_trunc('{q.grain}', current_until), -monthly FROM {cte}_payments
         ) GROUP BY period
     )""")
+    # A date range starts with the payments still current from before it.
+    carried = (f" + coalesce((SELECT sum(change) FROM {cte}_changes WHERE period < "
+               f"(SELECT min(period) FROM periods)), 0)" if q.ranged else "")
     q.ctes.append(f"""{cte} AS (
-        SELECT g.period, round(sum(coalesce(c.change, 0)) OVER (ORDER BY g.period), 9) AS value
+        SELECT g.period, round(sum(coalesce(c.change, 0)) OVER (ORDER BY g.period){carried}, 9) AS value
         FROM periods g LEFT JOIN {cte}_changes c USING (period)
     )""")
     q.select(spec, f"{cte}.value", cte)
 
 
-def _events_cte(q: _Query) -> str:
+def _events_cte(q: _Query, since: bool = True) -> str:
     props = "".join(f", {quote_ident(p)}" for p in q.dataset.properties)
     if q.needs_user_ids:  # a custom expression compares user ids: read the logical view
-        return (f"SELECT user_id, ts, event, amount, duration_s, nps_score{props} "
-                f"FROM {q.dataset.events_view}")
-    return (f"SELECT user_key AS user_id, ts, event, amount, duration_s, nps_score{props} "
-            f"FROM {q.dataset.events_table}")
+        sql = (f"SELECT user_id, ts, event, amount, duration_s, nps_score{props} "
+               f"FROM {q.dataset.events_view}")
+    else:
+        sql = (f"SELECT user_key AS user_id, ts, event, amount, duration_s, nps_score{props} "
+               f"FROM {q.dataset.events_table}")
+    if not q.ranged:
+        return sql
+    # A date-partitioned lake skips whole files outside the range: the filter on its partition
+    # column is what DuckDB prunes files by (the one on ts only skips row groups).
+    high = q.param(q.dataset.last_ts)
+    where = [f"ts <= {high}"]
+    if q.dataset.date_partitioned:
+        where.append(f"partition_date <= CAST({high} AS DATE)")
+    if since:
+        low = q.param(q.dataset.first_ts)
+        where.append(f"ts >= {low}")
+        if q.dataset.date_partitioned:
+            where.append(f"partition_date >= CAST({low} AS DATE)")
+    return f"{sql}\n        WHERE {' AND '.join(where)}"
 
 
-def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week") -> CompiledQuery:
+def _window(dataset: Dataset, since: date | None, until: date | None) -> Dataset:
+    """The dataset as seen through a date range (days `since` to `until`, both included)."""
+    if since is None and until is None:
+        return dataset
+    first, last = dataset.first_ts, dataset.last_ts
+    if since is not None and first is not None:
+        first = max(first, datetime.combine(since, time.min))
+    if until is not None and last is not None:
+        last = min(last, datetime.combine(until, time.max))
+    if first is None or last is None or first > last:
+        raise NorthstarError("Empty date range",
+                             f"{dataset.name} has events from {dataset.first_ts:%Y-%m-%d} to "
+                             f"{dataset.last_ts:%Y-%m-%d}; pick dates inside that span.")
+    return replace(dataset, first_ts=first, last_ts=last)
+
+
+def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week",
+                    since: date | None = None, until: date | None = None) -> CompiledQuery:
     """One statement computing every spec at `grain`; the per-row kinds share a single scan.
+
+    `since`/`until` (days, both included) limit the periods and the events read; on a lake
+    partitioned by date the files outside the range are not opened. MRR still reads the payments
+    before `since` (a subscription paid earlier is still current).
 
     A custom expression that compares user ids (not just counts them) reads the real ids, so it
     must be compiled on its own; `compute` takes care of that.
@@ -265,7 +305,9 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
         raise NorthstarError("Unknown grain", f"{grain!r} is not one of: {', '.join(GRAINS)}.")
     if not specs:
         raise NorthstarError("No metrics", "Give at least one metric to compute.")
-    q = _Query(dataset, grain)
+    ranged = since is not None or until is not None
+    dataset = _window(dataset, since, until)
+    q = _Query(dataset, grain, ranged)
     start, end = q.start, q.param(dataset.last_ts)
     for i, spec in enumerate(specs):
         if spec.kind in SCAN_KINDS:
@@ -274,6 +316,8 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
             {"retention": _retention, "ltv": _ltv, "mrr": _mrr}[spec.kind](q, spec, f"metric_{i}")
     ctes = [
         f"events AS NOT MATERIALIZED (\n        {_events_cte(q)}\n    )",
+        *([f"history AS NOT MATERIALIZED (\n        {_events_cte(q, since=False)}\n    )"]
+          if ranged and any(s.kind == "mrr" for s in specs) else []),
         f"users AS NOT MATERIALIZED (\n        SELECT user_key AS user_id, first_ts "
         f"FROM {dataset.users_table}\n    )",
         f"periods AS (\n        SELECT period FROM generate_series(date_trunc('{grain}', {start}), "
@@ -319,9 +363,10 @@ def partial_flags(dataset: Dataset, periods: pd.Series, grain: str) -> pd.Series
     return starts_late | ends_early
 
 
-def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week"
-            ) -> pd.DataFrame:
-    """Tidy `period, metric, value, partial` for every spec, every period of the dataset."""
+def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week",
+            since: date | None = None, until: date | None = None) -> pd.DataFrame:
+    """Tidy `period, metric, value, partial` for every spec, every period of the dataset (or of
+    the days `since` to `until`)."""
     if not specs:
         raise NorthstarError("No metrics to compute",
                              "The candidate list is empty: add a candidate (e.g. `- {name: Active users, "
@@ -329,13 +374,13 @@ def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: 
     alone = [s for s in specs if s.kind == "custom" and parse_custom(
         s.expression or "", s.name, properties=dataset.properties).needs_user_ids]
     shared = [s for s in specs if s not in alone]
-    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain))
+    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain, since, until))
               for batch in ([shared] if shared else []) + [[s] for s in alone]]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     order = {name: i for i, name in enumerate(s.name for s in specs)}
     frame = frame.sort_values(["metric", "period"], key=lambda c: c.map(order) if c.name == "metric"
                               else c, kind="stable").reset_index(drop=True)
-    frame["partial"] = partial_flags(dataset, frame["period"], grain)
+    frame["partial"] = partial_flags(_window(dataset, since, until), frame["period"], grain)
     return frame
 
 

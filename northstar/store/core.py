@@ -78,6 +78,18 @@ class Dataset:
         return self._table(EVENT_TYPE)
 
     @property
+    def lake(self) -> dict:
+        """For a dataset attached in place (`northstar attach`): its source, files and partitioning;
+        empty for an ingested one."""
+        lake = self.mapping.get("lake")
+        return lake if isinstance(lake, dict) else {}
+
+    @property
+    def date_partitioned(self) -> bool:
+        """Its events table has `partition_date`: a filter on it skips whole Parquet files."""
+        return bool(self.lake.get("partition"))
+
+    @property
     def cache_key(self) -> str:
         """Changes whenever the dataset's contents change: for result caches."""
         return f"{self.id}:{self.fingerprint}"

@@ -85,6 +85,51 @@ def write_layout(cur: duckdb.DuckDBPyConnection, typed: str, properties: tuple[s
     return LayoutStats(users, rows, first_ts, last_ts, anonymous)
 
 
+# A lake dataset's file holds no events: `lake_rows` is a view over the Parquet files (the mapping
+# applied), and the usual tables are views over it; only the users (one row per user) are stored.
+LAKE_ROWS = "lake_rows"
+
+
+def write_lake_layout(cur: duckdb.DuckDBPyConnection, rows_sql: str, properties: tuple[str, ...]
+                      ) -> LayoutStats:
+    """Write views over Parquet in `cur`'s database: the same names and columns as `write_layout`.
+
+    `rows_sql` selects canonical columns plus `properties` (and `partition_date` when the files are
+    partitioned by date) from `read_parquet(...)`. Events stay in the files: each query reads only
+    the columns it needs, and a filter on `partition_date` skips whole files. Users get integer keys
+    in order of first appearance, as in `write_layout`; they are the one thing stored, and
+    `refresh` (attaching again) renumbers them.
+    """
+    cur.execute(f"CREATE VIEW {LAKE_ROWS} AS {rows_sql}")
+    cur.execute(f"""
+        CREATE TABLE {USERS_TABLE} AS
+        SELECT CAST(row_number() OVER (ORDER BY first_ts, user_id) - 1 AS UINTEGER) AS user_key,
+               user_id, first_ts
+        FROM (SELECT user_id, min(ts) AS first_ts FROM {LAKE_ROWS}
+              WHERE user_id IS NOT NULL AND ts IS NOT NULL GROUP BY user_id)
+        ORDER BY user_key""")
+    cur.execute(f"DESCRIBE {LAKE_ROWS}")
+    partitioned = any(row[0] == "partition_date" for row in cur.fetchall())
+    props = "".join(f", t.{quote_ident(p)}" for p in properties)
+    partition = ", t.partition_date" if partitioned else ""
+    cur.execute(f"""
+        CREATE VIEW {EVENTS_TABLE} AS
+        SELECT u.user_key, t.ts, t.event, t.amount, t.duration_s, t.nps_score{props}{partition}
+        FROM {LAKE_ROWS} t LEFT JOIN {USERS_TABLE} u ON t.user_id = u.user_id
+        WHERE t.ts IS NOT NULL""")
+    cur.execute(f"""
+        CREATE VIEW {EVENTS_VIEW} AS
+        SELECT t.user_id, t.ts, t.event, t.amount, t.duration_s, t.nps_score{props}{partition}
+        FROM {LAKE_ROWS} t WHERE t.ts IS NOT NULL""")
+    cur.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    cur.execute(f"INSERT INTO {META_TABLE} VALUES ('layout', ?), ('storage', 'lake')",
+                [str(EVENT_FILE_LAYOUT)])
+    cur.execute(f"SELECT (SELECT count(*) FROM {USERS_TABLE}), count(*), min(ts), max(ts), "
+                f"count(*) FILTER (user_id IS NULL) FROM {LAKE_ROWS} WHERE ts IS NOT NULL")
+    users, rows, first_ts, last_ts, anonymous = fetch_one(cur)
+    return LayoutStats(users, rows, first_ts, last_ts, anonymous)
+
+
 class EventFiles:
     """The folder of event files, and this process's read-only view of them."""
 

@@ -98,3 +98,42 @@ def manage(store: Store, active: Dataset) -> None:
                 state.set_active(None)
             st.toast(f"Deleted {doomed}")
             st.rerun()
+
+
+def attach_folder(store: Store, active: Dataset | None) -> None:
+    """Register a Parquet folder, glob or hive tree in place; refresh the active one if attached."""
+    from northstar.errors import NorthstarError
+    from northstar.ingest import attach_parquet, parse_overrides, refresh_lake
+    from northstar.ui import messages
+
+    st.caption("The files stay where they are: queries read them in place, and only the columns "
+               "and dates they need. Attach again (or refresh) to pick up files that landed since.")
+    path = st.text_input("Folder, glob or Parquet file", key="attach_path",
+                         placeholder="/data/lake/events or /data/lake/*.parquet")
+    name = st.text_input("Dataset name", key="attach_name")
+    mapping = st.text_input("Column mapping (optional)", key="attach_map",
+                            placeholder="user_id=distinct_id, timestamp=event_time",
+                            help="role=COLUMN pairs, separated by commas; detected when left out.")
+    left, right = st.columns(2)
+    try:
+        if left.button("Attach", type="primary", disabled=not (path.strip() and name.strip()),
+                       key="attach_go"):
+            pairs = [p for p in (part.strip() for part in mapping.split(",")) if p]
+            dataset = attach_parquet(store, path.strip(), name.strip(), parse_overrides(pairs))
+        elif active is not None and active.lake and right.button(
+                f"Refresh {active.name} from its folder", key="attach_refresh"):
+            dataset = refresh_lake(store, active.name)
+        else:
+            return
+    except NorthstarError as err:
+        messages.show_error(err)
+        return
+    state.set_active(dataset.name)
+    messages.flash(f"Attached {_plain(dataset.name)}: {dataset.rows:,} events from "
+                   f"{dataset.users:,} users, read in place.")
+    st.rerun()
+
+
+def _plain(text: str) -> str:
+    """Typed text shown as itself in Markdown (until the shared escaping helper lands)."""
+    return "".join(f"\\{c}" if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in text)
