@@ -9,6 +9,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from northstar.text import chart_text
 from northstar.wording import PERCENT_KINDS, format_change, format_value
 
 FONT = "Inter, system-ui, sans-serif"
@@ -28,6 +29,7 @@ def _style(fig: go.Figure, height: int) -> go.Figure:
 
 def events_per_week(weekly: pd.DataFrame, height: int = 360) -> go.Figure:
     """Stacked bars of events per week by event name (from summary.events_per_week)."""
+    weekly = weekly.assign(event=weekly["event"].astype(str).map(chart_text))  # names are data
     fig = px.bar(weekly, x="week", y="events", color="event",
                  labels={"week": "", "events": "Events", "event": "Event"},
                  color_discrete_sequence=px.colors.qualitative.Safe)
@@ -48,7 +50,7 @@ def small_multiples(frame: pd.DataFrame, latest: pd.DataFrame, kinds: dict[str, 
         value = format_value(row["latest"], kinds.get(name, "")) if row is not None else "–"
         change = (format_change(row["change"], row["change_pct"], kinds.get(name, ""))
                   if row is not None else "")
-        titles.append(f"{name}<br><b>{value}</b> <span style='font-size:11px'>{change}</span>")
+        titles.append(f"{chart_text(name)}<br><b>{value}</b> <span style='font-size:11px'>{change}</span>")
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.06)
     for i, name in enumerate(names):
@@ -56,13 +58,13 @@ def small_multiples(frame: pd.DataFrame, latest: pd.DataFrame, kinds: dict[str, 
         full = series[~series["partial"]]
         part = series[series["partial"]]
         cell = {"row": i // columns + 1, "col": i % columns + 1}
-        fig.add_trace(go.Scatter(x=full["period"], y=full["value"], mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=full["period"], y=full["value"], mode="lines", name=chart_text(name),
                                  line={"color": ACCENT, "width": 1.8}, showlegend=False,
                                  hovertemplate="%{x|%d %b %Y}: %{y:,.4g}<extra></extra>"), **cell)
         if len(part):
             fig.add_trace(go.Scatter(x=part["period"], y=part["value"], mode="markers",
                                      marker={"symbol": "circle-open", "color": "#8a94a6"},
-                                     showlegend=False, name=f"{name} (partial)",
+                                     showlegend=False, name=f"{chart_text(name)} (partial)",
                                      hovertemplate="%{x|%d %b %Y} (partial): %{y:,.4g}"
                                                    "<extra></extra>"), **cell)
         if kinds.get(name) in PERCENT_KINDS:

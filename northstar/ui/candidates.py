@@ -29,6 +29,7 @@ from northstar.metrics import (
 )
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
+from northstar.ui.text import chart_text, csv_bytes, plain
 from northstar.vocab import GRAINS
 
 GRAIN_KEY = "grain"
@@ -77,7 +78,7 @@ def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str
     latest = latest_changes(frame)
     kinds = {s.name: s.kind for s in specs}
     st.plotly_chart(charts.small_multiples(frame, latest, kinds), key="small_multiples")
-    st.download_button(_("Download the series (CSV)"), wide(frame).to_csv().encode(),
+    st.download_button(_("Download the series (CSV)"), csv_bytes(wide(frame), index=True),
                        file_name=f"{dataset.name}-{grain}-metrics.csv", mime="text/csv",
                        icon=":material/download:")
 
@@ -86,7 +87,7 @@ def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: st
     """Each candidate: its definition, role, SQL; edit and delete."""
     for spec in specs:
         badge = _("outcome") if spec.role == "outcome" else _("candidate")
-        with st.expander(f"**{spec.name}** · {kind_name(spec.kind)} · {badge}"):
+        with st.expander(f"**{plain(spec.name)}** · {kind_name(spec.kind)} · {badge}"):
             st.markdown(spec.definition())
             if spec.description:
                 st.caption(spec.description)
@@ -96,7 +97,7 @@ def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: st
                         on_click=_start_editing, args=(spec.name,))
             if delete.button(_("Delete"), key=f"delete-{spec.name}", icon=":material/delete:"):
                 delete_candidate(store, dataset, spec.name)
-                messages.flash(_("Deleted {name}.", name=spec.name))
+                messages.flash(_("Deleted {name}.", name=plain(spec.name)))
                 st.rerun()
 
 
@@ -113,7 +114,7 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
     current = next((s for s in specs if s.name == editing), None)
     base = current or MetricSpec("", "active_users")
     key = f"editor-{editing or 'new'}"
-    st.subheader(_("Edit “{name}”", name=current.name) if current else _("Add a candidate"))
+    st.subheader(_("Edit “{name}”", name=plain(current.name)) if current else _("Add a candidate"))
     left, right = st.columns([2, 3], gap="large")
     with left:
         name = st.text_input(_("Name"), value=base.name, key=f"{key}-name",
@@ -166,7 +167,7 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
             messages.show_error(err)
             return
         st.session_state.pop("editing", None)
-        messages.flash(_("Saved {name}.", name=spec.name))
+        messages.flash(_("Saved {name}.", name=plain(spec.name)))
         st.rerun()
     if current:
         cancel.button(_("Cancel"), key=f"{key}-cancel", on_click=_start_editing, args=(None,))
@@ -183,7 +184,8 @@ def _preview(store: Store, dataset: Dataset, values: dict, grain: str) -> Metric
     except NorthstarError as err:
         messages.show_error(err)
         return None
-    st.plotly_chart(charts.metric_line(frame, _("Preview: {name}", name=spec.name)), key="preview")
+    st.plotly_chart(charts.metric_line(frame, _("Preview: {name}", name=chart_text(spec.name))),
+                    key="preview")
     st.caption(spec.definition())
     return spec
 
@@ -215,10 +217,10 @@ def suggested(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
         return
     for spec in found:
         text, keep = st.columns([4, 1])
-        text.markdown(f"**{spec.name}** · {spec.definition()}")
+        text.markdown(f"**{plain(spec.name)}** · {plain(spec.definition())}")
         if keep.button(_("Keep"), key=f"keep-{spec.name}", icon=":material/add:"):
             save_candidate(store, dataset, spec)
-            messages.flash(_("Added {name}.", name=spec.name))
+            messages.flash(_("Added {name}.", name=plain(spec.name)))
             st.rerun()
 
 
