@@ -6,6 +6,7 @@ from northstar.errors import NorthstarError
 from northstar.i18n import N_, _
 from northstar.ingest import load_demo
 from northstar.ui import datasets, messages, navigation, state
+from northstar.ui.text import plain
 
 navigation.page_setup(N_("Home"))
 store = state.get_store()
@@ -45,8 +46,8 @@ if active is None:
             else:
                 st.rerun()
 else:
-    st.subheader(_("Active dataset: {name}", name=active.name))
-    st.caption(_("From {source} · {span}", source=active.source, span=datasets.span(active)))
+    st.subheader(_("Active dataset: {name}", name=plain(active.name)))
+    st.caption(_("From {source} · {span}", source=plain(active.source), span=datasets.span(active)))
     datasets.status(active)
 
 st.markdown("#### " + _("The path through Northstar"))

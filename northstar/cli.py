@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 from northstar.errors import NorthstarError
 from northstar.i18n import LANGUAGES, default_language, use_language
 from northstar.store import Dataset, Store, default_db_path
+from northstar.text import csv_safe
 from northstar.vocab import DEFAULT_GRAIN, GRAINS
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _cmd_metrics(args: argparse.Namespace) -> None:
     if args.format == "json":
         print(out.to_json(orient="records", double_precision=10))
     else:
-        print(out.to_csv(index=False, float_format="%.10g"), end="")
+        print(csv_safe(out).to_csv(index=False, float_format="%.10g"), end="")
 
 
 COMPARE_COLUMNS = ["metric", "kind", "best_lag", "corr_changes", "corr_levels", "p_value", "granger_p",
@@ -141,7 +142,7 @@ def _cmd_compare(args: argparse.Namespace) -> None:
     if args.format == "json":
         print(out.to_json(orient="records", double_precision=10))
     else:
-        print(out.to_csv(index=False, float_format="%.10g"), end="")
+        print(csv_safe(out).to_csv(index=False, float_format="%.10g"), end="")
     if kept:
         print(f"Kept {kept!r} among the saved candidates of {dataset.name}.", file=sys.stderr)
 

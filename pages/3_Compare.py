@@ -6,6 +6,7 @@ from northstar.errors import NorthstarError
 from northstar.i18n import N_
 from northstar.metrics import saved_candidates
 from northstar.ui import cache, compare, messages, page
+from northstar.ui.text import plain
 
 store, active = page.open_page(
     N_("Compare"), ":material/compare_arrows:",
@@ -31,7 +32,7 @@ if selected:
     compare.detail(comparison, selected, active)
 
 st.divider()
-st.subheader(f"Every candidate against {comparison.outcome.name}")
+st.subheader(f"Every candidate against {plain(comparison.outcome.name)}")
 st.caption("Each candidate (coloured by its verdict) shifted by its best lag over the outcome (grey), "
     "both indexed to 100 at their mean.")
 compare.multiples(comparison)

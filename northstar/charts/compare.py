@@ -21,6 +21,7 @@ from northstar.analysis import (
     shifted,
 )
 from northstar.charts.figures import ACCENT, _style
+from northstar.text import chart_text
 from northstar.wording import plural
 
 OUTCOME_COLOUR = "#1f2430"
@@ -39,7 +40,8 @@ def lead_lines(comparison: Comparison, metric: str, shift: bool = True, height: 
     lag = lag_of(comparison, metric) if shift else 0
     target, candidate = full_periods(comparison, outcome), full_periods(comparison, metric)
     moved = shifted(candidate, lag, comparison.grain)
-    label = f"{metric}, shifted {plural(lag, comparison.grain)} later" if lag else metric
+    outcome, shown = chart_text(outcome), chart_text(metric)  # from here on, names are labels
+    label = f"{shown}, shifted {plural(lag, comparison.grain)} later" if lag else shown
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=target.index, y=indexed(target), name=f"{outcome} (outcome)", customdata=target.to_numpy(),
@@ -49,9 +51,9 @@ def lead_lines(comparison: Comparison, metric: str, shift: bool = True, height: 
         x=moved.index, y=indexed(moved), name=label, customdata=candidate.index,
         text=candidate.to_numpy(), line={"color": ACCENT, "width": 2},
         hovertemplate="%{text:,.4g} in the " + comparison.grain + " of %{customdata|%d %b %Y} "
-                      "(index %{y:.0f})<extra>" + metric + "</extra>"))
+                      "(index %{y:.0f})<extra>" + shown + "</extra>"))
     fig.add_hline(y=100, line={"color": MUTED, "width": 1, "dash": "dot"})
-    fig.update_layout(title={"text": f"{metric} vs {outcome}", "x": 0})
+    fig.update_layout(title={"text": f"{shown} vs {outcome}", "x": 0})
     fig.update_yaxes(title="Index (mean = 100)")
     _style(fig, height)
     fig.update_layout(legend={"y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
@@ -110,9 +112,9 @@ def changes_scatter(comparison: Comparison, metric: str, height: int = 320) -> g
     apart = f"{plural(lag, comparison.grain)} apart" if lag else f"in the same {comparison.grain}"
     fig.update_layout(title={"text": f"{changes_phrase(comparison.grain, 'diff').capitalize()}, {apart}",
                              "x": 0}, showlegend=False)
-    fig.update_xaxes(title=f"{metric} ({lag_phrase(lag, comparison.grain)})", zeroline=True,
+    fig.update_xaxes(title=f"{chart_text(metric)} ({lag_phrase(lag, comparison.grain)})", zeroline=True,
                      zerolinecolor=MUTED)
-    fig.update_yaxes(title=outcome, zeroline=True, zerolinecolor=MUTED)
+    fig.update_yaxes(title=chart_text(outcome), zeroline=True, zerolinecolor=MUTED)
     _style(fig, height)
     fig.update_layout(hovermode="closest")
     return fig
@@ -124,7 +126,8 @@ def lead_multiples(comparison: Comparison, columns: int = 3, row_height: int = 1
     outcome = comparison.outcome.name
     results = comparison.results
     rows = max(1, math.ceil(len(results) / columns))
-    titles = [f"<b>{r.metric}</b><br><span style='color:{KIND_COLOUR[r.kind]}'>{kind_label(r)}</span>"
+    titles = [f"<b>{chart_text(r.metric)}</b><br>"
+              f"<span style='color:{KIND_COLOUR[r.kind]}'>{kind_label(r)}</span>"
               for r in results]
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=min(0.3, 0.35 / rows) if rows > 1 else 0.1,
@@ -134,10 +137,10 @@ def lead_multiples(comparison: Comparison, columns: int = 3, row_height: int = 1
         cell = {"row": i // columns + 1, "col": i % columns + 1}
         lag = result.best_lag or 0
         candidate = shifted(indexed(full_periods(comparison, result.metric)), lag, comparison.grain)
-        fig.add_trace(go.Scatter(x=target.index, y=target, mode="lines", name=outcome,
+        fig.add_trace(go.Scatter(x=target.index, y=target, mode="lines", name=chart_text(outcome),
                                  line={"color": MUTED, "width": 1.5}, showlegend=i == 0,
                                  legendgroup="outcome", hoverinfo="skip"), **cell)
-        fig.add_trace(go.Scatter(x=candidate.index, y=candidate, mode="lines", name=result.metric,
+        fig.add_trace(go.Scatter(x=candidate.index, y=candidate, mode="lines", name=chart_text(result.metric),
                                  line={"color": KIND_COLOUR[result.kind], "width": 1.8},
                                  showlegend=False,
                                  hovertemplate="%{x|%d %b %Y}: index %{y:.0f}<extra></extra>"), **cell)
@@ -149,5 +152,5 @@ def lead_multiples(comparison: Comparison, columns: int = 3, row_height: int = 1
     _style(fig, rows * row_height + 60)
     fig.update_layout(hovermode="closest", margin={"t": 60},
                       legend={"y": 1 + 40 / (rows * row_height), "x": 1, "xanchor": "right"})
-    fig.data[0].name = f"{outcome} (outcome, grey)"
+    fig.data[0].name = f"{chart_text(outcome)} (outcome, grey)"
     return fig

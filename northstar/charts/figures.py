@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from northstar.i18n import _, language
+from northstar.text import chart_text
 from northstar.wording import PERCENT_KINDS, format_change, format_value
 
 FONT = "Inter, system-ui, sans-serif"
@@ -48,6 +49,7 @@ def _style(fig: go.Figure, height: int) -> go.Figure:
 
 def events_per_week(weekly: pd.DataFrame, height: int = 360) -> go.Figure:
     """Stacked bars of events per week by event name (from summary.events_per_week)."""
+    weekly = weekly.assign(event=weekly["event"].astype(str).map(chart_text))  # names are data
     fig = px.bar(weekly, x="week", y="events", color="event",
                  labels={"week": "", "events": _("Events"), "event": _("Event")},
                  color_discrete_sequence=px.colors.qualitative.Safe)
@@ -68,7 +70,7 @@ def small_multiples(frame: pd.DataFrame, latest: pd.DataFrame, kinds: dict[str, 
         value = format_value(row["latest"], kinds.get(name, "")) if row is not None else "–"
         change = (format_change(row["change"], row["change_pct"], kinds.get(name, ""))
                   if row is not None else "")
-        titles.append(f"{name}<br><b>{value}</b> <span style='font-size:11px'>{change}</span>")
+        titles.append(f"{chart_text(name)}<br><b>{value}</b> <span style='font-size:11px'>{change}</span>")
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.06)
     hover_date = f"%{{x|{date_format()}}}"
@@ -77,14 +79,14 @@ def small_multiples(frame: pd.DataFrame, latest: pd.DataFrame, kinds: dict[str, 
         full = series[~series["partial"]]
         part = series[series["partial"]]
         cell = {"row": i // columns + 1, "col": i % columns + 1}
-        fig.add_trace(go.Scatter(x=full["period"], y=full["value"], mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=full["period"], y=full["value"], mode="lines", name=chart_text(name),
                                  line={"color": ACCENT, "width": 1.8}, showlegend=False,
                                  hovertemplate=f"%{{x|{date_format()}}}: %{{y:,.4g}}<extra></extra>"),
                       **cell)
         if len(part):
             fig.add_trace(go.Scatter(x=part["period"], y=part["value"], mode="markers",
                                      marker={"symbol": "circle-open", "color": "#8a94a6"},
-                                     showlegend=False, name=_("{name} (partial)", name=name),
+                                     showlegend=False, name=_("{name} (partial)", name=chart_text(name)),
                                      hovertemplate=_("{date} (partial)", date=hover_date)
                                                    + ": %{y:,.4g}<extra></extra>"), **cell)
         if kinds.get(name) in PERCENT_KINDS:

@@ -32,6 +32,7 @@ from northstar.metrics import (
 )
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
+from northstar.ui.text import chart_text, csv_bytes, plain
 from northstar.vocab import GRAINS
 
 GRAIN_KEY = "grain"
@@ -82,7 +83,7 @@ def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str
     kinds = {names[s.name]: s.kind for s in specs}
     shown = frame.assign(metric=frame["metric"].map(names))
     st.plotly_chart(charts.small_multiples(shown, latest, kinds), key="small_multiples")
-    st.download_button(_("Download the series (CSV)"), wide(frame).to_csv().encode(),
+    st.download_button(_("Download the series (CSV)"), csv_bytes(wide(frame), index=True),
                        file_name=f"{dataset.name}-{grain}-metrics.csv", mime="text/csv",
                        icon=":material/download:")
 
@@ -91,7 +92,7 @@ def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: st
     """Each candidate: its definition, role, SQL; edit and delete."""
     for spec in specs:
         badge = _("outcome") if spec.role == "outcome" else _("candidate")
-        with st.expander(f"**{display_name(spec)}** · {kind_name(spec.kind)} · {badge}"):
+        with st.expander(f"**{plain(display_name(spec))}** · {kind_name(spec.kind)} · {badge}"):
             st.markdown(spec.definition())
             if spec.description:
                 st.caption(display_description(spec))
@@ -101,7 +102,7 @@ def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: st
                         on_click=_start_editing, args=(spec.name,))
             if delete.button(_("Delete"), key=f"delete-{spec.name}", icon=":material/delete:"):
                 delete_candidate(store, dataset, spec.name)
-                messages.flash(_("Deleted {name}.", name=display_name(spec)))
+                messages.flash(_("Deleted {name}.", name=plain(display_name(spec))))
                 st.rerun()
 
 
@@ -118,7 +119,8 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
     current = next((s for s in specs if s.name == editing), None)
     base = current or MetricSpec("", "active_users")
     key = f"editor-{editing or 'new'}"
-    st.subheader(_("Edit “{name}”", name=display_name(current)) if current else _("Add a candidate"))
+    st.subheader(_("Edit “{name}”", name=plain(display_name(current))) if current
+                 else _("Add a candidate"))
     left, right = st.columns([2, 3], gap="large")
     with left:
         # Northstar's own names are offered in the reader's language; what is saved is what they see.
@@ -172,7 +174,7 @@ def editor(store: Store, dataset: Dataset, specs: list[MetricSpec], events: list
             messages.show_error(err)
             return
         st.session_state.pop("editing", None)
-        messages.flash(_("Saved {name}.", name=spec.name))
+        messages.flash(_("Saved {name}.", name=plain(spec.name)))
         st.rerun()
     if current:
         cancel.button(_("Cancel"), key=f"{key}-cancel", on_click=_start_editing, args=(None,))
@@ -189,7 +191,8 @@ def _preview(store: Store, dataset: Dataset, values: dict, grain: str) -> Metric
     except NorthstarError as err:
         messages.show_error(err)
         return None
-    st.plotly_chart(charts.metric_line(frame, _("Preview: {name}", name=spec.name)), key="preview")
+    st.plotly_chart(charts.metric_line(frame, _("Preview: {name}", name=chart_text(spec.name))),
+                    key="preview")
     st.caption(spec.definition())
     return spec
 
@@ -221,10 +224,10 @@ def suggested(store: Store, dataset: Dataset, specs: list[MetricSpec]) -> None:
         return
     for spec in found:
         text, keep = st.columns([4, 1])
-        text.markdown(f"**{display_name(spec)}** · {spec.definition()}")
+        text.markdown(f"**{plain(display_name(spec))}** · {plain(spec.definition())}")
         if keep.button(_("Keep"), key=f"keep-{spec.name}", icon=":material/add:"):
             save_candidate(store, dataset, spec)
-            messages.flash(_("Added {name}.", name=display_name(spec)))
+            messages.flash(_("Added {name}.", name=plain(display_name(spec))))
             st.rerun()
 
 

@@ -16,6 +16,7 @@ from northstar.metrics import MetricSpec, save_candidate
 from northstar.store import Dataset, Store
 from northstar.ui import messages
 from northstar.ui.candidates import grain_picker
+from northstar.ui.text import csv_bytes, plain
 from northstar.wording import plural
 
 OUTCOME_KEY = "compare_outcome"
@@ -62,8 +63,8 @@ def controls(specs: list[MetricSpec]) -> tuple[str, str, int]:
 
 
 def _md(text: str) -> str:
-    """Metric names as literal text in Markdown: `$` would start a formula (Mixpanel's `$` events)."""
-    return text.replace("$", "\\$")
+    """Metric names as literal text in Markdown (`$` would start a formula: Mixpanel's `$` events)."""
+    return plain(text)
 
 
 def _p(value: float | None) -> str:
@@ -106,11 +107,11 @@ def headline(comparison: Comparison) -> None:
         st.success(f"**{_md(best.metric)}** {_md(best.verdict)}.{others}", icon=":material/trending_up:")
     elif short := [r for r in comparison.results if r.kind == "too_short"]:
         why = short[0].verdict.removeprefix("not enough data: ")
-        st.warning(f"Not enough data to judge {plural(len(short), 'candidate')} against {outcome}: "
-                   f"{why}. Load a longer history, pick a finer grain or lower the max lag.",
+        st.warning(f"Not enough data to judge {plural(len(short), 'candidate')} against {_md(outcome)}: "
+                   f"{_md(why)}. Load a longer history, pick a finer grain or lower the max lag.",
                    icon=":material/hourglass_empty:")
     else:
-        st.info(f"No candidate leads {outcome} reliably at this grain and max lag.",
+        st.info(f"No candidate leads {_md(outcome)} reliably at this grain and max lag.",
                 icon=":material/info:")
     if note := season_note(comparison):
         st.caption(_md(note))
@@ -142,7 +143,7 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
         "volatility": column.NumberColumn("volatility", width=72,
                                           help="Std of period-over-period changes ÷ mean level"),
     })
-    st.download_button("Download the ranking (CSV)", comparison.ranking.to_csv(index=False).encode(),
+    st.download_button("Download the ranking (CSV)", csv_bytes(comparison.ranking),
                        file_name=f"{dataset.name}-{comparison.outcome.name}-ranking.csv",
                        mime="text/csv", icon=":material/download:", key="download_ranking")
 
@@ -171,7 +172,7 @@ def pick_candidate(store: Store, dataset: Dataset, comparison: Comparison) -> st
         except NorthstarError as err:
             messages.show_error(err)
             return metric
-        messages.flash(f"Kept {metric} among the candidates.")
+        messages.flash(f"Kept {_md(metric)} among the candidates.")
         st.rerun()
     shift.toggle("Shift by its lag", value=True, key=SHIFT_KEY,
                  help="Move the candidate forward by its best lag so its bumps line up with the outcome's.")
@@ -197,7 +198,7 @@ def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
                "is stricter: corrected for every lag tried and for autocorrelated changes. "
                "Partial periods are left out. The camera icon on each chart saves it as a PNG.")
     st.download_button("Download this candidate's chart data (CSV)",
-                       chart_data(comparison, metric).to_csv(index=False).encode(),
+                       csv_bytes(chart_data(comparison, metric)),
                        file_name=f"{dataset.name}-{metric}-vs-{comparison.outcome.name}.csv",
                        mime="text/csv", icon=":material/download:", key="download_chart_data")
 

@@ -8,6 +8,7 @@ from northstar import charts, i18n
 from northstar.i18n import _, ngettext
 from northstar.store import Dataset, Store
 from northstar.ui import cache, state
+from northstar.ui.text import plain
 
 
 def span(dataset: Dataset) -> str:
@@ -44,18 +45,18 @@ def status(dataset: Dataset) -> None:
 
 def summary(store: Store, dataset: Dataset) -> None:
     """Everything about one dataset: size, how columns were read, event catalogue, weekly chart."""
-    st.subheader(f"Dataset “{dataset.name}”")
-    st.caption(f"From {dataset.source}, loaded {dataset.loaded_at:%d %b %Y %H:%M}")
+    st.subheader(f"Dataset “{plain(dataset.name)}”")
+    st.caption(f"From {plain(dataset.source)}, loaded {dataset.loaded_at:%d %b %Y %H:%M}")
     status(dataset)
     roles = dataset.mapping.get("roles", {})
     with st.expander("How the columns were read"):
-        st.markdown("\n".join(f"- **{role}** ← `{source}`" for role, source in roles.items()
+        st.markdown("\n".join(f"- **{role}** ← {plain(source)}" for role, source in roles.items()
                               if source))
         if dataset.notes:
-            st.markdown("\n".join(f"- {note}" for note in dataset.notes))
+            st.markdown("\n".join(f"- {plain(note)}" for note in dataset.notes))
         if dataset.properties:
             st.markdown("Other columns kept as properties: "
-                        + ", ".join(f"`{p}`" for p in dataset.properties))
+                        + ", ".join(plain(p) for p in dataset.properties))
     st.plotly_chart(charts.events_per_week(cache.events_per_week(store, dataset)),
                     key="events_per_week")
     st.markdown("**Event catalogue**")
@@ -96,7 +97,7 @@ def manage(store: Store, active: Dataset) -> None:
             store.delete_dataset(doomed)
             if doomed == active.name:
                 state.set_active(None)
-            st.toast(f"Deleted {doomed}")
+            st.toast(f"Deleted {plain(doomed)}")
             st.rerun()
 
 

@@ -20,6 +20,7 @@ from northstar.ingest import (
 )
 from northstar.store import Store
 from northstar.ui import messages, state
+from northstar.ui.text import plain
 
 FILE_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
 NONE, EXPRESSION = "— not in this file —", "✎ expression…"
@@ -67,7 +68,7 @@ def mapping_form(found: FilePreview, key: str) -> dict[str, str]:
             with cell:
                 overrides[role] = _role_input(role, columns, proposal.source(role), key)
     for note in proposal.notes:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {plain(note)}")
     return overrides
 
 
@@ -83,7 +84,7 @@ def upload_and_load(store: Store) -> None:
     except NorthstarError as err:
         messages.show_error(err)
         return
-    st.markdown(f"**Preview** of {uploaded.name} (first {len(found.rows)} rows)")
+    st.markdown(f"**Preview** of {plain(uploaded.name)} (first {len(found.rows)} rows)")
     st.dataframe(found.rows, hide_index=True, width="stretch", height=240)
     overrides = mapping_form(found, key=uploaded.file_id)
     name = st.text_input("Dataset name", value=found.source.stem, key=f"{uploaded.file_id}-name",
@@ -104,5 +105,5 @@ def upload_and_load(store: Store) -> None:
         return
     bar.empty()
     state.set_active(dataset.name)
-    messages.flash(f"Loaded **{dataset.name}**: {dataset.rows:,} events from {dataset.users:,} users.")
+    messages.flash(f"Loaded **{plain(dataset.name)}**: {dataset.rows:,} events from {dataset.users:,} users.")
     st.rerun()

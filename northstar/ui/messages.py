@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from northstar.errors import NorthstarError
+from northstar.ui.text import plain
 
 FLASH_KEY = "flash"
 
 
 def show_error(err: NorthstarError) -> None:
-    st.error(f"**{err.title}**\n\n{err.detail}", icon=":material/error:")
+    st.error(f"**{plain(err.title)}**\n\n{plain(err.detail)}", icon=":material/error:")
 
 
 def flash(message: str) -> None:

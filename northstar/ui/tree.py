@@ -27,6 +27,7 @@ from northstar.tree import (
     to_mermaid,
 )
 from northstar.ui import messages
+from northstar.ui.text import plain
 
 NONE = N_("(none)")
 
@@ -65,7 +66,7 @@ def create_form(store: Store, dataset: Dataset, names: list[str]) -> None:
         submitted = st.form_submit_button(_("Create the tree"), type="primary", icon=":material/add:")
     if submitted:
         _save(store, dataset, lambda: new_tree(label.strip() or (metric or ""), metric),
-              _("Tree started with {name}.", name=label.strip() or metric))
+              _("Tree started with {name}.", name=plain(label.strip() or metric)))
 
 
 def add_omtm_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
@@ -77,7 +78,8 @@ def add_omtm_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[
     if submitted:
         _save(store, dataset, lambda: add_node(tree, tree.root.id, label.strip() or (metric or ""),
                                                team=team.strip(), metric=metric),
-              _("Added the OMTM {name} of {team}.", name=label.strip() or metric, team=team.strip()))
+              _("Added the OMTM {name} of {team}.", name=plain(label.strip() or metric),
+                team=plain(team.strip())))
 
 
 def _describe(tree: MetricTree, node_id: str) -> str:
@@ -99,7 +101,7 @@ def add_kpi_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[s
         submitted = st.form_submit_button(_("Add the KPI"), icon=":material/add:")
     if submitted:
         _save(store, dataset, lambda: add_node(tree, parent, label.strip() or (metric or ""), metric=metric),
-              _("Added the KPI {name}.", name=label.strip() or metric))
+              _("Added the KPI {name}.", name=plain(label.strip() or metric)))
 
 
 def edit_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]) -> None:
@@ -125,9 +127,10 @@ def edit_form(store: Store, dataset: Dataset, tree: MetricTree, names: list[str]
             else changed
 
     if saved:
-        _save(store, dataset, edited, _("Saved {name}.", name=label.strip()))
+        _save(store, dataset, edited, _("Saved {name}.", name=plain(label.strip())))
     if removed:
-        _save(store, dataset, lambda: remove_node(tree, node_id), _("Removed {name}.", name=node.label))
+        _save(store, dataset, lambda: remove_node(tree, node_id),
+              _("Removed {name}.", name=plain(node.label)))
     with st.popover(_("Delete the whole tree"), icon=":material/delete_forever:"):
         st.caption(_("Removes every node of this dataset's tree; you start again from the NSM."))
         if st.button(_("Delete the tree"), type="primary", key="tree-delete"):

@@ -14,6 +14,7 @@ from northstar.report import tree_statuses
 from northstar.store import Dataset, Store
 from northstar.tree import LEVEL_LABELS, MetricTree, NodeStatus, TreeNode, format_figures
 from northstar.ui import cache, messages
+from northstar.ui.text import plain
 from northstar.wording import format_change, format_value
 
 TEAMS_PER_ROW = 4
@@ -45,7 +46,7 @@ def _card(tree: MetricTree, node: TreeNode, status: NodeStatus, frame: pd.DataFr
           latest: pd.DataFrame, kinds: dict[str, str], definitions: dict[str, str]) -> None:
     team = tree.team_of(node)
     with st.container(border=True):
-        st.caption(f"**{LEVEL_LABELS[node.level]}**" + (f" · {team}" if team else ""))
+        st.caption(f"**{LEVEL_LABELS[node.level]}**" + (f" · {plain(team)}" if team else ""))
         metric = node.metric if node.metric in kinds else None  # None: unbound, or its metric deleted
         bound = metric is not None
         row = latest.loc[metric] if metric is not None and metric in latest.index else None
@@ -53,17 +54,17 @@ def _card(tree: MetricTree, node: TreeNode, status: NodeStatus, frame: pd.DataFr
         delta, colour = _delta(row, kind)
         values = (complete_series(frame, metric).dropna().tolist()
                   if metric is not None and row is not None else None)
-        st.metric(node.label, format_value(row["latest"], kind) if row is not None else "–", delta,
+        st.metric(plain(node.label), format_value(row["latest"], kind) if row is not None else "–", delta,
                   delta_color=colour, chart_data=values or None, chart_type="line",
                   help=definitions.get(node.metric or ""), label_visibility="visible")
         notes = []
         if node.metric and node.metric != node.label:
-            notes.append(_("metric: {name}", name=node.metric) if bound
-                         else _("metric {name!r} no longer exists", name=node.metric))
+            notes.append(_("metric: {name}", name=plain(node.metric)) if bound
+                         else _("metric “{name}” no longer exists", name=plain(node.metric)))
         elif not node.metric:
             notes.append(_("no metric bound yet"))
         if node.parent and status.lead:
-            notes.append(f":material/north: {tree.node(node.parent).label}: {status.lead}")
+            notes.append(f":material/north: {plain(tree.node(node.parent).label)}: {plain(status.lead)}")
         if notes:
             st.caption("  \n".join(notes))
 

@@ -8,6 +8,7 @@ from northstar.errors import NorthstarError
 from northstar.metrics import saved_candidates
 from northstar.store import Dataset, Store
 from northstar.ui import messages
+from northstar.ui.text import plain
 from northstar.wording import plural
 from northstar.workshop import (
     MIN_PIN_LENGTH,
@@ -96,7 +97,7 @@ def participant(store: Store, workshop: Workshop) -> str | None:
 def join_form(store: Store, workshop: Workshop) -> None:
     """Join the workshop you opened by name."""
     with st.form(f"join-{workshop.code}", border=True):
-        st.markdown(f"**Join “{workshop.name}”**")
+        st.markdown(f"**Join “{plain(workshop.name)}”**")
         name = st.text_input("Your name", max_chars=60, placeholder="e.g. Sam (others see it)",
                              key=f"join-name-{workshop.code}")
         submitted = st.form_submit_button("Join", type="primary", icon=":material/login:")
@@ -111,7 +112,7 @@ def _join(store: Store, code: str, name: str) -> None:
         messages.show_error(err)
         return
     enter(joined.workshop, joined.name)
-    messages.flash(f"Welcome, {joined.name}. Your scores save as you click.")
+    messages.flash(f"Welcome, {plain(joined.name)}. Your scores save as you click.")
     st.rerun()
 
 
@@ -139,7 +140,7 @@ def start_form(store: Store, dataset: Dataset | None) -> None:
         return
     specs = [s for s in saved_candidates(store, dataset) if s.role == "candidate"]
     with st.form("start-workshop", border=True):
-        st.markdown(f"**Start a workshop** on the candidates of “{dataset.name}”")
+        st.markdown(f"**Start a workshop** on the candidates of “{plain(dataset.name)}”")
         name = st.text_input("Workshop name", placeholder="e.g. Q3 North Star workshop", key="start-name")
         shortlist = st.multiselect("Shortlist (two or more candidates)", [s.name for s in specs],
                                    key="start-shortlist", placeholder="Choose the candidates to score")
@@ -159,7 +160,8 @@ def start_form(store: Store, dataset: Dataset | None) -> None:
         messages.show_error(err)
         return
     enter(workshop.code, joined.name if joined else None, facilitating=True)
-    messages.flash(f"Workshop “{workshop.name}” started. Share code {workshop.code} or the link below.")
+    messages.flash(f"Workshop “{plain(workshop.name)}” started. Share code {workshop.code} or the link "
+                   "below.")
     st.rerun()
 
 
@@ -215,8 +217,8 @@ def join_link(code: str) -> str:
 def header(workshop: Workshop, me: str | None) -> None:
     """Workshop name, code, who you are; a way out."""
     title, out = st.columns([5, 1], vertical_alignment="bottom")
-    who = f" · you are **{me}**" if me else ""
-    title.subheader(workshop.name)
+    who = f" · you are **{plain(me)}**" if me else ""
+    title.subheader(plain(workshop.name))
     title.caption(f"Code **{workshop.code}** · {len(workshop.candidates)} candidates on the shortlist"
                   f"{' · locked' if workshop.locked else ''}{who}")
     if out.button("Leave", icon=":material/logout:", key="leave"):

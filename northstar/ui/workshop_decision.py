@@ -19,6 +19,7 @@ from northstar.report import (
 )
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
+from northstar.ui.text import plain
 from northstar.workshop import Workshop, lock, results
 
 
@@ -47,8 +48,8 @@ def banner(workshop: Workshop) -> None:
     decision = workshop.decision
     if decision is None:
         return
-    st.success(f"**Decided: {decision.chosen}** is our North Star Metric.  \n{decision.definition}  \n"
-               f"*Why:* {decision.rationale}", icon=":material/flag:")
+    st.success(f"**Decided: {plain(decision.chosen)}** is our North Star Metric.  \n"
+               f"{plain(decision.definition)}  \n*Why:* {plain(decision.rationale)}", icon=":material/flag:")
 
 
 def ranking(store: Store, workshop: Workshop) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ def lock_form(store: Store, workshop: Workshop, ranking: tuple[str, ...]) -> Non
             except NorthstarError as err:
                 messages.show_error(err)
                 return
-            messages.flash(f"Locked: {decision.chosen} is the North Star Metric.")
+            messages.flash(f"Locked: {plain(decision.chosen)} is the North Star Metric.")
             st.rerun()
 
 

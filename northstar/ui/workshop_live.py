@@ -13,6 +13,7 @@ from northstar.errors import NorthstarError
 from northstar.report import Evidence
 from northstar.store import Store
 from northstar.ui import messages
+from northstar.ui.text import chart_text, plain
 from northstar.wording import plural
 from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results
 
@@ -42,11 +43,12 @@ def score_heatmap(found: WorkshopResults) -> go.Figure:
     cells = frame.set_index(["candidate", "criterion"])
     z = [[cells.loc[(c, k), "mean"] for k in criteria] for c in candidates]
     text = [[_cell_text(cells.loc[(c, k)]) for k in criteria] for c in candidates]
-    hover = [[f"{c} · {_LABELS[k]}<br>{plural(int(cells.loc[(c, k), 'n']), 'score')}"
+    hover = [[f"{chart_text(c)} · {_LABELS[k]}<br>{plural(int(cells.loc[(c, k), 'n']), 'score')}"
               + (f", range {cells.loc[(c, k), 'min']:.0f}–{cells.loc[(c, k), 'max']:.0f}"
                  if cells.loc[(c, k), "n"] else "") for k in criteria] for c in candidates]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[_TICKS[k] for k in criteria], y=candidates, text=text, texttemplate="%{text}",
+        z=z, x=[_TICKS[k] for k in criteria], y=[chart_text(c) for c in candidates], text=text,
+        texttemplate="%{text}",
         textfont={"size": 14, "color": "#1f2430"}, customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
         zmin=1, zmax=5, colorscale=_SCALE, xgap=3, ygap=3, showscale=False))
@@ -65,8 +67,8 @@ def score_heatmap(found: WorkshopResults) -> go.Figure:
 def disagreements(found: WorkshopResults) -> list[str]:
     """Criteria whose scores are far apart, as sentences to read out."""
     flagged = found.by_criterion[found.by_criterion["disagreement"]]
-    return [f"Scores for '{_LABELS[row.criterion]}' on '{row.candidate}' range from {row.min:.0f} to "
-            f"{row.max:.0f}: worth talking about." for row in flagged.itertuples()]
+    return [plain(f"Scores for '{_LABELS[row.criterion]}' on '{row.candidate}' range from {row.min:.0f} "
+                  f"to {row.max:.0f}: worth talking about.") for row in flagged.itertuples()]
 
 
 def ranking(found: WorkshopResults, evidence: Evidence | None) -> None:
@@ -77,9 +79,9 @@ def ranking(found: WorkshopResults, evidence: Evidence | None) -> None:
         parts = [mean, dots, f"scored by {row.scorers}"]
         if row.disagreements:
             parts.append(f"{plural(row.disagreements, 'disagreement')}")
-        st.markdown(f"**{row.rank}. {row.candidate}**  \n" + " · ".join(parts))
+        st.markdown(f"**{row.rank}\\. {plain(row.candidate)}**  \n" + " · ".join(parts))
         if evidence is not None:
-            st.caption(f"Data: {evidence.verdict(row.candidate)}.")
+            st.caption(plain(f"Data: {evidence.verdict(row.candidate)}."))
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -98,7 +100,7 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
     joined.metric("Joined", len(found.participants))
     scored.metric("Scored", scorers, help="People who saved at least one score.")
     placed.metric("Dots placed", f"{dots} of {DOTS * len(found.participants)}")
-    st.caption(("Joined: " + ", ".join(found.participants)) if found.participants
+    st.caption(("Joined: " + ", ".join(plain(p) for p in found.participants)) if found.participants
                else "Nobody has joined yet: share the link or the code.")
     heat, order = st.columns([3, 2], gap="medium")
     with heat:

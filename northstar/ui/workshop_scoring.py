@@ -8,6 +8,7 @@ from northstar.errors import NorthstarError
 from northstar.report import Evidence
 from northstar.store import Store
 from northstar.ui import messages
+from northstar.ui.text import plain
 from northstar.workshop import (
     CRITERIA,
     DOTS,
@@ -46,8 +47,9 @@ def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry:
     changed = {criterion: st.session_state[key] for criterion, key in keys.items()
                if st.session_state.get(key) is not None
                and st.session_state[key] != saved.get((entry.candidate, criterion))}
-    st.markdown(f"**{entry.candidate}**")
-    st.caption(entry.definition + (f"  \nData: {evidence.verdict(entry.candidate)}." if evidence else ""))
+    st.markdown(f"**{plain(entry.candidate)}**")
+    st.caption(plain(entry.definition) + (f"  \n{plain(f'Data: {evidence.verdict(entry.candidate)}.')}"
+                                           if evidence else ""))
     if changed and not workshop.locked:
         try:
             set_scores(store, workshop.code, me, entry.candidate, changed)
@@ -55,7 +57,7 @@ def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry:
             messages.show_error(err)
         else:
             saved.update({(entry.candidate, k): v for k, v in changed.items()})
-            st.toast(f"Saved your scores for {entry.candidate}", icon=":material/check_circle:")
+            st.toast(f"Saved your scores for {plain(entry.candidate)}", icon=":material/check_circle:")
     # Three per row: five side by side are too narrow for five buttons each.
     cells = [*st.columns(PER_ROW), *st.columns(PER_ROW)]
     for cell, c in zip(cells, CRITERIA, strict=False):
@@ -80,7 +82,7 @@ def dots_form(store: Store, workshop: Workshop, me: str) -> None:
         dots = {}
         for i, candidate in enumerate(workshop.candidates):
             dots[candidate] = columns[i % len(columns)].number_input(
-                candidate, min_value=0, max_value=DOTS, step=1, value=int(mine.get(candidate, 0)),
+                plain(candidate), min_value=0, max_value=DOTS, step=1, value=int(mine.get(candidate, 0)),
                 key=f"dots-{workshop.code}-{me.casefold()}-{i}", disabled=workshop.locked)
         placed = sum(mine.values())
         st.caption(f"You have placed {placed} of {DOTS} dots." if placed else "No dots placed yet.")
