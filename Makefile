@@ -33,7 +33,7 @@ run: venv
 	  --server.headless $(HEADLESS) --browser.gatherUsageStats false
 
 test: venv chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # ruff (style), mypy (types of northstar/), import-linter (the package layers in pyproject.toml).
 lint: venv
