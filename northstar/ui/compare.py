@@ -131,7 +131,8 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
         "verdict": column.TextColumn("verdict", width=130),
         "best lag": column.NumberColumn("best lag", width=62, help=f"In {comparison.grain}s"),
         "r on changes": column.NumberColumn("r on changes", width=88,
-                                            help="Pearson r of period-over-period changes at the best lag, after prewhitening"),
+                                            help="Pearson r of period-over-period changes at the best "
+                                                 "lag, after prewhitening"),
         "r on levels": column.NumberColumn("r on levels", width=80,
                                            help="Pearson r of the levels, same period"),
         "p": column.TextColumn("p", width=62, help="At the best lag, corrected for the lags tried"),
