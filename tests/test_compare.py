@@ -127,7 +127,8 @@ def test_chart_helpers(comparison):
     assert (moved.index - sharers.index == pd.Timedelta(weeks=3)).all()
     pairs = changes(comparison, SHARERS)
     r = pairs["candidate_change"].corr(pairs["outcome_change"])
-    assert r == pytest.approx(comparison.result(SHARERS).corr_changes)
+    # The scatter shows the changes as recorded: r before prewhitening, at the best lag.
+    assert r == pytest.approx(comparison.result(SHARERS).xcorr_raw[LEAD_WEEKS])
     sizes = pairs_per_lag(comparison, SHARERS)
     assert len(sizes) == 13 and sizes[LEAD_WEEKS] == len(pairs) and sizes[0] > sizes[12]
     data = chart_data(comparison, SHARERS)
@@ -141,6 +142,12 @@ def test_figures_draw_for_every_candidate(comparison):
     bars = compare_charts.cross_correlation(comparison, SHARERS).data[0]
     assert list(bars.x) == list(range(13))
     assert bars.marker.color[LEAD_WEEKS] == compare_charts.ACCENT
+    result = comparison.result(SHARERS)
+    xcorr = compare_charts.cross_correlation(comparison, SHARERS).data
+    if result.ar_order:  # both: r after prewhitening (tested) and on the raw changes
+        raw = next(t for t in xcorr if t.name == "raw changes")
+        assert list(raw.y) == pytest.approx(list(result.xcorr_raw))
+    assert list(bars.y) == pytest.approx(list(result.xcorr))
     scatter = compare_charts.changes_scatter(comparison, SHARERS)
     assert len(scatter.data) == 2  # points and the fitted line
     grid = compare_charts.lead_multiples(comparison)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from northstar.analysis import season
+from northstar.analysis import lead, season
 from northstar.analysis.lead import LeadResult, decide, family_q_values, lead_analysis
 from northstar.analysis.ranking import rank_candidates, results_frame
 from northstar.analysis.season import cycle_p, deseasonalise, has_cycle, remove_cycle
@@ -137,8 +137,50 @@ def test_day_grain_with_a_weekday_cycle_finds_the_10_day_leader_first_at_its_lag
         assert not [r.metric for r in results[1:] if r.kind == "leading"], seed
 
 
-def test_without_the_cycle_removed_the_weekly_rhythm_looks_like_leads(monkeypatch) -> None:
-    # The bug this fixes: every behaviour that follows the weekly cycle "leads" by 7, 14, 21 or 28 days.
+def test_either_step_alone_keeps_the_weekly_rhythm_from_looking_like_leads(monkeypatch) -> None:
+    # The bug: without seasonal removal or prewhitening, every behaviour that follows the weekly cycle
+    # "leads" by 7, 14, 21 or 28 days and the true leader is not first.
+    frame = tidy(daily_log(0), freq="D")
     monkeypatch.setattr(season, "CYCLE_ALPHA", -1.0)
-    results = rank_candidates(tidy(daily_log(0), freq="D"), "revenue", grain="day", max_lag=28)
+    monkeypatch.setattr(lead, "ar_filter", lambda changes: ())
+    results = rank_candidates(frame, "revenue", grain="day", max_lag=28)
     assert results[0].metric != "inviters" and results[0].best_lag in (7, 14, 21, 28)
+    monkeypatch.undo()
+    # Prewhitening alone (AR up to 10 days absorbs most of a weekly pattern) finds the leader too.
+    monkeypatch.setattr(season, "CYCLE_ALPHA", -1.0)
+    results = rank_candidates(frame, "revenue", grain="day", max_lag=28)
+    assert (results[0].metric, results[0].best_lag) == ("inviters", 10) and results[0].ar_order >= 6
+
+
+def test_prewhiten_by_hand() -> None:
+    series = pd.Series([1.0, 2.0, 4.0, 8.0, np.nan, 3.0, 5.0])
+    # e_t = x_t − 0.5·x_{t−1}: the gap leaves one more missing value after it.
+    expected = [np.nan, 1.5, 3.0, 6.0, np.nan, np.nan, 3.5]
+    np.testing.assert_allclose(lead.prewhiten(series, (0.5,)).to_numpy(), expected)
+    np.testing.assert_allclose(lead.prewhiten(series, ()).to_numpy(), series.to_numpy())
+
+
+def test_prewhitening_sharpens_a_smeared_lead_to_its_lag() -> None:
+    # The candidate's changes are AR(1) with φ = 0.8; the outcome's changes follow its innovations 3
+    # weeks later. Raw, the link is smeared over lags 3, 2, 1, 0 (a change 2 weeks before the outcome's
+    # still carries 0.8 of the innovation of 3 weeks before); after the AR filter chosen by AIC it
+    # stands at lag 3 alone.
+    rng = np.random.default_rng(5)
+    n, lag = 300, 3
+    shocks = rng.normal(size=n)
+    x = np.zeros(n)
+    for t in range(1, n):
+        x[t] = 0.8 * x[t - 1] + shocks[t]
+    y = np.concatenate([np.zeros(lag), shocks[:-lag]]) + 0.5 * rng.normal(size=n)
+    index = pd.date_range(START, periods=n + 1, freq="7D")
+    candidate = pd.Series(np.concatenate([[0], np.cumsum(x)]) + 1000, index=index)
+    outcome = pd.Series(np.concatenate([[0], np.cumsum(y)]) + 1000, index=index)
+    coefficients = lead.ar_filter(candidate.diff())
+    assert coefficients[0] == pytest.approx(0.8, abs=0.1)
+    result = lead_analysis(candidate, outcome, metric="c", outcome_name="o")
+    assert result.best_lag == lag and result.kind == "leading" and result.ar_order == len(coefficients)
+    assert result.xcorr_raw[lag - 1] > 0.35 and abs(result.xcorr[lag - 1]) < 0.15
+    assert result.xcorr[lag] > result.xcorr_raw[lag]
+    # White changes get at most a faint filter (AIC may keep a lag or two of noise), short ones none.
+    assert all(abs(phi) < 0.2 for phi in lead.ar_filter(pd.Series(rng.normal(size=200))))
+    assert lead.ar_filter(pd.Series(x[: lead.MIN_PREWHITEN - 1])) == ()

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import InfeasibleTestError
+from statsmodels.tsa.ar_model import AutoReg, ar_select_order
 from statsmodels.tsa.stattools import acf, grangercausalitytests
 
 from northstar.analysis.season import cycle_name, deseasonalise
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 TRANSFORMS = ("diff", "log_diff", "detrend")
 ACF_LAGS = 10
+# Prewhitening needs this many unbroken periods of the candidate's changes to choose an AR filter.
+MIN_PREWHITEN = 20
 # Periods in the centred window that estimates how the size of a series' changes varies over time.
 SCALE_WINDOW = 13
 
@@ -56,6 +59,10 @@ class LeadResult:
     # series (this candidate's name, the outcome's), when any had one.
     season: str | None = None
     deseasonalised: tuple[str, ...] = ()
+    # r on the changes before prewhitening, lags 0..max_lag (what people see in the changes chart), and
+    # the order of the AR filter (chosen by AIC on the candidate's changes) taken out of both series.
+    xcorr_raw: tuple[float, ...] = ()
+    ar_order: int = 0
 
 
 def min_periods(max_lag: int) -> int:
@@ -132,6 +139,8 @@ def _variance_inflation(candidate: pd.Series, outcome: pd.Series) -> float:
     pairs leading, on slowly drifting series 48% (tests/test_analysis.py). Never below 1, so that noise
     in the estimated autocorrelations can only make the test more careful, not less.
     """
+    if candidate.notna().sum() < 3 or outcome.notna().sum() < 3:
+        return 1.0
     nlags = max(1, min(ACF_LAGS, int(candidate.notna().sum()) // 4))
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -174,12 +183,14 @@ def _p_greater(r: float, n_effective: float) -> float:
     return float(stats.beta.sf(r, shape, shape, loc=-1, scale=2))
 
 
-def _lag_p(c: pd.Series, o: pd.Series, xcorr: tuple[float, ...], sizes: list[int]) -> tuple[float, ...]:
+def _lag_p(c: pd.Series, o: pd.Series, xcorr: tuple[float, ...], sizes: list[int],
+           floor: float = 1.0) -> tuple[float, ...]:
     """One-sided p per lag (NaN where r could not be computed), widened for autocorrelated and
-    growing changes, before any correction for the lags or candidates tried."""
+    growing changes (by at least `floor`), before any correction for the lags or candidates tried."""
     if not any(math.isfinite(r) for r in xcorr):
         return tuple(math.nan for _ in xcorr)
-    inflation, c_variance, o_variance = _variance_inflation(c, o), _local_variance(c), _local_variance(o)
+    inflation = max(_variance_inflation(c, o), floor)
+    c_variance, o_variance = _local_variance(c), _local_variance(o)
     p_raw = []
     for lag, (r, n) in enumerate(zip(xcorr, sizes, strict=True)):
         n_effective = n / inflation / _heteroscedasticity(c_variance, o_variance, lag)
@@ -226,6 +237,45 @@ def decide(result: LeadResult, q_value: float | None) -> LeadResult:
         n_periods=result.n_periods, needed=needed, best_lag=result.best_lag,
         corr_changes=result.corr_changes, p_value=result.p_value, corr_levels=result.corr_levels,
         alpha=result.alpha, q_value=q_value))
+
+
+def _longest_run(values: np.ndarray) -> np.ndarray:
+    """The longest stretch of consecutive finite values."""
+    known = np.isfinite(values)
+    if not known.any():
+        return values[:0]
+    run_id = np.cumsum(~known)
+    longest = np.bincount(run_id[known]).argmax()
+    return values[known & (run_id == longest)]
+
+
+def ar_filter(changes: pd.Series) -> tuple[float, ...]:
+    """AR coefficients for lags 1..p of the candidate's changes, p chosen by AIC (statsmodels'
+    ar_select_order, up to ACF_LAGS or a fifth of the stretch); () when white or too short."""
+    stretch = _longest_run(changes.to_numpy(dtype=float))
+    if len(stretch) < MIN_PREWHITEN or np.ptp(stretch) == 0:
+        return ()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            chosen = ar_select_order(stretch, maxlag=max(1, min(ACF_LAGS, len(stretch) // 5)), ic="aic",
+                                     trend="c")
+            lags = chosen.ar_lags or []
+            if not lags:
+                return ()
+            params = AutoReg(stretch, lags=max(lags), trend="c").fit().params[1:]
+        except (ValueError, np.linalg.LinAlgError) as err:
+            log.info("No AR filter: %s", err)
+            return ()
+    return tuple(float(c) for c in params) if np.isfinite(params).all() else ()
+
+
+def prewhiten(series: pd.Series, coefficients: tuple[float, ...]) -> pd.Series:
+    """e_t = x_t − Σ φ_k x_{t−k}: the filter applied; a gap leaves p missing values after it."""
+    filtered = series.copy()
+    for k, phi in enumerate(coefficients, start=1):
+        filtered = filtered - phi * series.shift(k)
+    return filtered
 
 
 def _granger_p(candidate: pd.Series, outcome: pd.Series, lag: int) -> float | None:
@@ -305,13 +355,21 @@ def lead_analysis(
     c = _transform(c_levels_adjusted, transform, metric)
     o = _transform(o_levels_adjusted, transform, outcome_name)
 
-    pairs = [_lagged(c, o, lag) for lag in range(max_lag + 1)]
+    # Prewhitening: the candidate's own AR structure filtered out of both series, so a slow drift in
+    # it (which spreads any correlation over many lags) can neither move the best lag nor fake a lead.
+    raw_pairs = [_lagged(c, o, lag) for lag in range(max_lag + 1)]
+    xcorr_raw = tuple(_pearson_r(x, y) for x, y in raw_pairs)
+    coefficients = ar_filter(c)
+    c_white, o_white = prewhiten(c, coefficients), prewhiten(o, coefficients)
+    pairs = [_lagged(c_white, o_white, lag) for lag in range(max_lag + 1)]
     xcorr = tuple(_pearson_r(x, y) for x, y in pairs)
     positive = [lag for lag, r in enumerate(xcorr) if r > 0]
     best_lag = max(positive, key=lambda lag: xcorr[lag]) if positive else None
 
     p_value = spearman = granger = None
-    lag_p = _lag_p(c, o, xcorr, [len(x) for x, _ in pairs])
+    # An AR filter only approximates over-differenced noise (changes of trend + white noise), so the
+    # widening is never below what the changes before the filter call for.
+    lag_p = _lag_p(c_white, o_white, xcorr, [len(x) for x, _ in pairs], floor=_variance_inflation(c, o))
     if best_lag is not None:
         p_value = _corrected_p(lag_p, xcorr, best_lag)
         spearman = _finite(stats.spearmanr(*pairs[best_lag]).statistic)
@@ -325,6 +383,7 @@ def lead_analysis(
         granger_p=granger, volatility=_volatility(aligned["c"]), xcorr=xcorr, kind="none", verdict="",
         lag_p=lag_p, part_of_outcome=part_of_outcome, transform=transform, alpha=alpha,
         season=cycle_name(grain) if deseasonalised else None, deseasonalised=deseasonalised,
+        xcorr_raw=xcorr_raw, ar_order=len(coefficients),
     )
     # A metric made of the outcome's events is no test of a lead: it gets no q.
     return decide(result, None if part_of_outcome else family_q_values([result])[metric])

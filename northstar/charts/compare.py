@@ -69,8 +69,15 @@ def cross_correlation(comparison: Comparison, metric: str, height: int = 320) ->
     r = [None if not math.isfinite(v) else v for v in result.xcorr]
     colours = [ACCENT if lag == result.best_lag else MUTED for lag in lags]
     unit = comparison.grain
-    fig = go.Figure(go.Bar(x=lags, y=r, marker_color=colours, name="r",
-                           hovertemplate="lead %{x} " + unit + "s: r = %{y:.2f}<extra></extra>"))
+    fig = go.Figure(go.Bar(x=lags, y=r, marker_color=colours, name="prewhitened (tested)",
+                           hovertemplate="lead %{x} " + unit + "s: r = %{y:.2f} prewhitened<extra></extra>"))
+    if result.xcorr_raw and result.ar_order:
+        # The changes as recorded, before the candidate's own rhythm was filtered out of both series.
+        raw = [None if not math.isfinite(v) else v for v in result.xcorr_raw]
+        fig.add_trace(go.Scatter(x=lags, y=raw, mode="markers", name="raw changes",
+                                 marker={"color": MUTED, "symbol": "line-ew-open", "size": 14,
+                                         "line": {"width": 2, "color": MUTED}},
+                                 hovertemplate="lead %{x} " + unit + "s: r = %{y:.2f} raw<extra></extra>"))
     sizes = pairs_per_lag(comparison, metric)
     band = [Z_95 / math.sqrt(n) if n > 3 else None for n in sizes]
     for sign in (1, -1):
@@ -84,7 +91,8 @@ def cross_correlation(comparison: Comparison, metric: str, height: int = 320) ->
                            text=f"best: {plural(result.best_lag, unit)}", showarrow=False,
                            font={"color": ACCENT, "size": 12})
     fig.update_layout(title={"text": f"Cross-correlation of {changes_phrase(unit, 'diff')}", "x": 0},
-                      showlegend=False, bargap=0.25)
+                      showlegend=bool(result.xcorr_raw and result.ar_order), bargap=0.25,
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     fig.update_xaxes(title=f"Lead ({unit}s)", dtick=1 if len(lags) <= 14 else 2,
                      range=[-0.6, len(lags) - 0.4])
     fig.update_yaxes(title="r", range=[-1, 1.08], zeroline=True, zerolinecolor=MUTED)

@@ -132,7 +132,8 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
         "verdict": column.TextColumn("verdict", width=130),
         "best lag": column.NumberColumn("best lag", width=62, help=f"In {comparison.grain}s"),
         "r on changes": column.NumberColumn("r on changes", width=88,
-                                            help="Pearson r of period-over-period changes at the best lag"),
+                                            help="Pearson r of period-over-period changes at the best "
+                                                 "lag, after prewhitening"),
         "r on levels": column.NumberColumn("r on levels", width=80,
                                            help="Pearson r of the levels, same period"),
         "p": column.TextColumn("p", width=62, help="At the best lag, corrected for the lags tried"),
@@ -197,6 +198,11 @@ def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
     st.caption("Dashed band: ±1.96/√n, where a single lag's r is plausibly noise. The p in the table "
                "is stricter: corrected for every lag tried and for autocorrelated changes. "
                "Partial periods are left out. The camera icon on each chart saves it as a PNG.")
+    if result.ar_order:
+        st.caption(f"Bars: r after prewhitening, which filters {_md(metric)}'s own rhythm (an AR model of "
+                   f"order {result.ar_order}, chosen by AIC) out of both series so that a slow drift can't "
+                   "fake a lead; the lead is tested on these. Dashes: r on the changes as recorded, as in "
+                   "the scatter.")
     st.download_button("Download this candidate's chart data (CSV)",
                        csv_bytes(chart_data(comparison, metric)),
                        file_name=f"{dataset.name}-{metric}-vs-{comparison.outcome.name}.csv",
