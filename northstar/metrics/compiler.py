@@ -180,13 +180,11 @@ def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
         SELECT period, CAST(user_id AS BIGINT) * {PERIOD_SLOTS} + {number} AS user_period
         FROM activity WHERE user_id IS NOT NULL AND {count} > 0
     )""")
-    # A semi-join on one integer is much cheaper than joining on (user, period).
+    # A join on one integer is much cheaper than joining on (user, period), and every engine has it.
     q.ctes.append(f"""{cte} AS (
-        SELECT period, count(*) AS active,
-               count(*) FILTER (WHERE user_period + 1 IN (SELECT user_period FROM {cte}_active))
-                   AS retained
-        FROM {cte}_active
-        GROUP BY period
+        SELECT a.period, count(*) AS active, count(n.user_period) AS retained
+        FROM {cte}_active a LEFT JOIN {cte}_active n ON n.user_period = a.user_period + 1
+        GROUP BY a.period
     )""")
     # The next period must be observed in full, or "not active again" is only "not yet".
     q.select(spec, f"CASE WHEN g.period + {q.step} <= (SELECT max(period) FROM full_periods) "
@@ -326,9 +324,18 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
         f" AND period + {q.step} <= date_trunc('day', {end}) + INTERVAL 1 DAY\n    )",
     ]
     if q.needs_first_keys:
-        ctes.append("first_keys AS (\n        SELECT g.period, count(u.user_id) AS first_key\n"
-                    "        FROM periods g LEFT JOIN users u ON u.first_ts < g.period\n"
-                    "        GROUP BY g.period\n    )")
+        # Users first seen before each period: a running count of new users per period (plus
+        # those first seen before the first period), not a periods × users comparison.
+        ctes.append(f"""first_keys AS (
+        SELECT g.period, CAST(coalesce(sum(n.new_users) OVER (ORDER BY g.period ROWS BETWEEN
+                   UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               + (SELECT count(*) FROM users WHERE first_ts < (SELECT min(period) FROM periods))
+               AS BIGINT) AS first_key
+        FROM periods g LEFT JOIN (
+            SELECT date_trunc('{grain}', first_ts) AS period, count(*) AS new_users
+            FROM users GROUP BY 1
+        ) n USING (period)
+    )""")
     if q.activity:
         # Per (period, user) when a metric counts users; otherwise one row per period will do.
         user, group = ("user_id", "1, 2") if q.per_user else ("NULL AS user_id", "1")

@@ -29,6 +29,10 @@ from northstar.store.sql import fetch_one, quote_ident, quote_literal
 log = logging.getLogger(__name__)
 
 INCOMING_PREFIX = ".incoming-"
+# DuckDB's memory ceiling for this process (e.g. "3GB"); past it, joins, sorts and aggregates spill
+# to the events folder's `.spill/`. Unset: DuckDB's default (80% of RAM).
+MEMORY_ENV = "NORTHSTAR_DUCKDB_MEMORY"
+SPILL_DIR = ".spill"
 META_TABLE = "northstar_meta"
 # Columns every metric query sees, whatever the source called them.
 CANONICAL_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
@@ -136,10 +140,17 @@ class EventFiles:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect()
+        self._con = duckdb.connect(config=self.config())
         self._lock = threading.Lock()
         self._attached: dict[str, str] = {}   # file name → alias
         self._in_use: Counter[str] = Counter()
+
+    def config(self) -> dict[str, str]:
+        """DuckDB settings of every connection: the memory ceiling and where to spill past it."""
+        limit = os.environ.get(MEMORY_ENV)
+        if not limit:
+            return {}
+        return {"memory_limit": limit, "temp_directory": str(self.folder / SPILL_DIR)}
 
     # -- writing ---------------------------------------------------------------------------------
     @contextmanager
@@ -150,7 +161,7 @@ class EventFiles:
         deleted and nothing anyone reads has changed.
         """
         incoming = self.folder / f"{INCOMING_PREFIX}{uuid.uuid4().hex}.duckdb"
-        con = duckdb.connect(str(incoming))
+        con = duckdb.connect(str(incoming), config=self.config())
         try:
             con.execute("SET TimeZone = 'UTC'")
             yield con, incoming
