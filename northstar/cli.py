@@ -40,12 +40,16 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
-    from northstar.ingest import ingest_file, parse_overrides
+    from northstar.ingest import ReadOptions, ingest_file, parse_overrides
 
     overrides = parse_overrides(args.map or [])
+    options = ReadOptions.parse(delimiter=args.delimiter, encoding=args.encoding,
+                                header=args.header, skip=args.skip_rows,
+                                date_format=args.date_format)
     store = Store(args.db)
     try:
-        dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides)
+        dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides,
+                              options=options)
     finally:
         store.close()
     print(f"Loaded {describe(dataset)}")
@@ -222,6 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable. Roles: "
                              "user_id, timestamp, event, amount, duration, nps_score")
+    ingest.add_argument("--delimiter", help="field separator: , ; | tab or whitespace (runs of "
+                                            "spaces); default: detected")
+    ingest.add_argument("--encoding", help="utf-8, utf-16 or latin-1 (default: detected)")
+    ingest.add_argument("--header", action=argparse.BooleanOptionalAction, default=True,
+                        help="the first row names the columns (--no-header: column1, column2...)")
+    ingest.add_argument("--skip-rows", type=int, default=0, metavar="N",
+                        help="lines to skip before the header")
+    ingest.add_argument("--date-format", metavar="FORMAT",
+                        help="how the timestamp is written, e.g. %%Y%%m%%d or %%d/%%m/%%Y %%H:%%M")
     ingest.set_defaults(run=_cmd_ingest)
 
     metrics = commands.add_parser("metrics", parents=[series],
