@@ -220,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_cmd_demo)
 
     ingest = commands.add_parser("ingest", parents=[store],
-                                 help="load a CSV or Parquet export as a dataset")
+                                 help="load an export (CSV, text, JSON lines, Parquet; .gz, .zip, "
+                                      "a folder or a glob) as a dataset")
     ingest.add_argument("file", type=Path)
     ingest.add_argument("--dataset", help="dataset name (default: the file name)")
     ingest.add_argument("--map", action="append", metavar="ROLE=COLUMN",

@@ -140,6 +140,8 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
               default_event: str) -> LoadPlan:
     """Decide how every role is read from the staged file; raises on anything unusable."""
     user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
+    if USER in mapping.fallbacks and mapping.fallbacks[USER] in src.columns:
+        user_sql = f"coalesce({user_sql}, {convert.text_value(mapping.fallbacks[USER])})"
     ts_column = mapping.source(TIMESTAMP)
     assert ts_column is not None, "resolve_mapping(strict=True) raises when the timestamp is unmapped"
     _column_role_sql(TIMESTAMP, ts_column, src.columns)
@@ -215,6 +217,7 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int)
         notes.append(f"{plural(stats.anonymous, 'row')} without a user id (kept; not counted as users)")
     mapping_record = {
         "roles": plan.mapping.as_dict(),
+        **({"fallbacks": plan.mapping.fallbacks} if plan.mapping.fallbacks else {}),
         "read_as": {role: c.how for role, c in plan.conversions.items()},
         "encoding": plan.source.encoding, "delimiter": plan.source.delimiter,
         "read_options": plan.source.options.as_dict(),

@@ -106,6 +106,8 @@ class RoleMapping:
 
     sources: dict[str, str | None]
     notes: tuple[str, ...] = field(default=())
+    # A column read when the role's own column is empty on a row (Amplitude: the device id).
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     def source(self, role: str) -> str | None:
         return self.sources.get(role)
@@ -244,6 +246,14 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
         if note:
             notes[role] = note
     notes.update(_special_cases(columns, sources, set(overrides)))
+    fallbacks: dict[str, str] = {}
+    norm = {normalise(c): c for c in columns}
+    user = sources.get(USER)
+    if (USER not in overrides and user and normalise(user) == "user_id" and "device_id" in norm
+            and ("amplitude_id" in norm or "event_type" in norm)):
+        fallbacks[USER] = norm["device_id"]
+        notes["fallback"] = (f"Amplitude export: the user is {user!r}, else {norm['device_id']!r} "
+                             f"on events without a user id (as Amplitude counts users)")
     for role in REQUIRED_ROLES if strict else ():
         if not sources.get(role):
             if len(columns) == 1 and re.search(r"\s", columns[0].strip()):
@@ -256,4 +266,4 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
                 f"No {role} column",
                 f"None of the columns ({', '.join(columns)}) looks like the {role}. "
                 f"Name it with --map {role}=COLUMN (CLI) or in the mapping form (Data page).")
-    return RoleMapping(sources=sources, notes=tuple(notes.values()))
+    return RoleMapping(sources=sources, notes=tuple(notes.values()), fallbacks=fallbacks)

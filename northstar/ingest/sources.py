@@ -14,14 +14,16 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.ingest.inputs import GLOB_CHARS, display_stem, expand
 from northstar.store import fetch_one, quote_ident, quote_literal
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -101,6 +103,8 @@ class SourceFile:
     delimiter: str = ","
     notes: tuple[str, ...] = field(default=())
     options: ReadOptions = field(default_factory=ReadOptions)
+    kind: str = "CSV"
+    files: int = 1
 
     @property
     def stem(self) -> str:
@@ -248,11 +252,9 @@ def _read_error(path: Path, err: duckdb.Error, kind: str = "CSV") -> NorthstarEr
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
+    if not path.exists() and not any(c in str(path) for c in GLOB_CHARS):
         raise NorthstarError("File not found", f"{path} does not exist. Check the path.")
-    if path.is_dir():
-        raise NorthstarError("Not a file", f"{path} is a folder; give a CSV or Parquet file.")
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         raise NorthstarError("Empty file", f"{path.name} is empty (0 bytes). Export it again.")
 
 
@@ -275,6 +277,32 @@ def literal_path(path: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             link.unlink()
             os.rmdir(folder)
+
+
+def file_kind(path: Path) -> str:
+    """"parquet", "json" (JSON lines or an array of objects, maybe gzipped) or "text"."""
+    if is_parquet(path):
+        return "parquet"
+    sample = _sample(path)
+    text = decode_sample(sample, detect_encoding(sample)).lstrip()
+    return "json" if text[:1] in ("{", "[") else "text"
+
+
+@contextlib.contextmanager
+def readable_files(path: Path) -> Iterator[tuple[list[Path], str]]:
+    """The files `path` names (archive members extracted), checked, under names DuckDB reads
+    literally, and their one kind."""
+    _check_file(path)
+    with expand(path) as files, contextlib.ExitStack() as stack:
+        kinds = {file: file_kind(file) for file in files}
+        if len(set(kinds.values())) > 1:
+            listed = ", ".join(f"{f.name} ({k})" for f, k in list(kinds.items())[:6])
+            raise NorthstarError("Files of different kinds",
+                                 f"{path.name} mixes file kinds: {listed}. Load one kind at a time.")
+        for file in files:
+            if is_gzip(file):
+                check_gzip(file)
+        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]]
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -337,11 +365,12 @@ def _sniffed_delimiter(cur: duckdb.DuckDBPyConnection, path: Path, layout: TextL
 
 @dataclass(frozen=True)
 class _Plan:
-    """How to select the file's rows as text columns named `columns`."""
+    """How to select the files' rows as text columns named `columns`."""
 
     select: str
     columns: tuple[str, ...]
     layout: TextLayout | None
+    kind: str = "CSV"
     notes: tuple[str, ...] = ()
 
 
@@ -349,22 +378,32 @@ def _names(header: list[str], use_header: bool) -> list[str]:
     return header if use_header else [f"column{i}" for i in range(1, len(header) + 1)]
 
 
-def _text_plan(cur: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> _Plan:
-    layout = text_layout(path, options)
+def _paths(files: list[Path]) -> dict[str, list[str]]:
+    return {"path": [str(f) for f in files]}
+
+
+def _text_plan(cur: duckdb.DuckDBPyConnection, files: list[Path], options: ReadOptions) -> _Plan:
+    first_file = files[0]
+    layout = text_layout(first_file, options)
 
     def attempt(lay: TextLayout) -> tuple[TextLayout, list[str]]:
-        lay = replace(lay, delimiter=_sniffed_delimiter(cur, path, lay))
-        return lay, _first_fields(cur, path, lay)
+        lay = replace(lay, delimiter=_sniffed_delimiter(cur, first_file, lay))
+        return lay, _first_fields(cur, first_file, lay)
 
-    _, (layout, first) = _with_encoding(path, layout, options.encoding is not None, attempt)
+    _, (layout, first) = _with_encoding(first_file, layout, options.encoding is not None, attempt)
     if not first:
-        raise NorthstarError("Empty file", f"{path.name} has no header row. Export it again.")
+        raise NorthstarError("Empty file", f"{first_file.name} has no header row. Export it again.")
     names = _names(first, layout.header)
     if layout.header:
-        _check_header(path, names)
-    data_skip = layout.skip + (1 if layout.header else 0)
-    body = replace(layout, skip=data_skip)
+        _check_header(first_file, names)
+        for other in files[1:]:
+            if _first_fields(cur, other, replace(layout, gzip=is_gzip(other))) != first:
+                raise NorthstarError(
+                    "Files with different columns",
+                    f"{other.name} does not have the columns of {first_file.name} "
+                    f"({', '.join(first[:8])}). Load files with the same header together.")
     if layout.delimiter == WHITESPACE:
+        body = replace(layout, skip=layout.skip + (1 if layout.header else 0))
         fields = ", ".join(f"f[{i}] AS {quote_ident(n)}" for i, n in enumerate(names, start=1))
         select = (f"SELECT {fields} FROM (SELECT string_split_regex(trim(line), '\\s+') AS f "
                   f"FROM read_csv($path, {_csv_options(body, header=False)}) "
@@ -376,40 +415,93 @@ def _text_plan(cur: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions)
     return _Plan(select, tuple(names), layout)
 
 
-def _parquet_plan(cur: duckdb.DuckDBPyConnection, path: Path) -> _Plan:
+def _parquet_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
+    reader = "read_parquet($path, union_by_name=true)"
     try:
-        cur.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)})
+        cur.execute(f"DESCRIBE SELECT * FROM {reader}", _paths(files))
         names = [row[0] for row in cur.fetchall()]
     except duckdb.Error as err:
-        raise _read_error(path, err, "Parquet") from None
+        raise _read_error(files[0], err, "Parquet") from None
     casts = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n)}" for n in names)
-    return _Plan(f"SELECT {casts} FROM read_parquet($path)", tuple(names), None)
+    return _Plan(f"SELECT {casts} FROM {reader}", tuple(names), None, "Parquet")
 
 
-def _plan(cur: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> _Plan:
-    if is_parquet(path):
-        return _parquet_plan(cur, path)
-    return _text_plan(cur, path, options)
+JSON_READER = ("read_json($path, format='auto', records='true', union_by_name=true, "
+               "sample_size=-1, maximum_object_size=268435456)")
+_AS_JSON_TEXT = ("list", "map", "struct", "json", "array", "union")
 
 
-def _ragged_note(cur: duckdb.DuckDBPyConnection, path: Path, plan: _Plan) -> int:
+def flatten(columns: Sequence[str], types: Sequence[Any]) -> list[tuple[str, str]]:
+    """(name, SQL giving text) for every leaf of nested objects: `properties.time` becomes `time`,
+    or stays `properties.time` when two leaves share a name; lists are kept as JSON text."""
+    leaves: list[tuple[tuple[str, ...], str, str]] = []
+
+    def walk(expression: str, path: tuple[str, ...], sql_type: Any) -> None:
+        children = list(getattr(sql_type, "children", []) or []) if sql_type.id == "struct" else []
+        if children:
+            for name, child in children:
+                walk(f"{expression}.{quote_ident(name)}", (*path, name), child)
+            return
+        text = (f"CAST(to_json({expression}) AS VARCHAR)" if sql_type.id in _AS_JSON_TEXT
+                else f"CAST({expression} AS VARCHAR)")
+        leaves.append((path, expression, text))
+
+    for column, sql_type in zip(columns, types, strict=True):
+        walk(quote_ident(column), (column,), sql_type)
+    counts = Counter(path[-1].lower() for path, _, _ in leaves)
+    out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for path, _, text in leaves:
+        name = path[-1] if counts[path[-1].lower()] == 1 else ".".join(path)
+        while name.lower() in taken:
+            name += "_"
+        taken.add(name.lower())
+        out.append((name, text))
+    return out
+
+
+def _json_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
+    try:
+        relation = cur.sql(f"SELECT * FROM {JSON_READER}", params=_paths(files))
+        leaves = flatten(relation.columns, relation.types)
+    except duckdb.Error as err:
+        raise _read_error(files[0], err, "JSON") from None
+    nested = len(leaves) > len(relation.columns) or any("." in n for n, _ in leaves)
+    select = ", ".join(f"{text} AS {quote_ident(name)}" for name, text in leaves)
+    notes = ("nested JSON properties flattened into columns",) if nested else ()
+    return _Plan(f"SELECT {select} FROM {JSON_READER}", tuple(n for n, _ in leaves), None, "JSON",
+                 notes)
+
+
+def _plan(cur: duckdb.DuckDBPyConnection, files: list[Path], kind: str,
+          options: ReadOptions) -> _Plan:
+    if kind == "parquet":
+        return _parquet_plan(cur, files)
+    if kind == "json":
+        return _json_plan(cur, files)
+    return _text_plan(cur, files, options)
+
+
+def _ragged_note(cur: duckdb.DuckDBPyConnection, files: list[Path], plan: _Plan) -> int:
     """Whitespace-aligned lines with another number of fields than the header: how many."""
     if plan.layout is None or plan.layout.delimiter != WHITESPACE:
         return 0
     body = replace(plan.layout, skip=plan.layout.skip + (1 if plan.layout.header else 0))
     cur.execute(f"SELECT count(*) FROM read_csv($path, {_csv_options(body, header=False)}) "
                 f"WHERE trim(line) <> '' AND len(string_split_regex(trim(line), '\\s+')) <> "
-                f"{len(plan.columns)}", {"path": str(path)})
+                f"{len(plan.columns)}", _paths(files))
     return int(fetch_one(cur)[0])
 
 
-def _source(path: Path, plan: _Plan, rows: int, options: ReadOptions,
+def _source(path: Path, files: list[Path], plan: _Plan, rows: int, options: ReadOptions,
             notes: tuple[str, ...] = ()) -> SourceFile:
     layout = plan.layout
     delimiter = (layout.delimiter or ",") if layout else ","
     encoding = layout.encoding if layout else "utf-8"
-    return SourceFile(path=path, columns=plan.columns, rows=rows, encoding=encoding,
-                      delimiter=delimiter, notes=(*plan.notes, *notes), options=options)
+    many = (f"{len(files):,} files read as one dataset",) if len(files) > 1 else ()
+    return SourceFile(path=display_stem(path), columns=plan.columns, rows=rows, encoding=encoding,
+                      delimiter=delimiter, notes=(*many, *plan.notes, *notes), options=options,
+                      kind=plan.kind, files=len(files))
 
 
 def layout_notes(src: SourceFile) -> tuple[str, ...]:
@@ -430,29 +522,28 @@ def one_column_hint(column: str) -> str:
 
 def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
                options: ReadOptions | None = None) -> SourceFile:
-    """Read the whole file into temp table `table`, every column as text; raise on unusable files."""
+    """Read the whole file (or archive, folder, glob) into temp table `table`, every column as
+    text; raise on unusable files."""
     path = Path(path)
     options = options or ReadOptions()
-    _check_file(path)
-    if is_gzip(path):
-        check_gzip(path)
-    with literal_path(path) as readable:
-        plan = _plan(cur, readable, options)
+    with readable_files(path) as (files, kind):
+        plan = _plan(cur, files, kind, options)
         try:
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS {plan.select}",
-                        {"path": str(readable)})
+                        _paths(files))
             cur.execute(f"SELECT count(*) FROM {quote_ident(table)}")
             rows = fetch_one(cur)[0]
-            ragged = _ragged_note(cur, readable, plan)
+            ragged = _ragged_note(cur, files, plan)
         except duckdb.Error as err:
-            raise _read_error(path, err, "Parquet" if plan.layout is None else "CSV") from None
-    notes: tuple[str, ...] = ()
-    if ragged:
-        notes = (f"{ragged:,} lines with another number of fields than the header were left out",)
-    if rows == 0:
-        raise NorthstarError(
-            "No rows", f"{path.name} has a header ({', '.join(plan.columns[:8])}) but no data rows.")
-    src = _source(path, plan, rows, options, notes)
+            raise _read_error(path, err, plan.kind) from None
+        notes: tuple[str, ...] = ()
+        if ragged:
+            notes = (f"{ragged:,} lines with another number of fields than the header were left out",)
+        if rows == 0:
+            raise NorthstarError(
+                "No rows",
+                f"{path.name} has a header ({', '.join(plan.columns[:8])}) but no data rows.")
+        src = _source(path, files, plan, rows, options, notes)
     return replace(src, notes=(*layout_notes(src), *src.notes))
 
 
@@ -461,13 +552,12 @@ def preview_file(cur: duckdb.DuckDBPyConnection, path: str | Path, limit: int = 
     """The first `limit` rows as a DataFrame of text plus the SourceFile (rows = rows previewed)."""
     path = Path(path)
     options = options or ReadOptions()
-    _check_file(path)
-    with literal_path(path) as readable:
-        plan = _plan(cur, readable, options)
+    with readable_files(path) as (files, kind):
+        plan = _plan(cur, files, kind, options)
         try:
-            cur.execute(f"{plan.select} LIMIT {int(limit)}", {"path": str(readable)})
+            cur.execute(f"{plan.select} LIMIT {int(limit)}", _paths(files))
             frame = cur.df()
         except duckdb.Error as err:
-            raise _read_error(path, err, "Parquet" if plan.layout is None else "CSV") from None
-    src = _source(path, plan, len(frame), options)
-    return frame, replace(src, notes=layout_notes(src))
+            raise _read_error(path, err, plan.kind) from None
+        src = _source(path, files, plan, len(frame), options)
+    return frame, replace(src, notes=(*layout_notes(src), *src.notes))

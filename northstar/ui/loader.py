@@ -21,7 +21,7 @@ from northstar.ingest import (
 from northstar.store import Store
 from northstar.ui import messages, state
 
-FILE_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
+FILE_TYPES = ["csv", "tsv", "txt", "dat", "gz", "parquet", "pq", "json", "jsonl", "ndjson", "zip"]
 NONE, EXPRESSION = "— not in this file —", "✎ expression…"
 
 
