@@ -42,12 +42,16 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
-    from northstar.ingest import ingest_file, parse_overrides
+    from northstar.ingest import ReadOptions, ingest_file, parse_overrides
 
     overrides = parse_overrides(args.map or [])
+    options = ReadOptions.parse(delimiter=args.delimiter, encoding=args.encoding,
+                                header=args.header, skip=args.skip_rows,
+                                date_format=args.date_format)
     store = Store(args.db)
     try:
-        dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides)
+        dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides,
+                              options=options)
     finally:
         store.close()
     print(f"Loaded {describe(dataset)}")
@@ -235,12 +239,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_cmd_demo)
 
     ingest = commands.add_parser("ingest", parents=[store],
-                                 help="load a CSV or Parquet export as a dataset")
+                                 help="load an export (CSV, text, JSON lines, Parquet; .gz, .zip, "
+                                      "a folder or a glob) as a dataset")
     ingest.add_argument("file", type=Path)
     ingest.add_argument("--dataset", help="dataset name (default: the file name)")
     ingest.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable. Roles: "
                              "user_id, timestamp, event, amount, duration, nps_score")
+    ingest.add_argument("--delimiter", help="field separator: , ; | tab or whitespace (runs of "
+                                            "spaces); default: detected")
+    ingest.add_argument("--encoding", help="utf-8, utf-16 or latin-1 (default: detected)")
+    ingest.add_argument("--header", action=argparse.BooleanOptionalAction, default=True,
+                        help="the first row names the columns (--no-header: column1, column2...)")
+    ingest.add_argument("--skip-rows", type=int, default=0, metavar="N",
+                        help="lines to skip before the header")
+    ingest.add_argument("--date-format", metavar="FORMAT",
+                        help="how the timestamp is written, e.g. %%Y%%m%%d or %%d/%%m/%%Y %%H:%%M")
     ingest.set_defaults(run=_cmd_ingest)
 
     attach = commands.add_parser("attach", parents=[store],

@@ -2,7 +2,15 @@
 
 from northstar.ingest.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo, write_demo_csv
 from northstar.ingest.lake import attach_parquet, refresh_lake
-from northstar.ingest.load import DEMO_CSV, DEMO_DATASET, FilePreview, ingest_file, load_demo, preview
+from northstar.ingest.load import (
+    DEMO_CSV,
+    DEMO_DATASET,
+    MISSING_ROLE_NOTES,
+    FilePreview,
+    ingest_file,
+    load_demo,
+    preview,
+)
 from northstar.ingest.roles import (
     NUMERIC_ROLES,
     REQUIRED_ROLES,
@@ -11,6 +19,7 @@ from northstar.ingest.roles import (
     RoleMapping,
     parse_overrides,
 )
+from northstar.ingest.sources import WHITESPACE, ReadOptions
 
 __all__ = [
     "LEAD_WEEKS",
@@ -19,6 +28,9 @@ __all__ = [
     "DEMO_CSV",
     "DEMO_DATASET",
     "FilePreview",
+    "MISSING_ROLE_NOTES",
+    "ReadOptions",
+    "WHITESPACE",
     "NUMERIC_ROLES",
     "REQUIRED_ROLES",
     "ROLES",

@@ -107,9 +107,20 @@ def _check(role: str, column: str, total: int, failed: int, examples: Sequence[s
             f"(e.g. {shown}). {fix}")
 
 
-def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> Conversion:
-    """Find how `column` writes time (epoch s/ms/µs/ns, ISO text, a date format) and convert it."""
+def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str,
+                         date_format: str | None = None) -> Conversion:
+    """Find how `column` writes time (epoch s/ms/µs/ns, ISO text, a date format) and convert it.
+
+    `date_format` (strptime codes such as `%Y%m%d` or `%d/%m/%Y %H:%M`) is used as given.
+    """
     col, tbl = quote_ident(column), quote_ident(table)
+    if date_format:
+        if "%" not in date_format:
+            raise NorthstarError(
+                "Bad date format", f"{date_format!r} has no % codes. Write it like %Y-%m-%d, "
+                                   f"%d/%m/%Y %H:%M or %Y%m%d.")
+        sql = f"try_strptime(trim({col}), {quote_literal(date_format)})"
+        return _timestamp_result(cur, table, column, sql, f"dates like {date_format} (as chosen)")
     number = f"try_cast(trim({col}) AS DOUBLE)"
     is_number = f"{present(col)} AND regexp_full_match(trim({col}), '-?\\d+(\\.\\d+)?')"
     total, numeric, magnitude, low, high, iso = _fetch(

@@ -30,7 +30,7 @@ from northstar.ingest.roles import (
     RoleMapping,
     resolve_mapping,
 )
-from northstar.ingest.sources import SourceFile, preview_file, stage_file
+from northstar.ingest.sources import ReadOptions, SourceFile, one_column_hint, preview_file, stage_file
 from northstar.store import (
     CANONICAL_COLUMNS,
     Dataset,
@@ -86,9 +86,10 @@ def _column_role_sql(role: str, source: str | None, columns: tuple[str, ...]) ->
     if source is None:
         return None
     if source not in columns:
-        raise NorthstarError(
-            f"No column {source!r} for {role}",
-            f"The file's columns are: {', '.join(columns)}. Pick one of them for {role}.")
+        listed = ", ".join(repr(c) for c in columns)
+        detail = (one_column_hint(columns[0]) if len(columns) == 1 and " " in columns[0].strip()
+                  else f"The file's columns are: {listed}. Pick one of them for {role}.")
+        raise NorthstarError(f"No column {source!r} for {role}", detail)
     return convert.text_value(source)
 
 
@@ -139,10 +140,13 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
               default_event: str) -> LoadPlan:
     """Decide how every role is read from the staged file; raises on anything unusable."""
     user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
+    if USER in mapping.fallbacks and mapping.fallbacks[USER] in src.columns:
+        user_sql = f"coalesce({user_sql}, {convert.text_value(mapping.fallbacks[USER])})"
     ts_column = mapping.source(TIMESTAMP)
     assert ts_column is not None, "resolve_mapping(strict=True) raises when the timestamp is unmapped"
     _column_role_sql(TIMESTAMP, ts_column, src.columns)
-    conversions = {TIMESTAMP: convert.timestamp_conversion(cur, STAGING, ts_column)}
+    conversions = {TIMESTAMP: convert.timestamp_conversion(
+        cur, STAGING, ts_column, date_format=src.options.date_format)}
     event_sql = _column_role_sql(EVENT, mapping.source(EVENT), src.columns)
     for role in NUMERIC_ROLES:
         numeric_source = mapping.source(role)
@@ -158,7 +162,7 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
         cast = "INTEGER" if role == NPS else "DOUBLE"
         parts.append(f"CAST({sql} AS {cast}) AS {target}")
     parts.extend(_property_sql(p) for p in properties)
-    notes = list(mapping.notes)
+    notes = [*src.notes, *mapping.notes]
     if not event_sql:
         notes.append(f"no event column: every row is the event {default_event!r}")
     for role, conversion in conversions.items():
@@ -168,8 +172,24 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
         if conversion.bad_rows and role != TIMESTAMP:
             notes.append(f"{plural(conversion.bad_rows, role + ' value')} could not be read, left empty "
                          f"(e.g. {', '.join(repr(e) for e in conversion.examples)})")
+    notes.extend(missing_role_notes(mapping))
     select_sql = f"SELECT {', '.join(parts)} FROM {STAGING}"
     return LoadPlan(src, mapping, select_sql, conversions, properties, tuple(notes))
+
+
+# What each optional role unlocks, said when the file has no column for it.
+MISSING_ROLE_NOTES = {
+    AMOUNT: "no money column: pick one to get Revenue, LTV and Transactions (and MRR for "
+            "subscription events)",
+    DURATION: "no duration column: pick one to get Time spent per active user (Events per active "
+              "user is used instead)",
+    NPS: "no NPS column: pick one (answers 0-10) to get the NPS candidate",
+}
+
+
+def missing_role_notes(mapping: RoleMapping) -> list[str]:
+    """A note for every optional role the file has no column for, saying what it would unlock."""
+    return [note for role, note in MISSING_ROLE_NOTES.items() if not mapping.source(role)]
 
 
 def _type_rows(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, default_event: str) -> tuple[int, int]:
@@ -197,8 +217,10 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int)
         notes.append(f"{plural(stats.anonymous, 'row')} without a user id (kept; not counted as users)")
     mapping_record = {
         "roles": plan.mapping.as_dict(),
+        **({"fallbacks": plan.mapping.fallbacks} if plan.mapping.fallbacks else {}),
         "read_as": {role: c.how for role, c in plan.conversions.items()},
         "encoding": plan.source.encoding, "delimiter": plan.source.delimiter,
+        "read_options": plan.source.options.as_dict(),
         "properties": {p.name: p.sql_type for p in plan.properties},
     }
     fingerprint = hashlib.sha256(
@@ -211,7 +233,7 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int)
 
 def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
                 overrides: Mapping[str, str] | None = None, progress: Progress | None = None,
-                display_name: str | None = None) -> Dataset:
+                display_name: str | None = None, options: ReadOptions | None = None) -> Dataset:
     """Load `path` as dataset `dataset` (default: the file's stem), replacing one of that name.
 
     `overrides` maps roles to columns or expressions (see roles.resolve_mapping); `display_name` is
@@ -225,11 +247,11 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     content_hash = file_fingerprint(path) if path.is_file() else ""
 
     def build(cur: duckdb.DuckDBPyConnection) -> Dataset:
-        src = stage_file(cur, path, STAGING)
+        src = stage_file(cur, path, STAGING, options)
         if display_name:
             src = replace(src, path=Path(display_name))
         report(0.35, f"Read {src.rows:,} rows; detecting columns")
-        mapping = resolve_mapping(src.columns, overrides)
+        mapping = resolve_mapping(src.columns, overrides, samples=_samples(cur, src))
         plan = plan_load(cur, src, mapping, default_event=src.stem)
         report(0.5, "Converting values")
         _, skipped = _type_rows(cur, plan, default_event=src.stem)
@@ -241,6 +263,16 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     record = store.write_dataset(dataset or _stem(Path(display_name) if display_name else path), build)
     report(1.0, f"Loaded {record.rows:,} rows")
     return record
+
+
+def _samples(cur: duckdb.DuckDBPyConnection, src: SourceFile, limit: int = 200
+             ) -> dict[str, list[str]]:
+    """The first values of each column (for detecting roles by content), at most 500 columns."""
+    if len(src.columns) > 500:
+        return {}
+    cur.execute(f"SELECT * FROM {STAGING} LIMIT {int(limit)}")
+    frame = cur.df()
+    return {c: [str(v) for v in frame[c] if v is not None] for c in frame.columns}
 
 
 def _stem(path: Path) -> str:
@@ -256,11 +288,15 @@ class FilePreview:
     proposal: RoleMapping
 
 
-def preview(store: Store, path: str | Path, limit: int = 20) -> FilePreview:
+def preview(store: Store, path: str | Path, limit: int = 20,
+            options: ReadOptions | None = None) -> FilePreview:
     """Read the head of `path` and propose a mapping (missing roles left empty, not an error)."""
     with store.scratch() as cur:
-        rows, src = preview_file(cur, path, limit)
-    return FilePreview(rows, src, resolve_mapping(src.columns, strict=False))
+        rows, src = preview_file(cur, path, limit, options)
+    samples = {c: [str(v) for v in rows[c] if v is not None] for c in rows.columns}
+    proposal = resolve_mapping(src.columns, strict=False, samples=samples)
+    notes = (*src.notes, *proposal.notes, *missing_role_notes(proposal))
+    return FilePreview(rows, src, replace(proposal, notes=notes))
 
 
 # The committed demo CSV of a checkout; an installed package regenerates the same bytes instead.

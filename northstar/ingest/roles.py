@@ -34,7 +34,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     EVENT: ("event", "event_name", "event_type", "event_action", "action", "activity",
             "event_category"),
     AMOUNT: ("amount", "revenue", "mrr", "amount_paid", "total_amount", "total", "price", "value",
-             "sales", "order_total", "net_amount", "gross_amount", "payment_amount",
+             "dollar_value", "sales", "net", "gross", "order_total", "order_value", "net_amount",
+             "gross_amount", "payment_amount", "net_revenue", "gross_revenue", "sales_amount",
              "event_value_in_usd", "purchase_revenue", "properties_revenue", "arr"),
     DURATION: ("duration_s", "duration", "duration_seconds", "session_duration", "time_spent",
                "session_length", "time_on_site", "watch_time", "listening_time", "seconds",
@@ -48,10 +49,39 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     USER: ("user", "customer", "client", "member", "visitor", "account"),
     TIMESTAMP: ("timestamp", "time", "date"),
     EVENT: ("event", "action"),
-    AMOUNT: ("amount", "revenue", "price", "total"),
+    AMOUNT: ("amount", "revenue", "price", "total", "sales", "dollar"),
     DURATION: ("duration", "seconds"),
     NPS: ("nps",),
 }
+
+
+# `revenue_usd`, `eur_amount`, `price_sek`: money in a currency; the code is dropped before matching.
+CURRENCY_CODES = ("usd", "eur", "gbp", "sek", "nok", "dkk", "chf", "jpy", "cny", "inr", "brl",
+                  "cad", "aud", "nzd", "mxn", "pln", "czk", "huf", "zar", "krw", "sgd", "hkd")
+_CURRENCY = re.compile(rf"^(?:(?:{'|'.join(CURRENCY_CODES)})_)?(.*?)(?:_(?:{'|'.join(CURRENCY_CODES)}))?$")
+# A value written like money: a currency sign, or a number with exactly two decimals.
+_MONEY_SIGN = re.compile(r"^\s*-?\s*[$€£¥]\s*-?[\d.,]+\s*$|^\s*-?[\d.,]+\s*[$€£¥]\s*$")
+_TWO_DECIMALS = re.compile(r"^\s*-?\d{1,3}(?:[,.\s]?\d{3})*[.,]\d{2}\s*$")
+_NUMBER = re.compile(r"^\s*-?\d+(?:[.,]\d+)?\s*$")
+
+
+def without_currency(norm: str) -> str:
+    """`revenue_usd` → `revenue`; a name that is only a code (`usd`) stays as it is."""
+    match = _CURRENCY.match(norm)
+    return match.group(1) if match and match.group(1) else norm
+
+
+def looks_like_money(values: Sequence[str]) -> bool:
+    """Most values carry a currency sign, or are numbers with two decimals (not all whole)."""
+    present = [v for v in values if v and v.strip()]
+    if len(present) < 2:
+        return False
+    signed = sum(bool(_MONEY_SIGN.match(v)) for v in present)
+    cents = sum(bool(_TWO_DECIMALS.match(v)) for v in present)
+    numbers = sum(bool(_NUMBER.match(v)) or bool(_MONEY_SIGN.match(v)) for v in present)
+    whole = all(re.fullmatch(r"\s*-?\d+\s*", v) for v in present)
+    return numbers == len(present) and not whole and (
+        signed >= 0.8 * len(present) or cents >= 0.8 * len(present))
 
 
 def normalise(name: str) -> str:
@@ -76,6 +106,8 @@ class RoleMapping:
 
     sources: dict[str, str | None]
     notes: tuple[str, ...] = field(default=())
+    # A column read when the role's own column is empty on a row (Amplitude: the device id).
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     def source(self, role: str) -> str | None:
         return self.sources.get(role)
@@ -108,6 +140,11 @@ def _detect(role: str, columns: Sequence[str], taken: set[str], strict: bool
             ) -> tuple[str | None, str | None]:
     """(column, note) for one role; raises on an ambiguous required role when `strict`."""
     by_norm = _lookup(columns, taken)
+    if role == AMOUNT:
+        by_money: dict[str, list[str]] = {}
+        for norm, found in by_norm.items():
+            by_money.setdefault(without_currency(norm), []).extend(found)
+        by_norm = by_money
     for alias in ALIASES[role]:
         found = by_norm.get(alias, [])
         if len(found) == 1:
@@ -121,6 +158,24 @@ def _detect(role: str, columns: Sequence[str], taken: set[str], strict: bool
         return matches[0], f"{role} taken from {matches[0]!r} by its name"
     if len(matches) > 1:
         return _ambiguous(role, matches, strict)
+    if role == AMOUNT:
+        coded = [c for c in columns if c not in taken and without_currency(normalise(c)) != normalise(c)]
+        if len(coded) == 1:
+            return coded[0], f"amount taken from {coded[0]!r}: its name carries a currency"
+    return None, None
+
+
+def _by_content(columns: Sequence[str], taken: set[str],
+                samples: Mapping[str, Sequence[str]]) -> tuple[str | None, str | None]:
+    """The one column whose values look like money, when no name said so."""
+    found = [c for c in columns if c not in taken and looks_like_money(samples.get(c, ()))]
+    if len(found) == 1:
+        example = next(v for v in samples[found[0]] if v and v.strip())
+        return found[0], (f"amount taken from {found[0]!r}: its values look like money "
+                          f"(e.g. {example.strip()!r})")
+    if len(found) > 1:
+        return None, ("amount left unmapped: several columns hold money-like values ("
+                      + ", ".join(repr(c) for c in found) + ")")
     return None, None
 
 
@@ -165,7 +220,8 @@ def _q(column: str) -> str:
 
 
 def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None = None,
-                    strict: bool = True) -> RoleMapping:
+                    strict: bool = True,
+                    samples: Mapping[str, Sequence[str]] | None = None) -> RoleMapping:
     """Detect each role from the column names; `overrides` (role → column or expression) win.
 
     An override of "" means "this file has no such column". When `strict`, raises NorthstarError
@@ -182,16 +238,32 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
         if role in overrides:
             continue
         column, note = _detect(role, columns, taken, strict)
+        if column is None and role == AMOUNT and samples:
+            column, note = _by_content(columns, taken, samples)
         sources[role] = column
         if column:
             taken.add(column)
         if note:
             notes[role] = note
     notes.update(_special_cases(columns, sources, set(overrides)))
+    fallbacks: dict[str, str] = {}
+    norm = {normalise(c): c for c in columns}
+    user = sources.get(USER)
+    if (USER not in overrides and user and normalise(user) == "user_id" and "device_id" in norm
+            and ("amplitude_id" in norm or "event_type" in norm)):
+        fallbacks[USER] = norm["device_id"]
+        notes["fallback"] = (f"Amplitude export: the user is {user!r}, else {norm['device_id']!r} "
+                             f"on events without a user id (as Amplitude counts users)")
     for role in REQUIRED_ROLES if strict else ():
         if not sources.get(role):
+            if len(columns) == 1 and re.search(r"\s", columns[0].strip()):
+                raise NorthstarError(
+                    "Read as one column",
+                    f"The file was read as one column named {columns[0]!r}: is it separated by "
+                    f"spaces or tabs? Choose the delimiter (--delimiter whitespace or --delimiter "
+                    f"tab in the CLI, Read options on the Data page).")
             raise NorthstarError(
                 f"No {role} column",
                 f"None of the columns ({', '.join(columns)}) looks like the {role}. "
                 f"Name it with --map {role}=COLUMN (CLI) or in the mapping form (Data page).")
-    return RoleMapping(sources=sources, notes=tuple(notes.values()))
+    return RoleMapping(sources=sources, notes=tuple(notes.values()), fallbacks=fallbacks)

@@ -1,81 +1,308 @@
-"""Read an export file (CSV in any dialect, gzip, Parquet) into a staging table of text columns."""
+"""Read an export file into a staging table of text columns, its layout detected from the content.
+
+Text files (CSV with any delimiter, whitespace-aligned text; UTF-8 with or without BOM, UTF-16 with
+a BOM, Latin-1), gzip, Parquet. What is detected can be overridden with `ReadOptions` (the CLI's
+`--delimiter/--encoding/--header/--no-header/--skip-rows`, the Data page's read options).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import codecs
+import contextlib
+import gzip
+import os
+import re
+import tempfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
 from northstar.errors import NorthstarError
-from northstar.store import fetch_one, quote_ident
+from northstar.ingest.inputs import GLOB_CHARS, display_stem, expand
+from northstar.store import fetch_one, quote_ident, quote_literal
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
-# UTF-8 first (with or without BOM, which DuckDB strips); Excel on Windows often writes Latin-1.
-ENCODINGS = ("utf-8", "latin-1")
+TEXT_SUFFIXES = (".gz", ".csv", ".tsv", ".txt", ".dat", ".jsonl", ".ndjson", ".json", ".zip")
+# DuckDB reads these natively; UTF-8 first (with or without BOM, which DuckDB strips), then the
+# UTF-16 of Excel's "Unicode text" (recognised by its BOM), then Latin-1 (Excel on Windows).
+ENCODINGS = ("utf-8", "utf-16", "latin-1")
+_ENCODING_NAMES = {"utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8", "utf16": "utf-16",
+                   "utf-16": "utf-16", "utf-16le": "utf-16", "utf-16be": "utf-16", "unicode": "utf-16",
+                   "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+                   "iso8859-1": "latin-1", "cp1252": "latin-1", "windows-1252": "latin-1"}
+WHITESPACE = "whitespace"
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|",
+                    "space": WHITESPACE, "spaces": WHITESPACE, "whitespace": WHITESPACE,
+                    "ws": WHITESPACE}
+SAMPLE_BYTES = 1 << 16
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """How to read a text file; None = detect it from the content."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool = True
+    skip: int = 0
+    date_format: str | None = None
+
+    @classmethod
+    def parse(cls, delimiter: str | None = None, encoding: str | None = None, header: bool = True,
+              skip: int = 0, date_format: str | None = None) -> ReadOptions:
+        """Options as a person types them: `tab`, `whitespace`, `;`, `latin1`, `UTF-16`..."""
+        return cls(delimiter=parse_delimiter(delimiter), encoding=parse_encoding(encoding),
+                   header=header, skip=max(0, int(skip or 0)),
+                   date_format=(date_format or "").strip() or None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header,
+                "skip": self.skip, "date_format": self.date_format}
+
+
+def parse_delimiter(text: str | None) -> str | None:
+    if text is None or text == "":
+        return None
+    if text in ("\t", " "):
+        return "\t" if text == "\t" else WHITESPACE
+    key = text.strip().lower()
+    if key in _DELIMITER_NAMES:
+        return _DELIMITER_NAMES[key]
+    if len(text) == 1:
+        return text
+    raise NorthstarError(
+        "Unknown delimiter",
+        f"{text!r} is not a delimiter. Give one character (, ; |) or tab or whitespace.")
+
+
+def parse_encoding(text: str | None) -> str | None:
+    if not text:
+        return None
+    key = text.strip().lower().replace("_", "-")
+    if key not in _ENCODING_NAMES:
+        raise NorthstarError(
+            "Unknown encoding", f"{text!r} is not an encoding Northstar reads. Use utf-8, utf-16 "
+                                f"or latin-1.")
+    return _ENCODING_NAMES[key]
+
+
+@dataclass(frozen=True)
 class SourceFile:
-    """What was read: the file's columns (as spelled in its header), row count and CSV dialect."""
+    """What was read: the file's columns (as spelled in its header), row count and text layout."""
 
     path: Path
     columns: tuple[str, ...]
     rows: int
     encoding: str = "utf-8"
     delimiter: str = ","
+    notes: tuple[str, ...] = field(default=())
+    options: ReadOptions = field(default_factory=ReadOptions)
+    kind: str = "CSV"
+    files: int = 1
 
     @property
     def stem(self) -> str:
         """The file name without extensions (`orders.csv.gz` → `orders`)."""
         name = self.path.name
-        for suffix in (".gz", ".csv", ".tsv", ".txt", *PARQUET_SUFFIXES):
+        for suffix in (*TEXT_SUFFIXES, *PARQUET_SUFFIXES):
+            name = name.removesuffix(suffix)
+        for suffix in TEXT_SUFFIXES:
             name = name.removesuffix(suffix)
         return name or self.path.name
 
 
+@dataclass(frozen=True)
+class TextLayout:
+    """A text file's resolved layout: everything read_csv needs, and the header's names."""
+
+    encoding: str
+    delimiter: str | None          # None: let DuckDB sniff; WHITESPACE: runs of spaces/tabs
+    header: bool
+    skip: int
+    gzip: bool
+
+
 def is_parquet(path: Path) -> bool:
-    return path.suffix.lower() in PARQUET_SUFFIXES
+    return path.suffix.lower() in PARQUET_SUFFIXES or _magic(path) == b"PAR1"
 
 
-def _reader_sql(path: Path, *, header: bool, limit: int | None) -> str:
-    tail = f" LIMIT {int(limit)}" if limit else ""
-    if is_parquet(path):
-        return f"SELECT * FROM read_parquet($path){tail}"
-    return (f"SELECT * FROM read_csv($path, header={str(header).lower()}, all_varchar=true, "
-            f"encoding=$encoding){tail}")
+def _magic(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4)
+    except OSError:
+        return b""
 
 
-def _read_error(path: Path, err: duckdb.Error) -> NorthstarError:
+def is_gzip(path: Path) -> bool:
+    return _magic(path)[:2] == b"\x1f\x8b"
+
+
+def check_gzip(path: Path) -> None:
+    """Read a .gz to its end: a truncated or corrupt one is refused (DuckDB would stop silently)."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        with path.open("rb") as handle:
+            while True:
+                block = handle.read(1 << 20)
+                if not block:
+                    break
+                decompressor.decompress(block, 0)
+                while decompressor.eof and decompressor.unused_data:  # concatenated members
+                    rest = decompressor.unused_data
+                    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    decompressor.decompress(rest, 0)
+    except zlib.error as err:
+        raise NorthstarError(
+            f"{path.name} is a corrupt gzip file",
+            f"Decompressing failed ({err}). Nothing was loaded; download or export the file again.") \
+            from None
+    if not decompressor.eof:
+        raise NorthstarError(
+            f"{path.name} is a truncated gzip file",
+            "The compressed data ends before the end of the file. Nothing was loaded; download or "
+            "export the file again.")
+
+
+def _sample(path: Path) -> bytes:
+    if is_gzip(path):
+        try:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(SAMPLE_BYTES)
+        except (OSError, EOFError, zlib.error):
+            return b""
+    with path.open("rb") as handle:
+        return handle.read(SAMPLE_BYTES)
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def decode_sample(sample: bytes, encoding: str) -> str:
+    python_codec = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}[encoding]
+    return codecs.getincrementaldecoder(python_codec)(errors="replace").decode(sample, final=False)
+
+
+_CANDIDATES = (",", "\t", ";", "|")
+
+
+def looks_whitespace_aligned(lines: list[str]) -> bool:
+    """No usual delimiter in the header, but runs of blanks split every line into the same count."""
+    lines = [ln for ln in lines if ln.strip()][:50]
+    if len(lines) < 2 or any(c in lines[0] for c in _CANDIDATES):
+        return False
+    counts = [len(ln.split()) for ln in lines]
+    return counts[0] >= 2 and sum(c == counts[0] for c in counts) >= 0.9 * len(counts)
+
+
+def _sample_lines(text: str, skip: int) -> list[str]:
+    lines = text.splitlines()
+    if len(text) >= SAMPLE_BYTES // 4 and lines:
+        lines = lines[:-1]  # the last one may be cut
+    return lines[skip:]
+
+
+def text_layout(path: Path, options: ReadOptions) -> TextLayout:
+    sample = _sample(path)
+    encoding = options.encoding or detect_encoding(sample)
+    delimiter = options.delimiter
+    if delimiter is None and looks_whitespace_aligned(
+            _sample_lines(decode_sample(sample, encoding), options.skip)):
+        delimiter = WHITESPACE
+    return TextLayout(encoding, delimiter, options.header, options.skip, is_gzip(path))
+
+
+def _csv_options(layout: TextLayout, *, header: bool) -> str:
+    opts = [f"encoding={quote_literal(layout.encoding)}", f"header={str(header).lower()}",
+            "all_varchar=true", f"skip={layout.skip}", "null_padding=false"]
+    if layout.gzip:
+        opts.append("compression='gzip'")
+    if layout.delimiter == WHITESPACE:
+        opts += [r"delim=E'\x01'", "quote=''", "escape=''", "columns={'line': 'VARCHAR'}"]
+    elif layout.delimiter:
+        opts.append(f"delim={quote_literal(layout.delimiter)}")
+    return ", ".join(opts)
+
+
+def _read_error(path: Path, err: duckdb.Error, kind: str = "CSV") -> NorthstarError:
     lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    summary = " ".join(lines[:2])[:300]
-    kind = "Parquet" if is_parquet(path) else "CSV"
+    summary = " ".join(lines[:3])[:400]
+    if "maximum line size" in str(err).lower():
+        summary = ("a line is longer than DuckDB's maximum line size (a huge cell or a missing "
+                   "closing quote): " + summary)
     return NorthstarError(
         f"Could not read {path.name} as {kind}",
-        f"{summary}. Check that the file is a {kind} export with one header row and the same "
-        f"number of fields on every line.")
+        f"DuckDB says: {summary}. Check that the file is a {kind} export with one header row and "
+        f"the same number of fields on every line.")
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
+    if not path.exists() and not any(c in str(path) for c in GLOB_CHARS):
         raise NorthstarError("File not found", f"{path} does not exist. Check the path.")
-    if path.is_dir():
-        raise NorthstarError("Not a file", f"{path} is a folder; give a CSV or Parquet file.")
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         raise NorthstarError("Empty file", f"{path.name} is empty (0 bytes). Export it again.")
 
 
-def _header(cur: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> list[str]:
-    """The header as written in the file: DuckDB's own reader silently renames duplicates."""
+_GLOB_CHARS = re.compile(r"[*?\[\]{}]")
+
+
+@contextlib.contextmanager
+def literal_path(path: Path) -> Iterator[Path]:
+    """A path DuckDB reads as exactly this file: a name with glob characters (`what?.csv`) is
+    given to it through a link with a plain name, so it is never read as a wildcard."""
+    if not _GLOB_CHARS.search(str(path)):
+        yield path
+        return
+    folder = tempfile.mkdtemp(prefix="northstar-literal-")
+    link = Path(folder) / ("file" + "".join(path.suffixes[-2:]).replace("?", "").replace("*", ""))
+    try:
+        os.symlink(path.resolve(), link)
+        yield link
+    finally:
+        with contextlib.suppress(OSError):
+            link.unlink()
+            os.rmdir(folder)
+
+
+def file_kind(path: Path) -> str:
+    """"parquet", "json" (JSON lines or an array of objects, maybe gzipped) or "text"."""
     if is_parquet(path):
-        cur.execute(f"DESCRIBE {_reader_sql(path, header=True, limit=None)}", {"path": str(path)})
-        return [row[0] for row in cur.fetchall()]
-    cur.execute(_reader_sql(path, header=False, limit=1), {"path": str(path), "encoding": encoding})
-    row = cur.fetchone()
-    return [("" if v is None else str(v)) for v in (row or ())]
+        return "parquet"
+    sample = _sample(path)
+    text = decode_sample(sample, detect_encoding(sample)).lstrip()
+    return "json" if text[:1] in ("{", "[") else "text"
+
+
+@contextlib.contextmanager
+def readable_files(path: Path) -> Iterator[tuple[list[Path], str]]:
+    """The files `path` names (archive members extracted), checked, under names DuckDB reads
+    literally, and their one kind."""
+    _check_file(path)
+    with expand(path) as files, contextlib.ExitStack() as stack:
+        kinds = {file: file_kind(file) for file in files}
+        if len(set(kinds.values())) > 1:
+            listed = ", ".join(f"{f.name} ({k})" for f, k in list(kinds.items())[:6])
+            raise NorthstarError("Files of different kinds",
+                                 f"{path.name} mixes file kinds: {listed}. Load one kind at a time.")
+        for file in files:
+            if is_gzip(file):
+                check_gzip(file)
+        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]]
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -94,73 +321,243 @@ def _check_header(path: Path, header: list[str]) -> None:
         seen[key] = position
 
 
-def _params(path: Path, encoding: str) -> dict[str, str]:
-    return {"path": str(path)} if is_parquet(path) else {"path": str(path), "encoding": encoding}
+def _unicode_problem(err: duckdb.Error) -> bool:
+    text = str(err).lower()
+    return "unicode" in text or "encod" in text or "utf-8" in text
 
 
-def _with_encoding(cur: duckdb.DuckDBPyConnection, path: Path,
-                   attempt: Callable[[str], T]) -> tuple[str, T]:
-    """Run `attempt(encoding)` with UTF-8, falling back to Latin-1 when the bytes aren't UTF-8."""
-    for encoding in ENCODINGS:
-        try:
-            return encoding, attempt(encoding)
-        except duckdb.Error as err:
-            unicode_problem = "unicode" in str(err).lower() or "encod" in str(err).lower()
-            if is_parquet(path) or not unicode_problem or encoding == ENCODINGS[-1]:
-                raise _read_error(path, err) from None
-    raise AssertionError("unreachable")
+def _with_encoding(path: Path, layout: TextLayout, chosen: bool,
+                   attempt: Callable[[TextLayout], T]) -> tuple[TextLayout, T]:
+    """Run `attempt(layout)`; bytes that are not UTF-8 after the sample retry as Latin-1."""
+    try:
+        return layout, attempt(layout)
+    except duckdb.Error as err:
+        if chosen or layout.encoding != "utf-8" or not _unicode_problem(err):
+            raise _read_error(path, err) from None
+    fallback = replace(layout, encoding="latin-1")
+    try:
+        return fallback, attempt(fallback)
+    except duckdb.Error as err:
+        raise _read_error(path, err) from None
 
 
-def _delimiter(cur: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> str:
-    if is_parquet(path):
-        return ","
-    cur.execute("SELECT Delimiter FROM sniff_csv($path, encoding=$encoding)",
-                {"path": str(path), "encoding": encoding})
+def _first_fields(cur: duckdb.DuckDBPyConnection, path: Path, layout: TextLayout) -> list[str]:
+    """The first row after `skip` as written: DuckDB's own header reader renames duplicates."""
+    cur.execute(f"SELECT * FROM read_csv($path, {_csv_options(layout, header=False)}) LIMIT 1",
+                {"path": str(path)})
+    row = cur.fetchone()
+    values = [("" if v is None else str(v)) for v in (row or ())]
+    if layout.delimiter == WHITESPACE:
+        values = values[0].split() if values else []
+    return values
+
+
+def _sniffed_delimiter(cur: duckdb.DuckDBPyConnection, path: Path, layout: TextLayout) -> str:
+    if layout.delimiter:
+        return layout.delimiter
+    opts = f"encoding={quote_literal(layout.encoding)}, skip={layout.skip}"
+    if layout.gzip:
+        opts += ", compression='gzip'"
+    cur.execute(f"SELECT Delimiter FROM sniff_csv($path, {opts})", {"path": str(path)})
     row = cur.fetchone()
     return row[0] if row else ","
 
 
-def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str) -> SourceFile:
-    """Read the whole file into temp table `table`, every column as text; raise on unusable files."""
-    path = Path(path)
-    _check_file(path)
-    encoding, header = _with_encoding(cur, path, lambda enc: _header(cur, path, enc))
-    if not header:
-        raise NorthstarError("Empty file", f"{path.name} has no header row. Export it again.")
-    _check_header(path, header)
-    select = _reader_sql(path, header=True, limit=None)
-    if is_parquet(path):
-        cur.execute(f"DESCRIBE {select}", {"path": str(path)})
-        casts = ", ".join(f"CAST({quote_ident(r[0])} AS VARCHAR) AS {quote_ident(r[0])}"
-                          for r in cur.fetchall())
-        select = f"SELECT {casts} FROM read_parquet($path)"
+@dataclass(frozen=True)
+class _Plan:
+    """How to select the files' rows as text columns named `columns`."""
+
+    select: str
+    columns: tuple[str, ...]
+    layout: TextLayout | None
+    kind: str = "CSV"
+    notes: tuple[str, ...] = ()
+
+
+def _names(header: list[str], use_header: bool) -> list[str]:
+    return header if use_header else [f"column{i}" for i in range(1, len(header) + 1)]
+
+
+def _paths(files: list[Path]) -> dict[str, list[str]]:
+    return {"path": [str(f) for f in files]}
+
+
+def _text_plan(cur: duckdb.DuckDBPyConnection, files: list[Path], options: ReadOptions) -> _Plan:
+    first_file = files[0]
+    layout = text_layout(first_file, options)
+
+    def attempt(lay: TextLayout) -> tuple[TextLayout, list[str]]:
+        lay = replace(lay, delimiter=_sniffed_delimiter(cur, first_file, lay))
+        return lay, _first_fields(cur, first_file, lay)
+
+    _, (layout, first) = _with_encoding(first_file, layout, options.encoding is not None, attempt)
+    if not first:
+        raise NorthstarError("Empty file", f"{first_file.name} has no header row. Export it again.")
+    names = _names(first, layout.header)
+    if layout.header:
+        _check_header(first_file, names)
+        for other in files[1:]:
+            if _first_fields(cur, other, replace(layout, gzip=is_gzip(other))) != first:
+                raise NorthstarError(
+                    "Files with different columns",
+                    f"{other.name} does not have the columns of {first_file.name} "
+                    f"({', '.join(first[:8])}). Load files with the same header together.")
+    if layout.delimiter == WHITESPACE:
+        body = replace(layout, skip=layout.skip + (1 if layout.header else 0))
+        fields = ", ".join(f"f[{i}] AS {quote_ident(n)}" for i, n in enumerate(names, start=1))
+        select = (f"SELECT {fields} FROM (SELECT string_split_regex(trim(line), '\\s+') AS f "
+                  f"FROM read_csv($path, {_csv_options(body, header=False)}) "
+                  f"WHERE trim(line) <> '') WHERE len(f) = {len(names)}")
+        return _Plan(select, tuple(names), layout)
+    opts = _csv_options(layout, header=layout.header)
+    names_sql = "[" + ", ".join(quote_literal(n) for n in names) + "]"
+    select = f"SELECT * FROM read_csv($path, {opts}, names={names_sql})"
+    return _Plan(select, tuple(names), layout)
+
+
+def _parquet_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
+    reader = "read_parquet($path, union_by_name=true)"
     try:
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS {select}",
-                    _params(path, encoding))
-        cur.execute(f"SELECT count(*) FROM {quote_ident(table)}")
-        rows = fetch_one(cur)[0]
-        cur.execute(f"DESCRIBE {quote_ident(table)}")
-        columns = tuple(r[0] for r in cur.fetchall())
+        cur.execute(f"DESCRIBE SELECT * FROM {reader}", _paths(files))
+        names = [row[0] for row in cur.fetchall()]
     except duckdb.Error as err:
-        raise _read_error(path, err) from None
-    if rows == 0:
-        raise NorthstarError(
-            "No rows", f"{path.name} has a header ({', '.join(header[:8])}) but no data rows.")
-    return SourceFile(path=path, columns=columns, rows=rows, encoding=encoding,
-                      delimiter=_delimiter(cur, path, encoding))
+        raise _read_error(files[0], err, "Parquet") from None
+    casts = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n)}" for n in names)
+    return _Plan(f"SELECT {casts} FROM {reader}", tuple(names), None, "Parquet")
 
 
-def preview_file(cur: duckdb.DuckDBPyConnection, path: str | Path, limit: int = 20):
+JSON_READER = ("read_json($path, format='auto', records='true', union_by_name=true, "
+               "sample_size=-1, maximum_object_size=268435456)")
+_AS_JSON_TEXT = ("list", "map", "struct", "json", "array", "union")
+
+
+def flatten(columns: Sequence[str], types: Sequence[Any]) -> list[tuple[str, str]]:
+    """(name, SQL giving text) for every leaf of nested objects: `properties.time` becomes `time`,
+    or stays `properties.time` when two leaves share a name; lists are kept as JSON text."""
+    leaves: list[tuple[tuple[str, ...], str, str]] = []
+
+    def walk(expression: str, path: tuple[str, ...], sql_type: Any) -> None:
+        children = list(getattr(sql_type, "children", []) or []) if sql_type.id == "struct" else []
+        if children:
+            for name, child in children:
+                walk(f"{expression}.{quote_ident(name)}", (*path, name), child)
+            return
+        text = (f"CAST(to_json({expression}) AS VARCHAR)" if sql_type.id in _AS_JSON_TEXT
+                else f"CAST({expression} AS VARCHAR)")
+        leaves.append((path, expression, text))
+
+    for column, sql_type in zip(columns, types, strict=True):
+        walk(quote_ident(column), (column,), sql_type)
+    counts = Counter(path[-1].lower() for path, _, _ in leaves)
+    out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for path, _, text in leaves:
+        name = path[-1] if counts[path[-1].lower()] == 1 else ".".join(path)
+        while name.lower() in taken:
+            name += "_"
+        taken.add(name.lower())
+        out.append((name, text))
+    return out
+
+
+def _json_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
+    try:
+        relation = cur.sql(f"SELECT * FROM {JSON_READER}", params=_paths(files))
+        leaves = flatten(relation.columns, relation.types)
+    except duckdb.Error as err:
+        raise _read_error(files[0], err, "JSON") from None
+    nested = len(leaves) > len(relation.columns) or any("." in n for n, _ in leaves)
+    select = ", ".join(f"{text} AS {quote_ident(name)}" for name, text in leaves)
+    notes = ("nested JSON properties flattened into columns",) if nested else ()
+    return _Plan(f"SELECT {select} FROM {JSON_READER}", tuple(n for n, _ in leaves), None, "JSON",
+                 notes)
+
+
+def _plan(cur: duckdb.DuckDBPyConnection, files: list[Path], kind: str,
+          options: ReadOptions) -> _Plan:
+    if kind == "parquet":
+        return _parquet_plan(cur, files)
+    if kind == "json":
+        return _json_plan(cur, files)
+    return _text_plan(cur, files, options)
+
+
+def _ragged_note(cur: duckdb.DuckDBPyConnection, files: list[Path], plan: _Plan) -> int:
+    """Whitespace-aligned lines with another number of fields than the header: how many."""
+    if plan.layout is None or plan.layout.delimiter != WHITESPACE:
+        return 0
+    body = replace(plan.layout, skip=plan.layout.skip + (1 if plan.layout.header else 0))
+    cur.execute(f"SELECT count(*) FROM read_csv($path, {_csv_options(body, header=False)}) "
+                f"WHERE trim(line) <> '' AND len(string_split_regex(trim(line), '\\s+')) <> "
+                f"{len(plan.columns)}", _paths(files))
+    return int(fetch_one(cur)[0])
+
+
+def _source(path: Path, files: list[Path], plan: _Plan, rows: int, options: ReadOptions,
+            notes: tuple[str, ...] = ()) -> SourceFile:
+    layout = plan.layout
+    delimiter = (layout.delimiter or ",") if layout else ","
+    encoding = layout.encoding if layout else "utf-8"
+    many = (f"{len(files):,} files read as one dataset",) if len(files) > 1 else ()
+    return SourceFile(path=display_stem(path), columns=plan.columns, rows=rows, encoding=encoding,
+                      delimiter=delimiter, notes=(*many, *plan.notes, *notes), options=options,
+                      kind=plan.kind, files=len(files))
+
+
+def layout_notes(src: SourceFile) -> tuple[str, ...]:
+    """What a person should know about how the text was split."""
+    notes = []
+    if src.delimiter == WHITESPACE:
+        notes.append("columns are separated by runs of spaces (whitespace-aligned text)")
+    if len(src.columns) == 1 and re.search(r"\s", src.columns[0]):
+        notes.append(one_column_hint(src.columns[0]))
+    return tuple(notes)
+
+
+def one_column_hint(column: str) -> str:
+    return (f"The file was read as one column named {column!r}: is it separated by spaces or "
+            f"tabs? Choose the delimiter (--delimiter whitespace or --delimiter tab in the CLI, "
+            f"Read options on the Data page).")
+
+
+def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
+               options: ReadOptions | None = None) -> SourceFile:
+    """Read the whole file (or archive, folder, glob) into temp table `table`, every column as
+    text; raise on unusable files."""
+    path = Path(path)
+    options = options or ReadOptions()
+    with readable_files(path) as (files, kind):
+        plan = _plan(cur, files, kind, options)
+        try:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS {plan.select}",
+                        _paths(files))
+            cur.execute(f"SELECT count(*) FROM {quote_ident(table)}")
+            rows = fetch_one(cur)[0]
+            ragged = _ragged_note(cur, files, plan)
+        except duckdb.Error as err:
+            raise _read_error(path, err, plan.kind) from None
+        notes: tuple[str, ...] = ()
+        if ragged:
+            notes = (f"{ragged:,} lines with another number of fields than the header were left out",)
+        if rows == 0:
+            raise NorthstarError(
+                "No rows",
+                f"{path.name} has a header ({', '.join(plan.columns[:8])}) but no data rows.")
+        src = _source(path, files, plan, rows, options, notes)
+    return replace(src, notes=(*layout_notes(src), *src.notes))
+
+
+def preview_file(cur: duckdb.DuckDBPyConnection, path: str | Path, limit: int = 20,
+                 options: ReadOptions | None = None):
     """The first `limit` rows as a DataFrame of text plus the SourceFile (rows = rows previewed)."""
     path = Path(path)
-    _check_file(path)
-    encoding, header = _with_encoding(cur, path, lambda enc: _header(cur, path, enc))
-    _check_header(path, header)
-    try:
-        cur.execute(_reader_sql(path, header=True, limit=limit), _params(path, encoding))
-        frame = cur.df()
-    except duckdb.Error as err:
-        raise _read_error(path, err) from None
-    return frame, SourceFile(path=path, columns=tuple(frame.columns), rows=len(frame),
-                             encoding=encoding,
-                             delimiter=_delimiter(cur, path, encoding))
+    options = options or ReadOptions()
+    with readable_files(path) as (files, kind):
+        plan = _plan(cur, files, kind, options)
+        try:
+            cur.execute(f"{plan.select} LIMIT {int(limit)}", _paths(files))
+            frame = cur.df()
+        except duckdb.Error as err:
+            raise _read_error(path, err, plan.kind) from None
+        src = _source(path, files, plan, len(frame), options)
+    return frame, replace(src, notes=(*layout_notes(src), *src.notes))

@@ -22,7 +22,7 @@ from northstar.store import Store
 from northstar.ui import messages, state
 from northstar.ui.text import plain
 
-FILE_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
+FILE_TYPES = ["csv", "tsv", "txt", "dat", "gz", "parquet", "pq", "json", "jsonl", "ndjson", "zip"]
 NONE, EXPRESSION = "— not in this file —", "✎ expression…"
 
 
