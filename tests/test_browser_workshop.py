@@ -18,6 +18,7 @@ WAIT_MS = 30_000
 VIEWPORT = {"width": 1400, "height": 2400}
 # Clicked in this order: Influenceable last, so its mean (2.5) shows once every score is in.
 PAT = {"critical": 5, "measurable": 4, "understandable": 4, "long_term": 3, "influenceable": 1}
+PIN = "Zq7#pw"
 FRAN = {"critical": 1, "measurable": 4, "understandable": 5, "long_term": 3, "influenceable": 4}
 
 
@@ -64,7 +65,7 @@ def test_facilitator_and_participant_decide_together(server, browser):
     facilitator.get_by_role("textbox", name="Workshop name").fill("Q3 North Star")
     choose(facilitator, "Shortlist", "Active users", "Returning users", "NPS")
     facilitator.get_by_role("textbox", name="Your name (to score as well; optional)").fill("Fran")
-    facilitator.get_by_role("textbox", name="Facilitator PIN").first.fill("2468")
+    facilitator.get_by_role("textbox", name="Facilitator PIN").first.fill(PIN)
     facilitator.get_by_role("button", name="Start the workshop").click()
     expect(facilitator.get_by_text("Invite people", exact=True)).to_be_visible(timeout=WAIT_MS)
     code = metric(facilitator, "Join code").inner_text()
@@ -82,6 +83,23 @@ def test_facilitator_and_participant_decide_together(server, browser):
     expect(metric(participant, "Scored")).to_have_text("2", timeout=WAIT_MS)
     no_exception(participant)
     shot(participant, "workshop-participant")
+    assert "&key=" in participant.url, "the participant's key is in the URL: a reload keeps them in"
+    expect(participant.get_by_role("button", name="Lock the decision")).to_have_count(0)
+    expect(participant.get_by_text("Facilitator PIN")).to_have_count(0)
+
+    # Someone else opens the join link and tries to be Pat.
+    impostor = new_page(browser)
+    impostor.goto(link)
+    impostor.get_by_role("textbox", name="Your name").fill(" PAT ")
+    impostor.get_by_role("button", name="Join").click()
+    expect(impostor.get_by_text("The name 'Pat' is taken")).to_be_visible(timeout=WAIT_MS)
+    expect(impostor.get_by_text("Your scores", exact=True)).to_have_count(0)
+    # ... or copies Pat's link without the key
+    impostor.goto(participant.url.split("&key=")[0])
+    expect(impostor.get_by_text("The name 'Pat' is taken")).to_be_visible(timeout=WAIT_MS)
+    expect(impostor.get_by_text("Your scores", exact=True)).to_have_count(0)
+    no_exception(impostor)
+    shot(impostor, "workshop-impostor")
 
     # The facilitator's results refresh by themselves: nobody touches that page.
     expect(metric(facilitator, "Joined")).to_have_text("2", timeout=WAIT_MS)
@@ -96,7 +114,7 @@ def test_facilitator_and_participant_decide_together(server, browser):
 
     facilitator.get_by_role("textbox", name="Why we chose it").fill(
         "It leads revenue by three weeks and every team can move it.")
-    facilitator.get_by_role("textbox", name="Facilitator PIN").fill("2468")
+    facilitator.get_by_role("textbox", name="Facilitator PIN").fill(PIN)
     facilitator.get_by_role("button", name="Lock the decision").click()
     expect(facilitator.get_by_text("Decided: Active users")).to_be_visible(timeout=WAIT_MS)
     # The participant's page follows the lock by itself, and goes read-only.

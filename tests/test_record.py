@@ -27,14 +27,16 @@ def decided(tmp_path_factory):
     store = Store(tmp_path_factory.mktemp("record") / "store")
     workshop = ws.create_workshop(store, "Q3 <NSM> workshop",
                                   [("Weekly sharers", "Users who shared a report this week"),
-                                   ("Revenue", "Sum of purchases")], "2468", dataset="demo")
+                                   ("Revenue", "Sum of purchases")], "Zq7#pw", dataset="demo")
     for name, sharers, revenue, dots in (("Ann", 5, 3, {"Weekly sharers": 3}),
                                          ("Bob", 2, 4, {"Weekly sharers": 1, "Revenue": 2})):
-        ws.join(store, workshop.code, name)
-        ws.set_scores(store, workshop.code, name, "Weekly sharers", dict.fromkeys(ws.CRITERION_KEYS, sharers))
-        ws.set_scores(store, workshop.code, name, "Revenue", dict.fromkeys(ws.CRITERION_KEYS, revenue))
-        ws.set_votes(store, workshop.code, name, dots)
-    ws.lock(store, workshop.code, "2468", "Weekly sharers", "", RATIONALE)
+        key = ws.join(store, workshop.code, name).secret
+        ws.set_scores(store, workshop.code, name, "Weekly sharers", dict.fromkeys(ws.CRITERION_KEYS, sharers),
+                      secret=key)
+        ws.set_scores(store, workshop.code, name, "Revenue", dict.fromkeys(ws.CRITERION_KEYS, revenue),
+                      secret=key)
+        ws.set_votes(store, workshop.code, name, dots, secret=key)
+    ws.lock(store, workshop.code, "Zq7#pw", "Weekly sharers", "", RATIONALE, host=workshop.host_secret)
     tree = mt.new_tree("Weekly sharers", metric="Weekly sharers")
     tree = mt.add_node(tree, "nsm", "Returning users", team="Growth")
     mt.save_tree(store, "demo", tree)
@@ -57,7 +59,7 @@ def test_record_collects_the_workshop(decided):
 
 
 def test_undecided_workshop_has_no_record(store):
-    workshop = ws.create_workshop(store, "Open", [("A", ""), ("B", "")], "2468")
+    workshop = ws.create_workshop(store, "Open", [("A", ""), ("B", "")], "Zq7#pw")
     with pytest.raises(NorthstarError, match="not decided yet"):
         record.record_for_workshop(store, workshop.code)
 

@@ -85,14 +85,17 @@ def ranking(found: WorkshopResults, evidence: Evidence | None) -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
-def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None) -> None:
-    """Refreshes by itself; when the workshop gets locked elsewhere, the whole page follows."""
+def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None,
+                 seen_leader: str | None = None) -> None:
+    """Refreshes by itself; when the workshop gets locked elsewhere (or, for the facilitator, the
+    room's leader changes, so the lock form proposes the new one), the whole page follows."""
     try:
         found = results(store, code)
     except NorthstarError as err:
         messages.show_error(err)
         return
-    if found.workshop.status != seen_status:
+    if found.workshop.status != seen_status or (
+            seen_leader is not None and found.ranking and found.ranking[0] != seen_leader):
         st.rerun(scope="app")
     scorers = found.scores["participant"].nunique()
     dots = int(found.by_candidate["dots"].sum())
