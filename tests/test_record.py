@@ -8,10 +8,10 @@ from datetime import datetime
 import plotly.graph_objects as go
 import pytest
 
+from northstar import report
 from northstar import tree as mt
 from northstar import workshop as ws
 from northstar.errors import NorthstarError
-from northstar import report
 from northstar.report import record
 from northstar.store.core import Store
 from northstar.tree.render import NodeStatus
