@@ -479,3 +479,27 @@ def test_qr_svg_is_optional(monkeypatch):
 def test_qr_svg():
     pytest.importorskip("segno")
     assert ws.qr_svg(ws.join_url("http://localhost:8501", "abcdef")).startswith("<svg")
+
+
+@pytest.mark.parametrize(("browser", "bind", "configured", "addresses", "url", "warns"), [
+    # configured wins, with or without the page's path
+    ("http://localhost:8501/Workshop", "localhost", "https://nsm.example.org/", [],
+     "https://nsm.example.org/Workshop", False),
+    (None, "", "http://10.0.0.5:8501/Workshop", [], "http://10.0.0.5:8501/Workshop", False),
+    # the browser already uses a network address: keep it
+    ("http://192.168.1.20:8501/Workshop?workshop=X", "", "", ["192.168.1.20"],
+     "http://192.168.1.20:8501/Workshop", False),
+    # localhost in the browser, the server listens on every interface: this machine's address
+    ("http://localhost:8501/Workshop", "0.0.0.0", "", ["192.168.1.20"], "http://192.168.1.20:8501/Workshop",
+     False),
+    ("http://127.0.0.1:9000/Workshop", "", "", ["10.1.2.3"], "http://10.1.2.3:9000/Workshop", False),
+    # only localhost: the link stays, with a warning
+    ("http://localhost:8501/Workshop", "localhost", "", ["192.168.1.20"], "http://localhost:8501/Workshop",
+     True),
+    ("http://[::1]:8501/Workshop", "0.0.0.0", "", [], "http://[::1]:8501/Workshop", True),
+])
+def test_join_link_uses_an_address_phones_can_open(browser, bind, configured, addresses, url, warns):
+    base = ws.join_base(browser, bind, 8501, configured=configured, addresses=addresses)
+    assert base.url == url and bool(base.warning) == warns
+    if warns:
+        assert "HOST=0.0.0.0" in base.warning and "NORTHSTAR_PUBLIC_URL" in base.warning

@@ -326,3 +326,15 @@ def test_tree_page_renames_rebinds_and_removes(db):
         at.selectbox(key="omtm-metric").select("NPS" if team == "Growth" else "Revenue")
         submit(at, "tree-add-omtm", "Add the OMTM")
     assert "Team 'growth' has two OMTMs" in errors(at)[0]
+
+
+def test_the_join_link_uses_the_configured_public_url(db, monkeypatch):
+    loaded(db, "metrics_tiny.csv")
+    monkeypatch.setenv("NORTHSTAR_PUBLIC_URL", "https://nsm.example.org")
+    code = started(db)
+    at = opened(code, host=HOSTS[code])
+    assert not at.exception
+    links = [c.value for c in at.code]
+    assert f"https://nsm.example.org/Workshop?workshop={code}" in links
+    assert f"https://nsm.example.org/Workshop?workshop={code}&host={HOSTS[code]}" in links
+    assert not at.warning  # a configured address is trusted

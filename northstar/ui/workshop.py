@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from northstar.errors import NorthstarError
@@ -12,6 +14,8 @@ from northstar.ui.text import plain
 from northstar.wording import plural
 from northstar.workshop import (
     MIN_PIN_LENGTH,
+    PUBLIC_URL_ENV,
+    JoinBase,
     Workshop,
     create_workshop,
     find_workshop,
@@ -21,6 +25,7 @@ from northstar.workshop import (
     qr_svg,
     recover_host,
 )
+from northstar.workshop import join_base as serving_base
 
 # The URL carries the workshop, the participant's name and personal key (or the facilitator's key),
 # so a reload, or a phone that dropped its connection, keeps you in.
@@ -208,10 +213,21 @@ def recover_form(store: Store) -> None:
             st.rerun()
 
 
+def join_base() -> JoinBase | None:
+    """Where phones reach this page: NORTHSTAR_PUBLIC_URL, the browser's address, or the network's.
+
+    None when the browser's URL is unknown and nothing is configured (AppTest): links stay relative.
+    """
+    if not st.context.url and not os.environ.get(PUBLIC_URL_ENV):
+        return None
+    return serving_base(st.context.url, st.get_option("server.address"),
+                        int(st.get_option("server.port")))
+
+
 def join_link(code: str) -> str:
     """The link to this page with the code; relative when the browser's URL is unknown (tests)."""
-    base = st.context.url
-    return join_url(base, code) if base else f"?{CODE_PARAM}={code}"
+    base = join_base()
+    return join_url(base.url, code) if base else f"?{CODE_PARAM}={code}"
 
 
 def header(workshop: Workshop, me: str | None, facilitator: bool = False) -> None:
@@ -237,6 +253,9 @@ def share_panel(workshop: Workshop, host: str) -> None:
             st.markdown("**Invite people**: scan the QR code, open the link, or type the join code on "
                         "the Workshop page.")
             st.code(link, language=None)
+            base = join_base()
+            if base and base.warning:
+                st.warning(plain(base.warning), icon=":material/wifi_off:")
             st.caption(f"Everyone joins by name; {plural(len(workshop.candidates), 'candidate')} to "
                        "score on five criteria, then 3 dots each to vote.")
         svg = qr_svg(link)

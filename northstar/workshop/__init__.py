@@ -40,6 +40,7 @@ from northstar.workshop.results import (
     results,
     workshops,
 )
+from northstar.workshop.serving import PUBLIC_URL_ENV, JoinBase, join_base
 
 __all__ = [
     "CRITERIA",
@@ -48,7 +49,9 @@ __all__ = [
     "DISAGREEMENT_RANGE",
     "DOTS",
     "Decision",
+    "JoinBase",
     "MIN_PIN_LENGTH",
+    "PUBLIC_URL_ENV",
     "Participant",
     "SCORES",
     "ShortlistEntry",
@@ -60,6 +63,7 @@ __all__ = [
     "freeze",
     "is_host",
     "join",
+    "join_base",
     "join_url",
     "leader",
     "lock",
