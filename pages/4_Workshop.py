@@ -6,7 +6,7 @@ from northstar.i18n import N_
 from northstar.ui import messages, page
 from northstar.ui import workshop as ws
 from northstar.ui import workshop_decision as decision
-from northstar.ui.workshop_live import live_results
+from northstar.ui.workshop_live import live_results, narrow_screen_css
 from northstar.ui.workshop_scoring import dots_form, score_cards
 
 store, active = page.open_page(
@@ -16,6 +16,7 @@ store, active = page.open_page(
 
 with st.container():  # one slot whether or not there is news: what follows keeps its place
     messages.show_flash()
+narrow_screen_css()
 
 workshop = ws.current(store)
 if workshop is None:
