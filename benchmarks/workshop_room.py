@@ -145,7 +145,8 @@ async def run(count: int, folder: Path, verbose: bool = False) -> None:
     with streamlit_server(db, folder / "streamlit.log") as url:
         link = f"{url}/Workshop?workshop={code}"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS + FOREGROUND_ARGS)
+            browser = await pw.chromium.launch(executable_path=chromium_path(),
+                                               args=CHROMIUM_ARGS + FOREGROUND_ARGS)
             facilitator = await (await browser.new_context(viewport={"width": 1400, "height": 1600})
                                  ).new_page()
             await facilitator.goto(f"{link}&host={host}")
