@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= .northstar/store
 PORT ?= 8501
+# Who can reach the app: this computer only (localhost), or a room's phones too (HOST=0.0.0.0).
+HOST ?= localhost
 # Headless unless there is a display to open a browser on.
 HEADLESS := $(if $(DISPLAY),false,true)
 
@@ -29,7 +31,7 @@ chromium:
 
 run: venv
 	$(PY) -m northstar ensure-demo --db $(DB)
-	NORTHSTAR_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) \
+	NORTHSTAR_DB=$(DB) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 	  --server.headless $(HEADLESS) --browser.gatherUsageStats false
 
 test: venv chromium

@@ -61,10 +61,9 @@ def score_during_ingest(folder: Path, rows: int) -> Run:
     write_big_csv(big, rows)
     db = folder / "store"
     with Store(db) as store:
-        code = ws.create_workshop(store, "Load", [(c, "") for c in CANDIDATES], "2468").code
+        code = ws.create_workshop(store, "Load", [(c, "") for c in CANDIDATES], "Zq7#pw").code
         names = [f"P{i:02d}" for i in range(PEOPLE)]
-        for name in names:
-            ws.join(store, code, name)
+        keys = {name: ws.join(store, code, name).secret for name in names}
         waits: list[tuple[float, bool]] = []
         lock = threading.Lock()
         started = time.monotonic()
@@ -78,7 +77,8 @@ def score_during_ingest(folder: Path, rows: int) -> Run:
                 for k, candidate in enumerate(CANDIDATES):
                     score = 1 + (seed + round_ + k) % 5
                     t0 = time.monotonic()
-                    ws.set_scores(store, code, name, candidate, dict.fromkeys(ws.CRITERION_KEYS, score))
+                    ws.set_scores(store, code, name, candidate, dict.fromkeys(ws.CRITERION_KEYS, score),
+                                  secret=keys[name])
                     with lock:
                         waits.append((time.monotonic() - t0, ingest.poll() is None))
                 time.sleep(0.1)

@@ -194,7 +194,7 @@ def _decided_code(store: Store, code: str | None) -> str:
 
 def _cmd_report(args: argparse.Namespace) -> None:
     from northstar.metrics import compute
-    from northstar.report import decision_html, decision_markdown, decision_record
+    from northstar.report import decision_html, decision_markdown, frozen_record
 
     kind = REPORT_FORMATS.get(args.out.suffix.lower())
     if kind is None:
@@ -204,10 +204,10 @@ def _cmd_report(args: argparse.Namespace) -> None:
     store = Store(args.db)
     with use_language(args.lang or default_language()):
         try:
-            record, chart = decision_record(store, _decided_code(store, args.workshop), compute)
+            record = frozen_record(store, _decided_code(store, args.workshop), compute)  # as locked
         finally:
             store.close()
-        text = decision_html(record, chart) if kind == "html" else decision_markdown(record)
+        text = decision_html(record) if kind == "html" else decision_markdown(record)
     try:
         args.out.write_text(text, encoding="utf-8")
     except OSError as err:

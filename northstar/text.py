@@ -48,6 +48,20 @@ def visible(text: object) -> str:
     return " ".join("".join(c for c in str(text) if not is_invisible(c)).split())
 
 
+def display_name(text: object) -> str:
+    """A name as shown: NFC, without invisible characters, whitespace collapsed."""
+    return visible(unicodedata.normalize("NFC", str(text)))
+
+
+def name_key(text: object) -> str:
+    """What makes two names the same person: NFKC, case-folded, invisibles stripped, spaces collapsed.
+
+    "  ALICE ", "alice", "Al\u200bice" and "Ａｌｉｃｅ" (full-width) all give "alice".
+    """
+    folded = unicodedata.normalize("NFKC", visible(unicodedata.normalize("NFKC", str(text))).casefold())
+    return visible(folded)
+
+
 def csv_cell(value: object) -> object:
     """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):

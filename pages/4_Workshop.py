@@ -6,7 +6,7 @@ from northstar.i18n import N_
 from northstar.ui import messages, page
 from northstar.ui import workshop as ws
 from northstar.ui import workshop_decision as decision
-from northstar.ui.workshop_live import live_results
+from northstar.ui.workshop_live import live_results, narrow_screen_css
 from northstar.ui.workshop_scoring import dots_form, score_cards
 
 store, active = page.open_page(
@@ -16,45 +16,47 @@ store, active = page.open_page(
 
 with st.container():  # one slot whether or not there is news: what follows keeps its place
     messages.show_flash()
+narrow_screen_css()
 
 workshop = ws.current(store)
 if workshop is None:
     join_col, start_col = st.columns([2, 3], gap="large")
     with join_col:
         ws.join_by_code(store)
+        ws.recover_form(store)
     with start_col:
         ws.start_form(store, active)
-    st.markdown("#### Earlier workshops")
-    ws.reopen(store)
     st.stop()
 
-me = ws.participant(store, workshop)
-facilitator = ws.facilitating(workshop)
-ws.header(workshop, me)
+joined = ws.participant(store, workshop)
+me, secret = joined if joined else (None, None)
+host = ws.host_secret(store, workshop)
+ws.header(workshop, me, facilitator=host is not None)
 if workshop.locked:
     decision.banner(workshop)
     decision.record_downloads(store, workshop)
 evidence = decision.evidence(store, workshop)
 
-if facilitator and not workshop.locked:
-    ws.share_panel(workshop)
+if host and not workshop.locked:
+    ws.share_panel(workshop, host)
 if me is None and not workshop.locked:
     ws.join_form(store, workshop)
 
-if me and not workshop.locked:
+if me and secret and not workshop.locked:
     st.markdown("#### Your scores")
-    score_cards(store, workshop, me, evidence)
-    dots_form(store, workshop, me)
+    score_cards(store, workshop, me, secret, evidence)
+    dots_form(store, workshop, me, secret)
 
 st.markdown("#### Results" if workshop.locked else "#### Live results")
-live_results(store, workshop.code, workshop.status, evidence)
+live_results(store, workshop.code, workshop.status, evidence,
+             decision.leader(store, workshop) if host and not workshop.locked else None)
 
 if workshop.locked:
-    if me:
+    if me and secret:
         with st.expander("Your scores and dots (read-only)", icon=":material/lock:"):
-            score_cards(store, workshop, me, evidence)
-            dots_form(store, workshop, me)
-elif facilitator:
-    decision.lock_form(store, workshop, decision.ranking(store, workshop))
-else:
-    ws.claim_form(workshop, store)
+            score_cards(store, workshop, me, secret, evidence)
+            dots_form(store, workshop, me, secret)
+    if host:
+        decision.reopen_form(store, workshop, host)
+elif host:
+    decision.lock_form(store, workshop, host)

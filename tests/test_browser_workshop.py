@@ -18,6 +18,22 @@ WAIT_MS = 30_000
 VIEWPORT = {"width": 1400, "height": 2400}
 # Clicked in this order: Influenceable last, so its mean (2.5) shows once every score is in.
 PAT = {"critical": 5, "measurable": 4, "understandable": 4, "long_term": 3, "influenceable": 1}
+PIN = "Zq7#pw"
+FOLDER: dict[str, object] = {}  # the server's store folder, for tests that set up with the library
+PHONE = {"width": 390, "height": 844}
+# Elements reaching past the right edge of the viewport (visible ones only): horizontal overflow.
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    const box = el.getBoundingClientRect();
+    const shown = getComputedStyle(el).visibility !== 'hidden';
+    if (box.width > 0 && box.height > 0 && box.right > width + 1 && shown)
+      wide.push(`${el.tagName}.${el.className}`.slice(0, 80) + ` right=${Math.round(box.right)}`);
+  }
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {width, scroll: main ? main.scrollWidth : 0, client: main ? main.clientWidth : 0, wide};
+}"""
 FRAN = {"critical": 1, "measurable": 4, "understandable": 5, "long_term": 3, "influenceable": 4}
 
 
@@ -34,6 +50,7 @@ def server(tmp_path_factory):
     tree = mt.add_node(tree, "nsm", "NPS", team="Customer success", metric="NPS")
     mt.save_tree(store, dataset.name, tree)
     store.close()
+    FOLDER["store"] = folder / "store"
     with streamlit_server(folder / "store", folder / "streamlit.log") as url:
         yield url
 
@@ -64,7 +81,7 @@ def test_facilitator_and_participant_decide_together(server, browser):
     facilitator.get_by_role("textbox", name="Workshop name").fill("Q3 North Star")
     choose(facilitator, "Shortlist", "Active users", "Returning users", "NPS")
     facilitator.get_by_role("textbox", name="Your name (to score as well; optional)").fill("Fran")
-    facilitator.get_by_role("textbox", name="Facilitator PIN").first.fill("2468")
+    facilitator.get_by_role("textbox", name="Facilitator PIN").first.fill(PIN)
     facilitator.get_by_role("button", name="Start the workshop").click()
     expect(facilitator.get_by_text("Invite people", exact=True)).to_be_visible(timeout=WAIT_MS)
     code = metric(facilitator, "Join code").inner_text()
@@ -82,6 +99,23 @@ def test_facilitator_and_participant_decide_together(server, browser):
     expect(metric(participant, "Scored")).to_have_text("2", timeout=WAIT_MS)
     no_exception(participant)
     shot(participant, "workshop-participant")
+    assert "&key=" in participant.url, "the participant's key is in the URL: a reload keeps them in"
+    expect(participant.get_by_role("button", name="Lock the decision")).to_have_count(0)
+    expect(participant.get_by_text("Facilitator PIN")).to_have_count(0)
+
+    # Someone else opens the join link and tries to be Pat.
+    impostor = new_page(browser)
+    impostor.goto(link)
+    impostor.get_by_role("textbox", name="Your name").fill(" PAT ")
+    impostor.get_by_role("button", name="Join").click()
+    expect(impostor.get_by_text("The name 'Pat' is taken")).to_be_visible(timeout=WAIT_MS)
+    expect(impostor.get_by_text("Your scores", exact=True)).to_have_count(0)
+    # ... or copies Pat's link without the key
+    impostor.goto(participant.url.split("&key=")[0])
+    expect(impostor.get_by_text("The name 'Pat' is taken")).to_be_visible(timeout=WAIT_MS)
+    expect(impostor.get_by_text("Your scores", exact=True)).to_have_count(0)
+    no_exception(impostor)
+    shot(impostor, "workshop-impostor")
 
     # The facilitator's results refresh by themselves: nobody touches that page.
     expect(metric(facilitator, "Joined")).to_have_text("2", timeout=WAIT_MS)
@@ -96,7 +130,7 @@ def test_facilitator_and_participant_decide_together(server, browser):
 
     facilitator.get_by_role("textbox", name="Why we chose it").fill(
         "It leads revenue by three weeks and every team can move it.")
-    facilitator.get_by_role("textbox", name="Facilitator PIN").fill("2468")
+    facilitator.get_by_role("textbox", name="Facilitator PIN").fill(PIN)
     facilitator.get_by_role("button", name="Lock the decision").click()
     expect(facilitator.get_by_text("Decided: Active users")).to_be_visible(timeout=WAIT_MS)
     # The participant's page follows the lock by itself, and goes read-only.
@@ -129,3 +163,39 @@ def test_tree_page_shows_values_leads_and_adds_a_kpi(server, browser):
     expect(page.get_by_test_id("stMetric").filter(has_text="Churned users")).to_be_visible()
     no_exception(page)
     shot(page, "tree")
+
+
+def no_horizontal_overflow(page: Page) -> None:
+    found = page.evaluate(OVERFLOW_JS)
+    assert found["scroll"] <= found["client"] and not found["wide"], found
+
+
+def test_a_phone_scores_and_reads_results_without_horizontal_scrolling(server, browser):
+    from northstar import workshop as ws
+
+    with Store(FOLDER["store"]) as store:
+        code = ws.create_workshop(store, "Phones welcome", [
+            ("Active users", "Distinct users with any event in the period."),
+            ("Returning users", "Users active in the period who were first seen in an earlier period."),
+            ("Time spent per active user", "Seconds of sessions per active user in the period.")],
+            PIN, dataset="demo").code
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                device_scale_factor=2).new_page()
+    phone.goto(f"{server}/Workshop?workshop={code}")
+    expect(phone.get_by_text("No scores yet: the means appear")).to_be_visible(timeout=WAIT_MS)
+    no_horizontal_overflow(phone)
+    shot(phone, "phone-before-scores")
+    phone.get_by_role("textbox", name="Your name").fill("Pat")
+    phone.get_by_role("button", name="Join").click()
+    expect(phone.get_by_text("Your scores", exact=True)).to_be_visible(timeout=WAIT_MS)
+    score(phone, code, "pat", PAT)
+    compact = phone.locator(".st-key-ws-compact")
+    expect(compact).to_be_visible(timeout=WAIT_MS)
+    expect(compact).to_contain_text("Influenceable 1.0")
+    expect(phone.locator(".st-key-ws-heatmap")).to_be_hidden()
+    expect(phone.get_by_role("button", name="Lock the decision")).to_have_count(0)
+    no_horizontal_overflow(phone)
+    no_exception(phone)
+    shot(phone, "phone-scoring")
+    compact.scroll_into_view_if_needed()  # Streamlit scrolls inside its page: bring the results in
+    shot(phone, "phone-results")

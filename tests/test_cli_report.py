@@ -25,12 +25,15 @@ def decided(tmp_path_factory):
                                                   "Returning users", team="Growth", metric="Returning users"))
     codes = {}
     for name, chosen in (("Spring NSM", "Returning users"), ("Q3 NSM", "Active users"), ("Open one", None)):
-        code = ws.create_workshop(store, name, SHORTLIST, "2468", dataset=dataset.name).code
-        ws.join(store, code, "Ann")
-        ws.set_scores(store, code, "Ann", "Active users", dict.fromkeys(ws.CRITERION_KEYS, 4))
-        ws.set_votes(store, code, "Ann", {"Active users": 3})
+        workshop = ws.create_workshop(store, name, SHORTLIST, "Zq7#pw", dataset=dataset.name)
+        code = workshop.code
+        ann = ws.join(store, code, "Ann")
+        ws.set_scores(store, code, "Ann", "Active users", dict.fromkeys(ws.CRITERION_KEYS, 4),
+                      secret=ann.secret)
+        ws.set_votes(store, code, "Ann", {"Active users": 3}, secret=ann.secret)
         if chosen:
-            ws.lock(store, code, "2468", chosen, "", f"{chosen} is what our customers feel.")
+            ws.lock(store, code, "Zq7#pw", chosen, "", f"{chosen} is what our customers feel.",
+                    host=workshop.host_secret, reason="Ann alone voted.")
         codes[name] = code
     store.close()
     return db, codes
@@ -53,7 +56,9 @@ def test_html_record_of_the_most_recently_locked_workshop(decided, tmp_path, cap
     assert "<h2>Active users</h2>" in html and "Active users is what our customers feel." in html
     # The evidence, computed from the data: the demo's active users lead revenue by 3 weeks.
     assert "Evidence from the data" in html and "leads Revenue by 3 weeks" in html
-    assert "The North Star over time" in html and "plotly" in html
+    # The chart is an inline SVG drawn from the series: no Plotly JS, a small file.
+    assert "The North Star over time" in html and "<svg" in html and "plotly" not in html.lower()
+    assert len(html.encode()) < 1_500_000
     assert "Metric tree" in html and "Returning users" in html
 
 
@@ -97,8 +102,8 @@ def test_a_store_without_a_locked_workshop_exits_2(tmp_path):
 def test_a_workshop_without_its_dataset_still_reports_the_decision(tmp_path, capsys):
     db = tmp_path / "store"
     store = Store(db)
-    code = ws.create_workshop(store, "No data", SHORTLIST, "2468").code
-    ws.lock(store, code, "2468", "Active users", "", "Gut feeling.")
+    workshop = ws.create_workshop(store, "No data", SHORTLIST, "Zq7#pw")
+    ws.lock(store, workshop.code, "Zq7#pw", "Active users", "", "Gut feeling.", host=workshop.host_secret)
     store.close()
     out = tmp_path / "decision.md"
     assert report(capsys, "--db", str(db), "--out", str(out))[0] == 0

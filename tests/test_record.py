@@ -8,6 +8,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 import pytest
 
+from northstar import report
 from northstar import tree as mt
 from northstar import workshop as ws
 from northstar.errors import NorthstarError
@@ -27,14 +28,16 @@ def decided(tmp_path_factory):
     store = Store(tmp_path_factory.mktemp("record") / "store")
     workshop = ws.create_workshop(store, "Q3 <NSM> workshop",
                                   [("Weekly sharers", "Users who shared a report this week"),
-                                   ("Revenue", "Sum of purchases")], "2468", dataset="demo")
+                                   ("Revenue", "Sum of purchases")], "Zq7#pw", dataset="demo")
     for name, sharers, revenue, dots in (("Ann", 5, 3, {"Weekly sharers": 3}),
                                          ("Bob", 2, 4, {"Weekly sharers": 1, "Revenue": 2})):
-        ws.join(store, workshop.code, name)
-        ws.set_scores(store, workshop.code, name, "Weekly sharers", dict.fromkeys(ws.CRITERION_KEYS, sharers))
-        ws.set_scores(store, workshop.code, name, "Revenue", dict.fromkeys(ws.CRITERION_KEYS, revenue))
-        ws.set_votes(store, workshop.code, name, dots)
-    ws.lock(store, workshop.code, "2468", "Weekly sharers", "", RATIONALE)
+        key = ws.join(store, workshop.code, name).secret
+        ws.set_scores(store, workshop.code, name, "Weekly sharers", dict.fromkeys(ws.CRITERION_KEYS, sharers),
+                      secret=key)
+        ws.set_scores(store, workshop.code, name, "Revenue", dict.fromkeys(ws.CRITERION_KEYS, revenue),
+                      secret=key)
+        ws.set_votes(store, workshop.code, name, dots, secret=key)
+    ws.lock(store, workshop.code, "Zq7#pw", "Weekly sharers", "", RATIONALE, host=workshop.host_secret)
     tree = mt.new_tree("Weekly sharers", metric="Weekly sharers")
     tree = mt.add_node(tree, "nsm", "Returning users", team="Growth")
     mt.save_tree(store, "demo", tree)
@@ -57,7 +60,7 @@ def test_record_collects_the_workshop(decided):
 
 
 def test_undecided_workshop_has_no_record(store):
-    workshop = ws.create_workshop(store, "Open", [("A", ""), ("B", "")], "2468")
+    workshop = ws.create_workshop(store, "Open", [("A", ""), ("B", "")], "Zq7#pw")
     with pytest.raises(NorthstarError, match="not decided yet"):
         record.record_for_workshop(store, workshop.code)
 
@@ -111,3 +114,80 @@ def test_html_with_chart_is_self_contained(decided):
     assert not re.search(r"<script[^>]*\bsrc=", html, re.IGNORECASE)
     outside_scripts = re.sub(r"<script\b.*?</script>", "", html, flags=re.DOTALL | re.IGNORECASE)
     assert not re.search(r"https?:|//[a-z]|@import|<link\b|<iframe\b|<img\b", outside_scripts, re.IGNORECASE)
+
+
+# -- the frozen, versioned record -------------------------------------------------------------------
+@pytest.fixture
+def frozen(tmp_path):
+    """A workshop on the tiny fixture, locked with lock_and_freeze; (store, code, host)."""
+    from northstar.ingest.load import ingest_file
+    from tests.conftest import fixture
+
+    store = Store(tmp_path / "store")
+    dataset = ingest_file(store, fixture("metrics_tiny.csv"))
+    mt.save_tree(store, dataset.name, mt.new_tree("Active users", "Active users"))
+    workshop = ws.create_workshop(store, "Frozen", [("Active users", "Distinct users"),
+                                                    ("Returning users", "Came back")], "Zq7#pw",
+                                  dataset=dataset.name)
+    ann = ws.join(store, workshop.code, "Ann")
+    ws.set_scores(store, workshop.code, "Ann", "Active users", dict.fromkeys(ws.CRITERION_KEYS, 4),
+                  secret=ann.secret)
+    ws.set_votes(store, workshop.code, "Ann", {"Active users": 3}, secret=ann.secret)
+    report.lock_and_freeze(store, workshop.code, "Zq7#pw", "Active users", "", "It is the room's pick.",
+                           host=workshop.host_secret)
+    yield store, workshop.code, workshop.host_secret, ann.secret
+    store.close()
+
+
+def test_the_record_is_frozen_at_lock_time(frozen):
+    store, code, _, _ = frozen
+    snapshot = ws.snapshot_of(store, code)
+    assert snapshot is not None and snapshot["nsm"] == "Active users" and snapshot["version"] == 1
+    # metrics_tiny: active users per week 2 (a, b), 3 (a, b, c), 2 (a, d), 3 (a, c, d)
+    assert [value for _, value, _ in snapshot["series"]][:2] == [2.0, 3.0]
+    before_md = record.decision_markdown(report.frozen_record(store, code))
+    before_html = record.decision_html(report.frozen_record(store, code))
+    # The data changes after the lock: a bigger tree, a deleted candidate, even the dataset gone.
+    tree = mt.add_node(mt.new_tree("Active users", "Active users"), "nsm", "Added later", team="Late")
+    mt.save_tree(store, "metrics_tiny", tree)
+    store.delete_dataset("metrics_tiny")
+    after = report.frozen_record(store, code)
+    assert record.decision_markdown(after) == before_md and "Added later" not in before_md
+    assert record.decision_html(after) == before_html
+    assert ws.find_workshop(store, code).dataset == "metrics_tiny"  # the record kept what it showed
+
+
+def test_frozen_record_round_trips_and_renders_small_html(frozen):
+    store, code, _, _ = frozen
+    rec = report.frozen_record(store, code)
+    again = report.from_snapshot(report.to_snapshot(rec))
+    assert record.decision_markdown(again) == record.decision_markdown(rec)
+    assert rec.review_on == (rec.decided_on + report.snapshot.REVIEW_AFTER).date()
+    md = record.decision_markdown(rec)
+    assert f"**Look again by:** {rec.review_on:%Y-%m-%d}" in md
+    html = record.decision_html(rec)
+    assert len(html.encode()) < 1_500_000 and "<script" not in html.lower()
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert "Active users" in svg and "Week starting" in svg       # axis titles
+    assert re.search(r">\d{2} \w{3} 2024<", svg)                    # dated ticks
+    assert svg.count("<circle") == len(rec.series)
+
+
+def test_reopen_and_relock_keeps_the_history(frozen):
+    store, code, host, ann = frozen
+    ws.reopen(store, code, "Zq7#pw", host=host, reason="Returning users data came in.")
+    ws.set_votes(store, code, "Ann", {"Returning users": 3}, secret=ann)
+    report.lock_and_freeze(store, code, "Zq7#pw", "Active users", "", "Still the better one.",
+                           host=host, reason="Returning users is too sparse yet.")
+    first, second = ws.snapshot_of(store, code, 1), ws.snapshot_of(store, code, 2)
+    assert first["nsm"] == second["nsm"] == "Active users"
+    assert first["by_candidate"][0]["candidate"] == "Active users"      # Ann's dots then
+    assert second["by_candidate"][0]["candidate"] == "Returning users"  # and after she moved them
+    latest = report.frozen_record(store, code)
+    assert latest.version == 2 and latest.leader == "Returning users"
+    md = record.decision_markdown(latest)
+    assert "**Not the room's first choice:** the room ranked Returning users first." in md
+    assert "Returning users is too sparse yet." in md
+    assert "## Versions of this decision" in md
+    assert "Version 1: Active users, locked" in md and "reopened" in md and "Returning users data" in md
+    assert record.decision_markdown(report.frozen_record(store, code, version=1)).count("Version 2") == 0

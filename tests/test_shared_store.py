@@ -48,9 +48,9 @@ def served(tmp_path_factory):
     with Store(folder / "store") as store:
         load_demo(store)
         workshop = ws.create_workshop(store, "Shared", [("Active users", ""), ("Returning users", "")],
-                                      "2468", dataset="demo")
+                                      "Zq7#pw", dataset="demo")
     with streamlit_server(folder / "store", folder / "a.log") as url:
-        yield folder, url, workshop.code
+        yield folder, url, workshop.code, workshop.host_secret
 
 
 def page_of(browser, url: str) -> Page:
@@ -65,7 +65,7 @@ def scored_metric(page: Page, label: str):
 
 @pytest.mark.browser
 def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_path):
-    folder, url, code = served
+    folder, url, code, host = served
     db = str(folder / "store")
     compare_page = page_of(browser, f"{url}/Compare")
     expect(compare_page.get_by_text("Users who did report_shared").first).to_be_visible(timeout=WAIT_MS)
@@ -79,7 +79,7 @@ def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_pa
     assert compare.returncode == 0, compare.stderr
     assert compare.stdout.splitlines()[1].startswith("Users who did report_shared,")
     with Store(folder / "store") as store:
-        ws.lock(store, code, "2468", "Active users", "", "Everyone understands it.")
+        ws.lock(store, code, "Zq7#pw", "Active users", "", "Everyone understands it.", host=host)
     report = northstar("report", "--db", db, "--workshop", code, "--out", str(tmp_path / "d.md"))
     assert report.returncode == 0, report.stderr
     assert "Active users" in (tmp_path / "d.md").read_text()
@@ -102,7 +102,7 @@ def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_pa
 def test_a_score_written_through_one_app_process_shows_in_another(tmp_path, browser):
     with Store(tmp_path / "store") as store:
         load_demo(store)
-        code = ws.create_workshop(store, "Two servers", [("Active users", ""), ("NPS", "")], "2468",
+        code = ws.create_workshop(store, "Two servers", [("Active users", ""), ("NPS", "")], "Zq7#pw",
                                   dataset="demo").code
     with streamlit_server(tmp_path / "store", tmp_path / "a.log") as first, \
             streamlit_server(tmp_path / "store", tmp_path / "b.log") as second:

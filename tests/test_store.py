@@ -82,13 +82,13 @@ def test_newer_store_is_refused_and_left_as_it_was(tmp_path):
     path = tmp_path / "store"
     Store(path).close()
     with sqlite3.connect(path / "state.sqlite") as con:
-        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with pytest.raises(NorthstarError) as err:
         Store(path)
     assert err.value.title == "Store made by a newer Northstar"
-    assert "schema version 3" in err.value.detail and "reads up to version 2" in err.value.detail
+    assert "schema version 4" in err.value.detail and "reads up to version 3" in err.value.detail
     with sqlite3.connect(path / "state.sqlite") as con:
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
 
 
 @pytest.mark.parametrize("case", ["garbage file", "sqlite file", "duckdb of another program",
@@ -170,9 +170,9 @@ def test_a_second_store_object_sees_writes_at_once(store):
         with other.events(other.dataset("mixpanel")) as cur:
             cur.execute(f"SELECT count(*) FROM {dataset.events_view}")
             assert cur.fetchone() == (6,)
-        workshop = ws.create_workshop(other, "Q", [("A", ""), ("B", "")], "2468")
-        ws.join(store, workshop.code, "Ann")
-        ws.set_score(store, workshop.code, "Ann", "A", "critical", 4)
+        workshop = ws.create_workshop(other, "Q", [("A", ""), ("B", "")], "Zq7#pw")
+        ann = ws.join(store, workshop.code, "Ann")
+        ws.set_score(store, workshop.code, "Ann", "A", "critical", 4, secret=ann.secret)
         assert ws.my_scores(other, workshop.code, "Ann") == {("A", "critical"): 4}
     finally:
         other.close()

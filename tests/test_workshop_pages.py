@@ -34,22 +34,40 @@ def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
 
-def started(db, pin: str = "2468") -> str:
+PIN = "Zq7#pw"
+HOSTS: dict[str, str] = {}  # code → facilitator secret
+
+
+def started(db, pin: str = PIN) -> str:
     """A workshop made with the library, as another browser would have made it; its code."""
     store = Store(db)
     try:
-        return ws.create_workshop(store, "Q3 NSM", SHORTLIST, pin, dataset="metrics_tiny").code
+        workshop = ws.create_workshop(store, "Q3 NSM", SHORTLIST, pin, dataset="metrics_tiny")
+        HOSTS[workshop.code] = workshop.host_secret
+        return workshop.code
     finally:
         store.close()
 
 
-def opened(code: str, name: str | None = None) -> AppTest:
-    """The Workshop page opened from the join link (and, after a reload, with the name in the URL)."""
+def opened(code: str, name: str | None = None, key: str | None = None, host: str | None = None) -> AppTest:
+    """The Workshop page opened from a link: the join link, or a participant's (name and key), or the
+    facilitator's (host)."""
     at = app(WORKSHOP)
     at.query_params["workshop"] = code
-    if name:
-        at.query_params["name"] = name
+    for param, value in (("name", name), ("key", key), ("host", host)):
+        if value:
+            at.query_params[param] = value
     return at.run()
+
+
+def joined(db, code: str, name: str) -> str:
+    """Join with the library (another phone); the participant's key."""
+    return in_store(db, lambda s: ws.join(s, code, name).secret)
+
+
+def lock_controls(at: AppTest) -> list[str]:
+    return [t.label for t in at.text_input if "PIN" in t.label] + [
+        b.label for b in at.button if b.key == "lock"]
 
 
 def score(at: AppTest, code: str, name: str, position: int, values: dict[str, int]) -> AppTest:
@@ -74,7 +92,10 @@ def test_facilitator_starts_a_workshop_and_gets_the_join_link(db):
     at.text_input(key="start-name").input("Q3 NSM")
     at.multiselect(key="start-shortlist").select("Active users").select("Returning users")
     at.text_input(key="start-me").input("Fran")
-    at.text_input(key="start-pin").input("2468")
+    at.text_input(key="start-pin").input("123456")
+    submit(at, "start-workshop", "Start the workshop")
+    assert "PIN too weak" in errors(at)[0]
+    at.text_input(key="start-pin").input(PIN)
     submit(at, "start-workshop", "Start the workshop")
     assert not at.exception and not errors(at)
     [workshop] = in_store(db, ws.workshops)
@@ -82,6 +103,9 @@ def test_facilitator_starts_a_workshop_and_gets_the_join_link(db):
     assert workshop.shortlist[0].definition == "Distinct users with any event in the period."
     assert at.query_params["workshop"] == workshop.code, "a reload keeps the facilitator in"
     assert f"?workshop={workshop.code}" in [c.value for c in at.code]
+    [host_link] = [c.value for c in at.code if "&host=" in c.value]
+    assert at.query_params["host"] == host_link.split("&host=")[1]
+    assert in_store(db, lambda s: ws.is_host(s, workshop.code, at.query_params["host"]))
     assert f"Share code {workshop.code}" in at.success[0].value
     assert at.get("image"), "the QR code is shown"
     # The facilitator also joined to score, and gets the lock form.
@@ -94,7 +118,7 @@ def test_a_short_shortlist_is_refused(db):
     at = app(WORKSHOP).run()
     at.text_input(key="start-name").input("Q3 NSM")
     at.multiselect(key="start-shortlist").select("Active users")
-    at.text_input(key="start-pin").input("2468")
+    at.text_input(key="start-pin").input(PIN)
     submit(at, "start-workshop", "Start the workshop")
     assert "Shortlist at least two candidates" in errors(at)[0]
     assert in_store(db, ws.workshops) == []
@@ -108,7 +132,8 @@ def test_participant_joins_by_link_scores_and_votes(db):
     assert at.subheader[0].value == "Q3 NSM"
     at.text_input(key=f"join-name-{code}").input("Pat")
     submit(at, f"join-{code}", "Join")
-    assert not at.exception and at.query_params["name"] == "Pat"
+    assert not at.exception and at.query_params["name"] == "Pat" and at.query_params["key"]
+    assert not lock_controls(at), "participants never see lock controls"
     score(at, code, "Pat", 0, {"critical": 5, "measurable": 4, "long_term": 2})
     assert not at.exception and not errors(at)
     mine = in_store(db, lambda s: ws.my_scores(s, code, "Pat"))
@@ -133,10 +158,10 @@ def test_a_reload_keeps_the_participant_and_their_scores(db):
     loaded(db, "metrics_tiny.csv")
     code = started(db)
     store = Store(db)
-    ws.join(store, code, "Pat")
-    ws.set_scores(store, code, "Pat", "Returning users", {"influenceable": 3})
+    key = ws.join(store, code, "Pat").secret
+    ws.set_scores(store, code, "Pat", "Returning users", {"influenceable": 3}, secret=key)
     store.close()
-    at = opened(code, "pat")  # any case: the same participant
+    at = opened(code, "pat", key)  # any case: the same participant
     assert not at.exception
     assert at.segmented_control(key=f"score-{code}-pat-1-influenceable").value == 3
     assert [p.name for p in in_store(db, lambda s: ws.participants(s, code))] == ["Pat"]
@@ -153,6 +178,21 @@ def test_too_many_dots_are_refused(db):
     assert in_store(db, lambda s: ws.my_votes(s, code, "Pat")) == {}
 
 
+def test_a_taken_name_needs_its_key(db):
+    loaded(db, "metrics_tiny.csv")
+    code = started(db)
+    key = joined(db, code, "Pat")
+    at = opened(code, "PAT")  # someone else's link with the name but no key
+    assert "The name 'Pat' is taken" in errors(at)[0]
+    assert "name" not in at.query_params and not [c for c in at.segmented_control if "score-" in str(c.key)]
+    at.text_input(key=f"join-name-{code}").input(" pat\u200b ")
+    submit(at, f"join-{code}", "Join")
+    assert "The name 'Pat' is taken" in errors(at)[0]
+    assert opened(code, "Pat", "wrong-key-123").error
+    mine = opened(code, "Pat", key)
+    assert not mine.error and mine.segmented_control(key=f"score-{code}-pat-0-critical")
+
+
 def test_an_unknown_code_says_so_and_offers_the_forms(db):
     loaded(db, "metrics_tiny.csv")
     at = opened("ZZZZZZ")
@@ -165,46 +205,58 @@ def test_wrong_pin_is_refused_then_the_lock_makes_it_read_only(db):
     loaded(db, "metrics_tiny.csv")
     code = started(db)
     store = Store(db)
-    ws.join(store, code, "Pat")
-    ws.set_scores(store, code, "Pat", "Active users", dict.fromkeys(ws.CRITERION_KEYS, 4))
+    key = ws.join(store, code, "Pat").secret
+    ws.set_scores(store, code, "Pat", "Active users", dict.fromkeys(ws.CRITERION_KEYS, 4), secret=key)
     store.close()
-    at = app(WORKSHOP).run()
-    at.selectbox(key="reopen-code").select(code)
-    at.text_input(key="reopen-pin").input("1111")
-    submit(at, "reopen", "Reopen as facilitator")
-    assert "Wrong PIN" in errors(at)[0]
-    at.text_input(key="reopen-pin").input("2468")
-    submit(at, "reopen", "Reopen as facilitator")
-    assert not errors(at) and at.button(key="lock")
-
-    at.selectbox(key=f"lock-choice-{code}").select("Returning users").run()
+    assert not app(WORKSHOP).run().dataframe, "the start page lists no workshops (nor their codes)"
+    assert not lock_controls(opened(code)), "a visitor sees no lock controls"
+    at = opened(code, host=HOSTS[code])
+    # The room's leader is proposed: Active users has the only scores.
+    assert at.selectbox(key=f"lock-choice-{code}-Active users").value == "Active users"
+    at.selectbox(key=f"lock-choice-{code}-Active users").select("Returning users").run()
     assert at.text_area(key=f"lock-definition-{code}-1").value == SHORTLIST[1][1]
+    assert any("ranked **Active users** first" in w.value for w in at.warning)
     at.text_area(key=f"lock-rationale-{code}").input("Every team can move it.")
     at.text_input(key=f"lock-pin-{code}").input("0000")
     at.button(key="lock").click().run()
     assert "Wrong PIN" in errors(at)[0]
     assert not in_store(db, lambda s: ws.find_workshop(s, code)).locked
-    at.text_input(key=f"lock-pin-{code}").input("2468")
+    at.text_input(key=f"lock-pin-{code}").input(PIN)
+    at.button(key="lock").click().run()
+    assert "Say why not the room's choice" in errors(at)[0]
+    at.text_area(key=f"lock-reason-{code}").input("Active users counts bots too.")
     at.button(key="lock").click().run()
     assert not at.exception and not errors(at)
-    assert "Decided: Returning users" in at.success[-1].value or any(
-        "Decided: Returning users" in s.value for s in at.success)
+    assert any("Decided: Returning users" in s.value for s in at.success)
     assert [b.label for b in at.get("download_button")] == ["Download (HTML)", "Download (Markdown)"]
+    decision = in_store(db, lambda s: ws.find_workshop(s, code).decision)
+    assert (decision.version, decision.leader, decision.override_reason) == (
+        1, "Active users", "Active users counts bots too.")
+    assert in_store(db, lambda s: ws.snapshot_of(s, code))["nsm"] == "Returning users"
 
-    # A participant now sees the decision and read-only inputs.
-    later = opened(code, "Pat")
+    # A participant now sees the decision and read-only inputs, and no reopen form.
+    later = opened(code, "Pat", key)
     assert any("Decided: Returning users" in s.value for s in later.success)
     assert later.segmented_control(key=f"score-{code}-pat-0-critical").disabled
     assert later.segmented_control(key=f"score-{code}-pat-0-critical").value == 4
     assert later.number_input(key=f"dots-{code}-pat-0").disabled
+    assert not lock_controls(later)
+
+    # The facilitator reopens it; the next lock is version 2.
+    at.text_input(key=f"reopen-reason-{code}").input("New data.")
+    at.text_input(key=f"reopen-pin-{code}").input(PIN)
+    submit(at, f"reopen-{code}", "Reopen scoring")
+    assert not errors(at) and not in_store(db, lambda s: ws.find_workshop(s, code)).locked
+    assert at.button(key="lock")
 
 
 def test_heatmap_frames_disagreements_and_says_so(tmp_path):
     store = Store(tmp_path / "s")
-    code = ws.create_workshop(store, "W", SHORTLIST, "2468").code
+    code = ws.create_workshop(store, "W", SHORTLIST, PIN).code
     for name, measurable in (("Ann", 1), ("Bob", 5)):
-        ws.join(store, code, name)
-        ws.set_scores(store, code, name, "Returning users", {"measurable": measurable, "critical": 4})
+        key = ws.join(store, code, name).secret
+        ws.set_scores(store, code, name, "Returning users", {"measurable": measurable, "critical": 4},
+                      secret=key)
     found = ws.results(store, code)
     store.close()
     fig = score_heatmap(found)
@@ -274,3 +326,15 @@ def test_tree_page_renames_rebinds_and_removes(db):
         at.selectbox(key="omtm-metric").select("NPS" if team == "Growth" else "Revenue")
         submit(at, "tree-add-omtm", "Add the OMTM")
     assert "Team 'growth' has two OMTMs" in errors(at)[0]
+
+
+def test_the_join_link_uses_the_configured_public_url(db, monkeypatch):
+    loaded(db, "metrics_tiny.csv")
+    monkeypatch.setenv("NORTHSTAR_PUBLIC_URL", "https://nsm.example.org")
+    code = started(db)
+    at = opened(code, host=HOSTS[code])
+    assert not at.exception
+    links = [c.value for c in at.code]
+    assert f"https://nsm.example.org/Workshop?workshop={code}" in links
+    assert f"https://nsm.example.org/Workshop?workshop={code}&host={HOSTS[code]}" in links
+    assert not at.warning  # a configured address is trusted

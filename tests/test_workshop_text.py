@@ -102,8 +102,9 @@ def hostile(tmp_path, monkeypatch):
         code = ws.create_workshop(store, WORKSHOP, [(CANDIDATE, CANDIDATE), ("Active users", "")],
                                   "Zq7#pw", dataset=dataset.name).code
         joined = ws.join(store, code, PERSON)
-        ws.set_scores(store, code, joined.name, CANDIDATE, {"critical": 1})
-        ws.set_scores(store, code, ws.join(store, code, "Bo").name, CANDIDATE, {"critical": 5})
+        ws.set_scores(store, code, joined.name, CANDIDATE, {"critical": 1}, secret=joined.secret)
+        bo = ws.join(store, code, "Bo")
+        ws.set_scores(store, code, bo.name, CANDIDATE, {"critical": 5}, secret=bo.secret)
     finally:
         store.close()
     return code, joined
@@ -159,6 +160,6 @@ def test_every_page_shows_hostile_names_as_text(hostile, page, expected):
 def test_workshop_page_shows_hostile_names_as_text(hostile):
     code, joined = hostile
     at = app("pages/4_Workshop.py")
-    at.query_params["workshop"] = code
+    at.query_params.update({"workshop": code, "name": joined.name, "key": joined.secret})
     at.run()
     assert_literal(at, (WORKSHOP, CANDIDATE, PERSON))

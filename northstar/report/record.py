@@ -33,6 +33,15 @@ if TYPE_CHECKING:  # plotly loads slowly; only the caller who draws a chart need
     import plotly.graph_objects as go
 
 
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One period of the chosen NSM's series as it was at lock time."""
+
+    period: date
+    value: float | None
+    partial: bool = False
+
+
 @dataclass(frozen=True, eq=False)
 class DecisionRecord:
     """Everything the record shows, as plain values; the frames are `WorkshopResults`' frames."""
@@ -50,6 +59,13 @@ class DecisionRecord:
     tree: MetricTree | None = None
     tree_values: StatusMap | None = None
     chart_png: str | None = None  # a PNG beside the Markdown file; the HTML embeds the figure itself
+    version: int | None = None  # the lock's number: 2 after one reopen
+    leader: str | None = None  # the room's leader when locked (dots, then mean score)
+    override_reason: str | None = None  # why the facilitator chose another than the leader
+    review_on: date | None = None  # "look again in a quarter"
+    series: tuple[SeriesPoint, ...] = ()  # the NSM's series, drawn as an inline SVG chart in the HTML
+    series_grain: str = "week"
+    history: tuple[Mapping[str, object], ...] = ()  # every lock: version, chosen, locked_at, reopened_at
 
 
 def record_for_workshop(store: Store, code: str, *, evidence: Sequence[Mapping[str, object]] = (),
@@ -134,6 +150,8 @@ def _meta(record: DecisionRecord, esc: Callable[[str], str], decided: str, datas
           participants: str) -> list[str]:
     """The record's date, dataset and participants, worded by the templates, escaped by `esc`."""
     meta = [decided.format(_day(record.decided_on))]
+    if record.version and record.version > 1:
+        meta.append(f"version {record.version}")
     if record.dataset:
         meta.append(dataset.format(esc(record.dataset)))
     if record.participants:
@@ -150,6 +168,11 @@ def decision_markdown(record: DecisionRecord) -> str:
            f"## Our North Star Metric: {md(record.nsm)}", "",
            f"> {md(record.definition, line_start=True)}", "", "**Why we chose it:**", ""]
     out += [md(part, line_start=True) + "\n" for part in _paragraphs(record.rationale)]
+    if _override(record):
+        out += [f"**Not the room's first choice:** the room ranked {md(record.leader)} first. "
+                f"Why {md(record.nsm)}: {md(record.override_reason)}", ""]
+    if record.review_on:
+        out += [f"**Look again by:** {record.review_on:%Y-%m-%d} (a quarter after the decision).", ""]
     if record.chart_png:
         out += [f"![{md(record.nsm)} over time]({quote(record.chart_png)})", ""]
     rows = _score_rows(record)
@@ -172,8 +195,26 @@ def decision_markdown(record: DecisionRecord) -> str:
         out.append("")
     if record.tree is not None:
         out += ["## Metric tree", "", "```mermaid", to_mermaid(record.tree, record.tree_values).rstrip(),
-                "```", "", to_markdown(record.tree, record.tree_values)]
+                "```", "", to_markdown(record.tree, record.tree_values), ""]
+    if len(record.history) > 1:
+        out += ["## Versions of this decision", ""]
+        out += [f"- {md(_history_line(h))}" for h in record.history]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _override(record: DecisionRecord) -> bool:
+    return bool(record.leader and record.leader != record.nsm and record.override_reason)
+
+
+def _history_line(row: Mapping[str, object]) -> str:
+    line = f"Version {row.get('version')}: {row.get('chosen')}, locked {row.get('locked_at')}"
+    if row.get("reason"):
+        line += f" (not the room's leader: {row.get('reason')})"
+    if row.get("reopened_at"):
+        line += f"; reopened {row.get('reopened_at')}"
+        if row.get("reopen_reason"):
+            line += f": {row.get('reopen_reason')}"
+    return line + "."
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -280,11 +321,15 @@ def _html_tree(record: DecisionRecord) -> str:
 
 
 def decision_html(record: DecisionRecord, chart: go.Figure | None = None) -> str:
-    """One self-contained HTML file: inline CSS, and Plotly's JS inlined when `chart` (a Plotly figure)
-    is given, so it opens offline, prints, and can be attached to a wiki page."""
+    """One self-contained HTML file (inline CSS; the NSM's chart an inline SVG drawn from the record's
+    series), so it opens offline, prints, and can be attached to a wiki page. A Plotly `chart` is only
+    used when the record has no series (Plotly's JS then makes the file ~5 MB)."""
     meta = _meta(record, escape, "Decided on {}", "Dataset: {}", "{} participants: {}")
     chart_html = ""
-    if chart is not None:
+    if record.series:
+        chart_html = (f'<section class="chart"><h2>The North Star over time</h2>'
+                      f"{series_svg(record.series, record.nsm, record.series_grain)}</section>")
+    elif chart is not None:
         chart_html = ('<section class="chart"><h2>The North Star over time</h2>'
                       + chart.to_html(full_html=False, include_plotlyjs=True,
                                       config={"displaylogo": False, "responsive": True})
@@ -297,7 +342,112 @@ def decision_html(record: DecisionRecord, chart: go.Figure | None = None) -> str
             f'<p class="meta">{" · ".join(meta)}</p></header>'
             f'<section class="nsm"><p class="eyebrow">Our North Star Metric</p><h2>{escape(record.nsm)}</h2>'
             f'<p class="definition">{escape(record.definition)}</p><h3>Why we chose it</h3>'
-            f"{_html_paragraphs(record.rationale)}</section>"
+            f"{_html_paragraphs(record.rationale)}{_html_choice(record)}</section>"
             f"{chart_html}{_html_scores(record)}{_html_evidence(record)}{_html_tree(record)}"
+            f"{_html_history(record)}"
             f"<footer>Recorded with Northstar on {_day(record.decided_on)}.</footer>"
             f"</main></body></html>\n")
+
+
+def _html_choice(record: DecisionRecord) -> str:
+    out = ""
+    if _override(record):
+        out += (f'<p class="note"><strong>Not the room\'s first choice:</strong> the room ranked '
+                f"{escape(str(record.leader))} first. Why {escape(record.nsm)}: "
+                f"{escape(str(record.override_reason))}</p>")
+    if record.review_on:
+        out += (f'<p class="note"><strong>Look again by {record.review_on:%Y-%m-%d}</strong> '
+                "(a quarter after the decision).</p>")
+    return out
+
+
+def _html_history(record: DecisionRecord) -> str:
+    if len(record.history) <= 1:
+        return ""
+    items = "".join(f"<li>{escape(_history_line(h))}</li>" for h in record.history)
+    return f"<section><h2>Versions of this decision</h2><ul>{items}</ul></section>"
+
+
+# -- a static chart, no JavaScript ----------------------------------------------------------------
+_W, _H = 880, 320
+_PAD = {"l": 76, "r": 20, "t": 20, "b": 56}
+
+
+def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    if not math.isfinite(low) or not math.isfinite(high):
+        return []
+    if high == low:
+        high = low + 1
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def _tick_label(value: float) -> str:
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:g}k"
+    return f"{value:,.10g}"
+
+
+def series_svg(points: Sequence[SeriesPoint], metric: str, grain: str = "week") -> str:
+    """The NSM over time as an inline SVG line chart: axes with ticks and dates, the value axis titled
+    with the metric, partial periods as hollow points. Readable without JavaScript, prints well."""
+    known = [p for p in points if p.value is not None]
+    if not known:
+        return '<p class="note">No values to draw.</p>'
+    values = [float(p.value) for p in known if p.value is not None]
+    ticks = _nice_ticks(min(0.0, min(values)), max(values))
+    low, high = ticks[0], ticks[-1]
+    inner_w, inner_h = _W - _PAD["l"] - _PAD["r"], _H - _PAD["t"] - _PAD["b"]
+    first, last = known[0].period, known[-1].period
+    span = max(1, (last - first).days)
+
+    def x(day: date) -> float:
+        return _PAD["l"] + inner_w * ((day - first).days / span if len(known) > 1 else 0.5)
+
+    def y(value: float) -> float:
+        return _PAD["t"] + inner_h * (1 - (value - low) / ((high - low) or 1))
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" role="img" '
+           f'aria-label="{escape(metric)} per {escape(grain)}" style="max-width:{_W}px;'
+           f'font:12px -apple-system,Segoe UI,Roboto,Arial,sans-serif">']
+    for tick in ticks:
+        ty = y(tick)
+        out.append(f'<line x1="{_PAD["l"]}" x2="{_W - _PAD["r"]}" y1="{ty:.1f}" y2="{ty:.1f}" '
+                   f'stroke="#e4e7eb"/><text x="{_PAD["l"] - 8}" y="{ty + 4:.1f}" text-anchor="end" '
+                   f'fill="#52606d">{escape(_tick_label(tick))}</text>')
+    step = max(1, math.ceil(len(known) / 8))
+    for point in known[::step]:
+        px = x(point.period)
+        out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{_H - _PAD["b"]}" y2="{_H - _PAD["b"] + 5}" '
+                   f'stroke="#9aa5b1"/><text x="{px:.1f}" y="{_H - _PAD["b"] + 19}" text-anchor="middle" '
+                   f'fill="#52606d">{point.period:%d %b %Y}</text>')
+    out.append(f'<line x1="{_PAD["l"]}" x2="{_W - _PAD["r"]}" y1="{_H - _PAD["b"]}" '
+               f'y2="{_H - _PAD["b"]}" stroke="#9aa5b1"/>')
+    full = [p for p in known if not p.partial]
+    if full:
+        path = " ".join(f"{x(p.period):.1f},{y(float(p.value or 0)):.1f}" for p in full)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#1d3557" stroke-width="2.5"/>')
+    for p in known:
+        fill = "#fff" if p.partial else "#1d3557"
+        out.append(f'<circle cx="{x(p.period):.1f}" cy="{y(float(p.value or 0)):.1f}" r="3" fill="{fill}" '
+                   f'stroke="#1d3557"><title>{p.period:%d %b %Y}: {escape(_tick_label(float(p.value or 0)))}'
+                   f'{" (partial)" if p.partial else ""}</title></circle>')
+    out.append(f'<text x="16" y="{_PAD["t"] + inner_h / 2:.0f}" transform="rotate(-90 16 '
+               f'{_PAD["t"] + inner_h / 2:.0f})" text-anchor="middle" fill="#1f2933">'
+               f"{escape(metric)}</text>")
+    out.append(f'<text x="{_PAD["l"] + inner_w / 2:.0f}" y="{_H - 8}" text-anchor="middle" '
+               f'fill="#1f2933">{escape(grain.capitalize())} starting</text></svg>')
+    note = " Hollow points: a period not yet complete." if any(p.partial for p in known) else ""
+    return "".join(out) + f'<p class="note">{escape(metric)} per {escape(grain)}.{note}</p>'

@@ -3,6 +3,8 @@
 Layout versions:
 - 1: one DuckDB file held everything (Northstar 0.1). `legacy.py` converts it to version 2.
 - 2: a store folder with `state.sqlite` (this DDL) and one DuckDB file per dataset under `events/`.
+- 3: workshop identities and decisions: participants' and the facilitator's secrets (hashed), PIN
+  attempts (the rate limit), and `decisions`, one row per lock with its frozen record.
 
 A later version adds a function to `MIGRATIONS` that takes the state database from the version before
 it to its own, run in the same transaction that records the new version.
@@ -13,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # PRAGMA application_id marks a SQLite file as Northstar's ("NSTR"), so a foreign one is told apart.
 APPLICATION_ID = 0x4E535452
 
@@ -57,7 +59,9 @@ CREATE TABLE IF NOT EXISTS workshops (
     chosen TEXT,
     chosen_definition TEXT,
     rationale TEXT,
-    locked_at TEXT
+    locked_at TEXT,
+    host_hash TEXT,              -- sha256 of the facilitator link's secret (NULL: made before v3)
+    version INTEGER NOT NULL DEFAULT 0  -- how many times it was locked: the current decision's number
 );
 
 CREATE TABLE IF NOT EXISTS shortlist (
@@ -71,8 +75,9 @@ CREATE TABLE IF NOT EXISTS shortlist (
 CREATE TABLE IF NOT EXISTS participants (
     workshop INTEGER NOT NULL REFERENCES workshops (id),
     name TEXT NOT NULL,
-    name_key TEXT NOT NULL,
+    name_key TEXT NOT NULL,      -- workshop.identity.name_key: NFKC, case-folded, invisibles stripped
     joined_at TEXT NOT NULL,
+    secret_hash TEXT,            -- sha256 of the personal secret (NULL: joined before v3)
     PRIMARY KEY (workshop, name_key)
 );
 
@@ -93,6 +98,30 @@ CREATE TABLE IF NOT EXISTS votes (
     dots INTEGER NOT NULL CHECK (dots BETWEEN 0 AND 3),
     updated_at TEXT NOT NULL,
     PRIMARY KEY (workshop, participant, candidate)
+);
+
+-- Every lock of a workshop, one version each: a reopen closes the current one. `snapshot` is the
+-- decision record frozen at lock time (JSON), NULL for decisions locked before v3.
+CREATE TABLE IF NOT EXISTS decisions (
+    workshop INTEGER NOT NULL REFERENCES workshops (id),
+    version INTEGER NOT NULL,
+    chosen TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    rationale TEXT NOT NULL,
+    leader TEXT,                 -- the room's leader when it was locked (the proposal)
+    override_reason TEXT,        -- why the facilitator chose another, NULL when the leader was chosen
+    locked_at TEXT NOT NULL,
+    reopened_at TEXT,
+    reopen_reason TEXT,
+    snapshot TEXT,
+    PRIMARY KEY (workshop, version)
+);
+
+-- PIN tries per workshop, counted in the store so the limit holds across sessions and processes.
+CREATE TABLE IF NOT EXISTS pin_attempts (
+    workshop INTEGER NOT NULL REFERENCES workshops (id),
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL CHECK (ok IN (0, 1))
 );
 
 CREATE TABLE IF NOT EXISTS tree_nodes (
@@ -117,8 +146,43 @@ EVENTS_VIEW = "event_log"        # user_id, ts, event (text), amount, duration_s
 EVENT_TYPE = "event_name"        # the ENUM of the dataset's event names
 EVENT_FILE_LAYOUT = 1            # kept in each file's `northstar_meta`, checked when it is attached
 
+
+
+def _v3(con: sqlite3.Connection) -> None:
+    """Identities, PIN attempts and versioned decisions; every v2 row kept.
+
+    Participants and facilitators of v2 have no secret yet (NULL): the next join by that name, or the
+    facilitator's PIN, sets one. Name keys are recomputed with the v3 normalisation; when two v2 names
+    now normalise alike, the later keeps its v2 key, so nobody's scores are merged or lost. A locked v2
+    workshop becomes decision version 1, without a frozen snapshot (its record is rebuilt as before).
+    """
+    from northstar.text import name_key  # dependency-free; imported here to keep the DDL module small
+
+    con.execute("ALTER TABLE workshops ADD COLUMN host_hash TEXT")
+    con.execute("ALTER TABLE workshops ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+    con.execute("ALTER TABLE participants ADD COLUMN secret_hash TEXT")
+    for statement in STATE_DDL.split(";"):
+        if "CREATE TABLE IF NOT EXISTS decisions" in statement or "pin_attempts (" in statement:
+            con.execute(statement)
+    rows = con.execute("SELECT rowid, workshop, name, name_key FROM participants "
+                       "ORDER BY workshop, joined_at, rowid").fetchall()
+    assigned: set[tuple[int, str]] = set()
+    final: list[tuple[str, int]] = []
+    for rowid, workshop, name, old_key in rows:
+        key = next(k for k in (name_key(name), old_key, f"{old_key}#{rowid}")
+                   if (workshop, k) not in assigned)
+        assigned.add((workshop, key))
+        final.append((key, rowid))
+    con.execute("UPDATE participants SET name_key = char(0) || rowid")  # no clash while keys move
+    con.executemany("UPDATE participants SET name_key = ? WHERE rowid = ?", final)
+    con.execute("INSERT INTO decisions (workshop, version, chosen, definition, rationale, locked_at) "
+                "SELECT id, 1, chosen, coalesce(chosen_definition, ''), coalesce(rationale, ''), locked_at "
+                "FROM workshops WHERE status = 'locked'")
+    con.execute("UPDATE workshops SET version = 1 WHERE status = 'locked'")
+
+
 # version reached → the step that brings the state database there from the version before it.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {3: _v3}
 
 
 def read_version(con: sqlite3.Connection) -> int | None:

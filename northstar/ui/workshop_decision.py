@@ -14,13 +14,15 @@ from northstar.report import (
     Evidence,
     decision_html,
     decision_markdown,
-    decision_record,
+    frozen_record,
+    lock_and_freeze,
     workshop_evidence,
 )
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
 from northstar.ui.text import plain
-from northstar.workshop import Workshop, lock, results
+from northstar.workshop import Workshop, reopen, results
+from northstar.workshop import leader as ws_leader
 
 
 @st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
@@ -52,33 +54,59 @@ def banner(workshop: Workshop) -> None:
                f"{plain(decision.definition)}  \n*Why:* {plain(decision.rationale)}", icon=":material/flag:")
 
 
-def ranking(store: Store, workshop: Workshop) -> tuple[str, ...]:
-    """Candidates best first as results stand now (dots, then mean score)."""
-    return results(store, workshop.code).ranking
+def leader(store: Store, workshop: Workshop) -> str:
+    """The room's choice as results stand now: most dots, then highest mean score."""
+    return ws_leader(results(store, workshop.code))
 
 
-def lock_form(store: Store, workshop: Workshop, ranking: tuple[str, ...]) -> None:
-    """The facilitator closes scoring: the NSM, its definition, why; the PIN confirms."""
+def lock_form(store: Store, workshop: Workshop, host: str) -> None:
+    """The facilitator closes scoring: the NSM (the room's leader proposed), why; the PIN confirms."""
+    top = leader(store, workshop)
     with st.container(border=True):
         st.markdown("**Close and lock the decision**: scores and dots become read-only for everyone.")
-        choice_key = f"lock-choice-{workshop.code}"
-        st.session_state.setdefault(choice_key, ranking[0] if ranking else workshop.candidates[0])
-        chosen = st.selectbox("Our North Star Metric", workshop.candidates, key=choice_key,
-                              help="Preselected: the candidate ranked first when you opened this form.")
+        # Keyed by the leader: when the room's leader changes, the proposal follows it.
+        chosen = st.selectbox("Our North Star Metric", workshop.candidates,
+                              index=workshop.candidates.index(top), key=f"lock-choice-{workshop.code}-{top}",
+                              help="Proposed: the room's leader (most dots, then highest mean score).")
         index = workshop.candidates.index(chosen)
         definition = st.text_area("Its definition", value=workshop.definition_of(chosen), height=80,
                                   key=f"lock-definition-{workshop.code}-{index}")
+        reason = ""
+        if chosen != top:
+            st.warning(f"The room ranked **{plain(top)}** first. Say why you choose another; the reason "
+                       "goes into the record.", icon=":material/priority_high:")
+            reason = st.text_area(f"Why not {plain(top)}?", key=f"lock-reason-{workshop.code}", height=80)
         rationale = st.text_area("Why we chose it", key=f"lock-rationale-{workshop.code}", height=100,
                                  placeholder="e.g. It leads revenue by three weeks and every team "
                                              "can move it.")
         pin = st.text_input("Facilitator PIN", type="password", key=f"lock-pin-{workshop.code}")
         if st.button("Lock the decision", type="primary", icon=":material/lock:", key="lock"):
             try:
-                decision = lock(store, workshop.code, pin, chosen, definition, rationale)
+                decision = lock_and_freeze(store, workshop.code, pin, chosen, definition, rationale,
+                                           host=host, reason=reason)
             except NorthstarError as err:
                 messages.show_error(err)
                 return
-            messages.flash(f"Locked: {plain(decision.chosen)} is the North Star Metric.")
+            messages.flash(f"Locked: {plain(decision.chosen)} is the North Star Metric "
+                           f"(decision version {decision.version}).")
+            st.rerun()
+
+
+def reopen_form(store: Store, workshop: Workshop, host: str) -> None:
+    """The facilitator reopens a locked decision; it stays in the record's history."""
+    with st.expander("Reopen the decision", icon=":material/lock_open:"):
+        with st.form(f"reopen-{workshop.code}", border=False):
+            reason = st.text_input("Why reopen?", key=f"reopen-reason-{workshop.code}",
+                                   placeholder="e.g. New data on retention came in.")
+            pin = st.text_input("Facilitator PIN", type="password", key=f"reopen-pin-{workshop.code}")
+            submitted = st.form_submit_button("Reopen scoring", icon=":material/lock_open:")
+        if submitted:
+            try:
+                reopen(store, workshop.code, pin, host=host, reason=reason)
+            except NorthstarError as err:
+                messages.show_error(err)
+                return
+            messages.flash("Reopened: scores and dots can change again; the next lock is a new version.")
             st.rerun()
 
 
@@ -89,15 +117,16 @@ def _file_stem(workshop: Workshop) -> str:
 
 def record_downloads(store: Store, workshop: Workshop) -> None:
     """The decision record as one HTML file (with the NSM's chart) and as Markdown, built on click."""
+    # The snapshot frozen at lock time (rebuilt only for decisions locked before schema v3).
     def html() -> bytes:
-        record, chart = decision_record(store, workshop.code, compute)
-        return decision_html(record, chart).encode()
+        return decision_html(frozen_record(store, workshop.code, compute)).encode()
 
     def markdown() -> bytes:
-        return decision_markdown(decision_record(store, workshop.code, compute)[0]).encode()
+        return decision_markdown(frozen_record(store, workshop.code, compute)).encode()
 
     stem = _file_stem(workshop)
-    st.markdown("**Decision record**: the NSM, why, the scores, the evidence and the metric tree.")
+    st.markdown("**Decision record**: the NSM, why, the scores, the evidence and the metric tree, as "
+                "they were when it was locked.")
     buttons = st.container(horizontal=True)
     buttons.download_button("Download (HTML)", html, file_name=f"{stem}.html", mime="text/html",
                              icon=":material/download:", on_click="ignore", key="record-html")

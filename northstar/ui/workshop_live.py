@@ -64,6 +64,45 @@ def score_heatmap(found: WorkshopResults) -> go.Figure:
     return fig
 
 
+# Phones: below 640 px the heat map gives way to a compact list (Streamlit stacks columns there too).
+# Our own static CSS, no user text in it; keyed containers get the class `st-key-<key>`.
+NARROW_PX = 640
+_CSS = f"""<style>
+.st-key-ws-compact {{ display: none; }}
+@media (max-width: {NARROW_PX}px) {{
+  .st-key-ws-heatmap {{ display: none; }}
+  .st-key-ws-compact {{ display: block; }}
+}}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] {{ overflow-wrap: anywhere; }}
+</style>"""
+
+
+def narrow_screen_css() -> None:
+    """Once per page: the heat map on wide screens, the compact list on phones; long names wrap."""
+    st.html(_CSS)
+
+
+def _mean_text(row: pd.Series) -> str:
+    if not row["n"]:
+        return "–"
+    spread = "" if row["n"] == 1 or math.isnan(row["std"]) else f" ± {row['std']:.1f}"
+    return f"{row['mean']:.1f}{spread}" + (" ⚠" if row["disagreement"] else "")
+
+
+def compact_lines(found: WorkshopResults) -> list[tuple[str, str]]:
+    """(candidate, "Critical 4.0 ± 1.0 · Measurable – · …") per candidate: the heat map as text."""
+    cells = found.by_criterion.set_index(["candidate", "criterion"])
+    return [(candidate, " · ".join(f"{c.label} {_mean_text(cells.loc[(candidate, c.key)])}"
+                                   for c in CRITERIA))
+            for candidate in found.workshop.candidates]
+
+
+def compact_scores(found: WorkshopResults) -> None:
+    """The heat map for a phone: one short block per candidate, the criteria as a wrapped line."""
+    for candidate, line in compact_lines(found):
+        st.markdown(f"**{plain(candidate)}**  \n{line}")
+
+
 def disagreements(found: WorkshopResults) -> list[str]:
     """Criteria whose scores are far apart, as sentences to read out."""
     flagged = found.by_criterion[found.by_criterion["disagreement"]]
@@ -85,14 +124,17 @@ def ranking(found: WorkshopResults, evidence: Evidence | None) -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
-def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None) -> None:
-    """Refreshes by itself; when the workshop gets locked elsewhere, the whole page follows."""
+def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None,
+                 seen_leader: str | None = None) -> None:
+    """Refreshes by itself; when the workshop gets locked elsewhere (or, for the facilitator, the
+    room's leader changes, so the lock form proposes the new one), the whole page follows."""
     try:
         found = results(store, code)
     except NorthstarError as err:
         messages.show_error(err)
         return
-    if found.workshop.status != seen_status:
+    if found.workshop.status != seen_status or (
+            seen_leader is not None and found.ranking and found.ranking[0] != seen_leader):
         st.rerun(scope="app")
     scorers = found.scores["participant"].nunique()
     dots = int(found.by_candidate["dots"].sum())
@@ -106,7 +148,15 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
     with heat:
         st.markdown("**Mean score per criterion**: red is weak, green strong; ± the spread; a dotted "
                     "frame marks scores far apart")
-        st.plotly_chart(score_heatmap(found), key="score_heatmap", config={"displayModeBar": False})
+        if found.scores.empty:
+            st.info("No scores yet: the means appear here as soon as someone scores a candidate.",
+                    icon=":material/hourglass_empty:")
+        else:
+            with st.container(key="ws-heatmap"):
+                st.plotly_chart(score_heatmap(found), key="score_heatmap",
+                                config={"displayModeBar": False})
+            with st.container(key="ws-compact"):
+                compact_scores(found)
     with order:
         st.markdown("**Ranking**: dots first, then mean score")
         with st.container(border=True):

@@ -28,15 +28,15 @@ def _score_key(workshop: Workshop, me: str, position: int, criterion: str) -> st
     return f"score-{workshop.code}-{me.casefold()}-{position}-{criterion}"
 
 
-def score_cards(store: Store, workshop: Workshop, me: str, evidence: Evidence | None) -> None:
+def score_cards(store: Store, workshop: Workshop, me: str, secret: str, evidence: Evidence | None) -> None:
     """One card per candidate; each click saves at once, so a closed laptop loses nothing."""
     saved = my_scores(store, workshop.code, me)
     for position, entry in enumerate(workshop.shortlist):
         with st.container(border=True):
-            _score_card(store, workshop, me, position, entry, saved, evidence)
+            _score_card(store, workshop, me, secret, position, entry, saved, evidence)
 
 
-def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry: ShortlistEntry,
+def _score_card(store: Store, workshop: Workshop, me: str, secret: str, position: int, entry: ShortlistEntry,
                 saved: dict[tuple[str, str], int], evidence: Evidence | None) -> None:
     keys = {c.key: _score_key(workshop, me, position, c.key) for c in CRITERIA}
     # The store is the truth: seed the inputs from it (after a reload, on another device) ...
@@ -52,7 +52,7 @@ def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry:
                                            if evidence else ""))
     if changed and not workshop.locked:
         try:
-            set_scores(store, workshop.code, me, entry.candidate, changed)
+            set_scores(store, workshop.code, me, entry.candidate, changed, secret=secret)
         except NorthstarError as err:
             messages.show_error(err)
         else:
@@ -73,7 +73,7 @@ def _score_card(store: Store, workshop: Workshop, me: str, position: int, entry:
             st.caption("1 = weak, 5 = strong. Hover a criterion's ? for what it means.")
 
 
-def dots_form(store: Store, workshop: Workshop, me: str) -> None:
+def dots_form(store: Store, workshop: Workshop, me: str, secret: str) -> None:
     """Spread 3 dots over the candidates you would pick: several on one if you feel strongly."""
     mine = my_votes(store, workshop.code, me)
     with st.form(f"dots-{workshop.code}-{me.casefold()}", border=True):
@@ -90,7 +90,7 @@ def dots_form(store: Store, workshop: Workshop, me: str) -> None:
                                           disabled=workshop.locked)
     if submitted:
         try:
-            set_votes(store, workshop.code, me, {c: int(d) for c, d in dots.items()})
+            set_votes(store, workshop.code, me, {c: int(d) for c, d in dots.items()}, secret=secret)
         except NorthstarError as err:
             messages.show_error(err)
             return

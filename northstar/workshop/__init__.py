@@ -1,18 +1,25 @@
 """A live workshop: the five criteria, joining, scoring, dots, the facilitator's lock, live results."""
 
 from northstar.workshop.actions import (
-    MIN_PIN_LENGTH,
     create_workshop,
+    decisions,
     find_workshop,
+    freeze,
+    is_host,
     join,
     join_url,
+    leader,
     lock,
     qr_svg,
+    recover_host,
+    reopen,
     set_score,
     set_scores,
     set_votes,
+    snapshot_of,
     verify_pin,
 )
+from northstar.workshop.identity import MIN_PIN_LENGTH, pin_problem, wait_after
 from northstar.workshop.model import (
     CRITERIA,
     CRITERION_KEYS,
@@ -33,6 +40,7 @@ from northstar.workshop.results import (
     results,
     workshops,
 )
+from northstar.workshop.serving import PUBLIC_URL_ENV, JoinBase, join_base
 
 __all__ = [
     "CRITERIA",
@@ -41,25 +49,37 @@ __all__ = [
     "DISAGREEMENT_RANGE",
     "DOTS",
     "Decision",
+    "JoinBase",
     "MIN_PIN_LENGTH",
+    "PUBLIC_URL_ENV",
     "Participant",
     "SCORES",
     "ShortlistEntry",
     "Workshop",
     "WorkshopResults",
     "create_workshop",
+    "decisions",
     "find_workshop",
+    "freeze",
+    "is_host",
     "join",
+    "join_base",
     "join_url",
+    "leader",
     "lock",
     "my_scores",
     "my_votes",
     "participants",
+    "pin_problem",
     "qr_svg",
+    "recover_host",
+    "reopen",
     "results",
     "set_score",
     "set_scores",
     "set_votes",
+    "snapshot_of",
     "verify_pin",
+    "wait_after",
     "workshops",
 ]

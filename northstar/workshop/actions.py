@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
+import json
 import logging
 import secrets
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from numbers import Integral
 
 from northstar.errors import NorthstarError
 from northstar.store import Store, from_db, to_db
+from northstar.text import name_key
+from northstar.workshop.identity import (
+    confirm_try,
+    hash_pin,
+    new_secret,
+    pin_matches,
+    pin_problem,
+    reserve_try,
+    secret_hash,
+    secret_matches,
+)
 from northstar.workshop.model import (
     CRITERION_KEYS,
     DOTS,
@@ -23,35 +34,27 @@ from northstar.workshop.model import (
     ShortlistEntry,
     Workshop,
     clean_name,
+    load_decisions,
     load_workshop,
     normal_code,
     utc_now,
 )
+from northstar.workshop.results import WorkshopResults, results_on
 
 log = logging.getLogger(__name__)
 
-
-PIN_ITERATIONS = 200_000
-MIN_PIN_LENGTH = 4
 # No 0/O, 1/I/L: the code is read out loud and typed from a projector.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CODE_LENGTH = 6
 
 
-def _hash_pin(pin: str, salt: bytes, iterations: int = PIN_ITERATIONS) -> str:
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${digest.hex()}"
-
-
-def _pin_matches(pin: str, pin_hash: str, salt_hex: str) -> bool:
-    # The iteration count travels with the hash so it can be raised later without breaking old PINs.
-    _, iterations, _ = pin_hash.split("$")
-    return hmac.compare_digest(_hash_pin(str(pin), bytes.fromhex(salt_hex), int(iterations)), pin_hash)
-
-
 def create_workshop(store: Store, name: str, shortlist: Sequence[tuple[str, str]], pin: str,
                     dataset: str | None = None) -> Workshop:
-    """Start a workshop on `shortlist` [(candidate name, definition), ...], guarded by `pin`."""
+    """Start a workshop on `shortlist` [(candidate name, definition), ...], guarded by `pin`.
+
+    The returned Workshop carries `host_secret`, the facilitator link's secret: it is stored only as a
+    hash, so this is the one moment it can be put into the facilitator's link.
+    """
     name = clean_name(name)
     if not name:
         raise NorthstarError("Workshop needs a name", "Give it a name people recognise, e.g. 'Q3 NSM'.")
@@ -59,24 +62,26 @@ def create_workshop(store: Store, name: str, shortlist: Sequence[tuple[str, str]
     if len(entries) < 2 or any(not e.candidate for e in entries):
         raise NorthstarError("Shortlist at least two candidates",
                              "A workshop compares candidate NSMs; pick two or more by name.")
-    keys = [e.candidate.casefold() for e in entries]
+    keys = [name_key(e.candidate) for e in entries]
     if len(set(keys)) < len(keys):
         raise NorthstarError("Shortlist names a candidate twice", "Each candidate may appear once.")
-    if len(str(pin)) < MIN_PIN_LENGTH:
-        raise NorthstarError("PIN too short", f"Use at least {MIN_PIN_LENGTH} characters; only the "
-                             "facilitator should know it, it locks the decision.")
+    problem = pin_problem(pin)
+    if problem:
+        raise NorthstarError("PIN too weak", problem + " Only the facilitator should know it: with the "
+                             "facilitator link it locks the decision.")
     salt = secrets.token_bytes(16)
-    pin_hash = _hash_pin(str(pin), salt)  # ~50 ms: before the transaction, so nobody waits on it
+    pin_hash = hash_pin(str(pin), salt)  # ~50 ms: before the transaction, so nobody waits on it
+    host = new_secret()
     with store.transaction() as con:
         code = _free_code(con)
         workshop_id = con.execute(
-            "INSERT INTO workshops (code, name, dataset, pin_hash, pin_salt, created_at, status) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'open') RETURNING id",
-            [code, name, dataset, pin_hash, salt.hex(), to_db(utc_now())]).fetchone()[0]
+            "INSERT INTO workshops (code, name, dataset, pin_hash, pin_salt, created_at, status, host_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'open', ?) RETURNING id",
+            [code, name, dataset, pin_hash, salt.hex(), to_db(utc_now()), secret_hash(host)]).fetchone()[0]
         con.executemany("INSERT INTO shortlist (workshop, position, candidate, definition) "
                         "VALUES (?, ?, ?, ?)",
                         [[workshop_id, i, e.candidate, e.definition] for i, e in enumerate(entries)])
-        return load_workshop(con, code)
+        return replace(load_workshop(con, code), host_secret=host)
 
 
 def _free_code(con: sqlite3.Connection) -> str:
@@ -92,30 +97,47 @@ def find_workshop(store: Store, code: str) -> Workshop:
         return load_workshop(con, code)
 
 
-def join(store: Store, code: str, participant_name: str) -> Participant:
-    """Join by name; joining again with the same name (any case) returns the same participant.
+def join(store: Store, code: str, participant_name: str, secret: str | None = None) -> Participant:
+    """Join by name; the returned Participant carries the personal secret that proves it is you.
 
-    Joining a locked workshop still works: latecomers can read the results and the decision.
+    A name already taken (after normalisation: `northstar.text.name_key`) is given back only with its
+    secret. Joining a locked workshop still works: latecomers can read the results and the decision.
     """
     name = clean_name(participant_name)
-    if not name or len(name) > 60:
+    key = name_key(name)
+    if not key or len(name) > 60:
         raise NorthstarError("Enter your name to join", "Use 1–60 characters; others see it in results.")
+    fresh = new_secret()
     with store.transaction() as con:
         workshop = load_workshop(con, code)
-        con.execute("INSERT INTO participants (workshop, name, name_key, joined_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT DO NOTHING", [workshop.id, name, name.casefold(), to_db(utc_now())])
-        stored, joined_at = con.execute(
-            "SELECT name, joined_at FROM participants WHERE workshop = ? AND name_key = ?",
-            [workshop.id, name.casefold()]).fetchone()
-    return Participant(workshop.code, stored, from_db(joined_at) or utc_now())
+        con.execute("INSERT INTO participants (workshop, name, name_key, joined_at, secret_hash) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [workshop.id, name, key, to_db(utc_now()), secret_hash(fresh)])
+        stored, joined_at, stored_hash = con.execute(
+            "SELECT name, joined_at, secret_hash FROM participants WHERE workshop = ? AND name_key = ?",
+            [workshop.id, key]).fetchone()
+        if stored_hash is None:  # joined before v3: whoever comes back first gets a secret
+            con.execute("UPDATE participants SET secret_hash = ? WHERE workshop = ? AND name_key = ?",
+                        [secret_hash(fresh), workshop.id, key])
+            stored_hash = secret_hash(fresh)
+    if stored_hash == secret_hash(fresh):
+        return Participant(workshop.code, stored, from_db(joined_at) or utc_now(), fresh)
+    if secret_matches(secret, stored_hash):
+        return Participant(workshop.code, stored, from_db(joined_at) or utc_now(), secret)
+    raise NorthstarError(f"The name {stored!r} is taken",
+                         "Someone joined with it already. If that was you, open your own join link "
+                         "(it carries your key) on this device; otherwise pick another name.")
 
 
-def _participant(con: sqlite3.Connection, workshop: Workshop, participant: str) -> str:
-    row = con.execute("SELECT name FROM participants WHERE workshop = ? AND name_key = ?",
-                      [workshop.id, clean_name(participant).casefold()]).fetchone()
+def _participant(con: sqlite3.Connection, workshop: Workshop, participant: str, secret: str | None) -> str:
+    row = con.execute("SELECT name, secret_hash FROM participants WHERE workshop = ? AND name_key = ?",
+                      [workshop.id, name_key(participant)]).fetchone()
     if row is None:
         raise NorthstarError(f"{participant!r} has not joined this workshop",
                              f"Join workshop {workshop.code} with your name first.")
+    if not secret_matches(secret, row[1]):
+        raise NorthstarError(f"Only {row[0]!r} can change these scores",
+                             "Your key does not match this name: open your own join link again.")
     return row[0]
 
 
@@ -158,7 +180,7 @@ def _whole(value: object, what: str, low: int, high: int) -> int:
 
 
 def set_scores(store: Store, code: str, participant: str, candidate: str,
-               scores: Mapping[str, int]) -> None:
+               scores: Mapping[str, int], *, secret: str | None) -> None:
     """Save several criterion scores (1–5) of one candidate at once, replacing earlier ones."""
     for key in scores:
         if key not in CRITERION_KEYS:
@@ -169,7 +191,7 @@ def set_scores(store: Store, code: str, participant: str, candidate: str,
         return
     with store.read() as con:
         workshop = load_workshop(con, code)
-        name = _participant(con, workshop, participant)
+        name = _participant(con, workshop, participant, secret)
     _check_candidate(workshop, candidate)
     with _open_writer(store, workshop) as con:
         now = to_db(utc_now())
@@ -181,12 +203,13 @@ def set_scores(store: Store, code: str, participant: str, candidate: str,
 
 
 def set_score(store: Store, code: str, participant: str, candidate: str, criterion: str,
-              score: int) -> None:
+              score: int, *, secret: str | None) -> None:
     """Save one score (1–5); scoring the same criterion again replaces the earlier score."""
-    set_scores(store, code, participant, candidate, {criterion: score})
+    set_scores(store, code, participant, candidate, {criterion: score}, secret=secret)
 
 
-def set_votes(store: Store, code: str, participant: str, dots: Mapping[str, int]) -> None:
+def set_votes(store: Store, code: str, participant: str, dots: Mapping[str, int], *,
+              secret: str | None) -> None:
     """Replace the participant's dots: up to 3 in all, 0–3 on any one candidate; others get 0."""
     checked = {c: _whole(d, f"Dots on {c!r}", 0, DOTS) for c, d in dots.items()}
     if sum(checked.values()) > DOTS:
@@ -194,7 +217,7 @@ def set_votes(store: Store, code: str, participant: str, dots: Mapping[str, int]
                              f"You placed {sum(checked.values())}; take some back first.")
     with store.read() as con:
         workshop = load_workshop(con, code)
-        name = _participant(con, workshop, participant)
+        name = _participant(con, workshop, participant, secret)
     for candidate in checked:
         _check_candidate(workshop, candidate, "Vote for")
     with _open_writer(store, workshop) as con:
@@ -206,24 +229,69 @@ def set_votes(store: Store, code: str, participant: str, dots: Mapping[str, int]
             [[workshop.id, name, c, checked.get(c, 0), now] for c in workshop.candidates])
 
 
-def verify_pin(store: Store, code: str, pin: str) -> bool:
+def is_host(store: Store, code: str, secret: str | None) -> bool:
+    """Whether `secret` is the facilitator link's secret of workshop `code`."""
     with store.read() as con:
         workshop = load_workshop(con, code)
+        stored = con.execute("SELECT host_hash FROM workshops WHERE id = ?", [workshop.id]).fetchone()[0]
+    return secret_matches(secret, stored)
+
+
+def verify_pin(store: Store, code: str, pin: str) -> bool:
+    """Check the facilitator's PIN; every try counts against the workshop's limit (in the store)."""
+    with store.transaction() as con:
+        workshop = load_workshop(con, code)
+        attempt = reserve_try(con, workshop.id, utc_now())
         pin_hash, salt = con.execute("SELECT pin_hash, pin_salt FROM workshops WHERE id = ?",
                                      [workshop.id]).fetchone()
-    return _pin_matches(str(pin), pin_hash, salt)
+    if not pin_matches(str(pin), pin_hash, salt):  # ~50 ms, outside the write lock
+        return False
+    with store.transaction() as con:
+        confirm_try(con, attempt)
+    return True
 
 
-def lock(store: Store, code: str, pin: str, chosen: str, definition: str, rationale: str) -> Decision:
-    """Close scoring and record the decision; needs the facilitator's PIN. Scores become read-only."""
-    # Hash outside the write lock: it takes ~50 ms and writers should not queue behind it.
+def _wrong_pin() -> NorthstarError:
+    return NorthstarError("Wrong PIN", "Only the facilitator who created the workshop knows it; check "
+                          "it and try again. After 5 wrong tries each further one makes you wait longer.")
+
+
+def _check_host(store: Store, code: str, host: str | None, pin: str) -> None:
+    if not is_host(store, code, host):
+        raise NorthstarError("Only the facilitator can do this",
+                             "Open the facilitator link you got when the workshop started.")
     if not verify_pin(store, code, pin):
-        raise NorthstarError("Wrong PIN", "Only the facilitator who created the workshop can lock it; "
-                             "check the PIN and try again.")
+        raise _wrong_pin()
+
+
+def recover_host(store: Store, code: str, pin: str) -> str:
+    """A new facilitator secret for whoever knows the PIN (a lost link); the old link stops working."""
+    if not verify_pin(store, code, pin):
+        raise _wrong_pin()
+    host = new_secret()
+    with store.transaction() as con:
+        con.execute("UPDATE workshops SET host_hash = ? WHERE code = ?",
+                    [secret_hash(host), normal_code(code)])
+    return host
+
+
+def leader(found: WorkshopResults) -> str:
+    """The room's choice as results stand: most dots, then highest mean score, then shortlist order."""
+    return found.ranking[0]
+
+
+def lock(store: Store, code: str, pin: str, chosen: str, definition: str, rationale: str, *,
+         host: str | None, reason: str = "") -> Decision:
+    """Close scoring and record the decision as a new version; needs the facilitator link and PIN.
+
+    When `chosen` is not the room's leader (dots, then mean score), `reason` says why; it is recorded.
+    """
+    _check_host(store, code, host, pin)
     rationale = str(rationale or "").strip()
     if not rationale:
         raise NorthstarError("Say why", f"Write a sentence or two on why the team chose {chosen!r}; "
                              "it goes into the decision record.")
+    reason = str(reason or "").strip()
     with store.transaction() as con:
         workshop = load_workshop(con, code)
         if workshop.decision is not None:
@@ -232,13 +300,66 @@ def lock(store: Store, code: str, pin: str, chosen: str, definition: str, ration
         if chosen not in workshop.candidates:
             raise NorthstarError(f"{chosen!r} is not on the shortlist",
                                  "Choose one of: " + ", ".join(workshop.candidates) + ".")
+        top = leader(results_on(con, workshop))
+        if chosen != top and not reason:
+            raise NorthstarError("Say why not the room's choice",
+                                 f"The room ranked {top!r} first (dots, then mean score). Write why you "
+                                 f"choose {chosen!r} instead; it goes into the record.")
         definition = str(definition or "").strip() or workshop.definition_of(chosen)
+        version = workshop.version + 1
+        now = to_db(utc_now())
+        con.execute("INSERT INTO decisions (workshop, version, chosen, definition, rationale, leader, "
+                    "override_reason, locked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [workshop.id, version, chosen, definition, rationale, top,
+                     reason if chosen != top else None, now])
         con.execute("UPDATE workshops SET status = 'locked', chosen = ?, chosen_definition = ?, "
-                    "rationale = ?, locked_at = ? WHERE id = ?",
-                    [chosen, definition, rationale, to_db(utc_now()), workshop.id])
+                    "rationale = ?, locked_at = ?, version = ? WHERE id = ?",
+                    [chosen, definition, rationale, now, version, workshop.id])
         decision = load_workshop(con, code).decision
     assert decision is not None
     return decision
+
+
+def reopen(store: Store, code: str, pin: str, *, host: str | None, reason: str = "") -> Workshop:
+    """Undo a lock: scoring opens again; the decision stays in the history (the next lock is new)."""
+    _check_host(store, code, host, pin)
+    with store.transaction() as con:
+        workshop = load_workshop(con, code)
+        if workshop.decision is None:
+            raise NorthstarError("Workshop is open", "There is no decision to reopen.")
+        con.execute("UPDATE decisions SET reopened_at = ?, reopen_reason = ? WHERE workshop = ? "
+                    "AND version = ?", [to_db(utc_now()), str(reason or "").strip() or None,
+                                        workshop.id, workshop.version])
+        con.execute("UPDATE workshops SET status = 'open', chosen = NULL, chosen_definition = NULL, "
+                    "rationale = NULL, locked_at = NULL WHERE id = ?", [workshop.id])
+        return load_workshop(con, code)
+
+
+def freeze(store: Store, code: str, version: int, snapshot: Mapping[str, object]) -> None:
+    """Keep the decision record of lock `version` as it is now (JSON); set once, never changed."""
+    text = json.dumps(snapshot, sort_keys=True, default=str)
+    with store.transaction() as con:
+        workshop = load_workshop(con, code)
+        con.execute("UPDATE decisions SET snapshot = ? WHERE workshop = ? AND version = ? "
+                    "AND snapshot IS NULL", [text, workshop.id, version])
+
+
+def snapshot_of(store: Store, code: str, version: int | None = None) -> dict[str, object] | None:
+    """The frozen record of lock `version` (default: the current one), or None when none was kept."""
+    with store.read() as con:
+        workshop = load_workshop(con, code)
+        row = con.execute("SELECT snapshot FROM decisions WHERE workshop = ? AND version = ?",
+                          [workshop.id, version or workshop.version]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    loaded: dict[str, object] = json.loads(row[0])
+    return loaded
+
+
+def decisions(store: Store, code: str) -> list[Decision]:
+    """Every lock of workshop `code`, first first (the record's history)."""
+    with store.read() as con:
+        return load_decisions(con, load_workshop(con, code).id)
 
 
 def join_url(base_url: str, code: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from northstar.errors import NorthstarError
 from northstar.i18n import N_
 from northstar.store import from_db
+from northstar.text import display_name
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,21 @@ class ShortlistEntry:
 
 @dataclass(frozen=True)
 class Decision:
-    """The locked outcome: the chosen NSM, its definition and why the team chose it."""
+    """One lock: the chosen NSM, its definition, why; the room's leader then, and why another was chosen.
+
+    `version` counts the locks of the workshop (1, 2, ... after each reopen); `reopened_at` is set
+    once the facilitator reopened it (then it is history, no longer the current decision).
+    """
 
     chosen: str
     definition: str
     rationale: str
     locked_at: datetime
+    version: int = 1
+    leader: str | None = None
+    override_reason: str | None = None
+    reopened_at: datetime | None = None
+    reopen_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,9 @@ class Workshop:
     status: str  # open | locked
     shortlist: tuple[ShortlistEntry, ...]
     decision: Decision | None
+    version: int = 0  # how many times it was locked
+    # Only on the Workshop that create_workshop returns: the facilitator link's secret (never stored).
+    host_secret: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def locked(self) -> bool:
@@ -82,6 +95,8 @@ class Participant:
     workshop: str  # the join code
     name: str
     joined_at: datetime
+    # Only on the Participant that join returns: the personal secret that proves it is you.
+    secret: str | None = field(default=None, repr=False, compare=False)
 
 
 def utc_now() -> datetime:
@@ -89,8 +104,8 @@ def utc_now() -> datetime:
 
 
 def clean_name(text: str) -> str:
-    """Names compare and display with whitespace collapsed."""
-    return " ".join(str(text).split())
+    """Names display without invisible characters, whitespace collapsed (see northstar.text)."""
+    return display_name(text)
 
 
 def normal_code(code: str) -> str:
@@ -100,17 +115,31 @@ def normal_code(code: str) -> str:
 def load_workshop(con: sqlite3.Connection, code: str) -> Workshop:
     """The workshop with join code `code` (case and spaces ignored), read on `con`."""
     row = con.execute("SELECT id, code, name, dataset, created_at, status, chosen, chosen_definition, "
-                      "rationale, locked_at FROM workshops WHERE code = ?", [normal_code(code)]).fetchone()
+                      "rationale, locked_at, version FROM workshops WHERE code = ?",
+                      [normal_code(code)]).fetchone()
     if row is None:
         raise NorthstarError(f"No workshop with code {str(code).strip()!r}",
                              "Check the code on the facilitator's screen, or open the join link again.")
-    id_, code_, name, dataset, created_at, status, chosen, chosen_def, rationale, locked_at = row
+    id_, code_, name, dataset, created_at, status, chosen, chosen_def, rationale, locked_at, version = row
     entries = con.execute("SELECT candidate, definition FROM shortlist WHERE workshop = ? "
                           "ORDER BY position", [id_]).fetchall()
     shortlist = tuple(ShortlistEntry(c, d) for c, d in entries)
-    decision = (Decision(chosen, chosen_def, rationale, _time(locked_at)) if status == "locked"
-                else None)
-    return Workshop(id_, code_, name, dataset, _time(created_at), status, shortlist, decision)
+    decision = None
+    if status == "locked":
+        current = [d for d in load_decisions(con, id_) if d.version == version]
+        decision = current[0] if current else Decision(chosen, chosen_def, rationale, _time(locked_at),
+                                                       version or 1)
+    return Workshop(id_, code_, name, dataset, _time(created_at), status, shortlist, decision,
+                    int(version or 0))
+
+
+def load_decisions(con: sqlite3.Connection, workshop_id: int) -> list[Decision]:
+    """Every lock of a workshop, first first."""
+    rows = con.execute("SELECT chosen, definition, rationale, locked_at, version, leader, override_reason, "
+                       "reopened_at, reopen_reason FROM decisions WHERE workshop = ? ORDER BY version",
+                       [workshop_id]).fetchall()
+    return [Decision(c, d, r, _time(at), int(v), lead, why, from_db(re), rwhy)
+            for c, d, r, at, v, lead, why, re, rwhy in rows]
 
 
 def _time(text: str | None) -> datetime:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import pandas as pd
 
 from northstar.store import Store, from_db
-from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, clean_name, load_workshop
+from northstar.text import name_key
+from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, load_workshop
 
 # Disagreement rule: at least two scores and max − min ≥ 3. On a 1–5 scale that means someone rated
 # the criterion weak (1–2) while someone else rated it strong (4–5): worth talking about before
@@ -40,16 +42,20 @@ class WorkshopResults:
 def results(store: Store, code: str) -> WorkshopResults:
     """Aggregate the scores and votes of workshop `code` as they stand now."""
     with store.read() as con:
-        workshop = load_workshop(con, code)
-        people = tuple(name for (name,) in con.execute(
-            "SELECT name FROM participants WHERE workshop = ? ORDER BY joined_at, name", [workshop.id]))
-        scores = pd.DataFrame(con.execute(
-            "SELECT participant, candidate, criterion, score FROM scores WHERE workshop = ? "
-            "ORDER BY participant, candidate, criterion", [workshop.id]).fetchall(),
-            columns=["participant", "candidate", "criterion", "score"])
-        votes = {c: (int(d), int(v)) for c, d, v in con.execute(
-            "SELECT candidate, sum(dots), count(*) FILTER (WHERE dots > 0) FROM votes "
-            "WHERE workshop = ? GROUP BY candidate", [workshop.id])}
+        return results_on(con, load_workshop(con, code))
+
+
+def results_on(con: sqlite3.Connection, workshop: Workshop) -> WorkshopResults:
+    """`results`, read on an open connection (e.g. inside the lock's transaction)."""
+    people = tuple(name for (name,) in con.execute(
+        "SELECT name FROM participants WHERE workshop = ? ORDER BY joined_at, name", [workshop.id]))
+    scores = pd.DataFrame(con.execute(
+        "SELECT participant, candidate, criterion, score FROM scores WHERE workshop = ? "
+        "ORDER BY participant, candidate, criterion", [workshop.id]).fetchall(),
+        columns=["participant", "candidate", "criterion", "score"])
+    votes = {c: (int(d), int(v)) for c, d, v in con.execute(
+        "SELECT candidate, sum(dots), count(*) FILTER (WHERE dots > 0) FROM votes "
+        "WHERE workshop = ? GROUP BY candidate", [workshop.id])}
     scores["score"] = scores["score"].astype("int64")
     by_criterion = _by_criterion(workshop, scores)
     return WorkshopResults(workshop, people, scores, by_criterion,
@@ -95,7 +101,7 @@ def my_scores(store: Store, code: str, participant: str) -> dict[tuple[str, str]
         rows = con.execute("SELECT candidate, criterion, score FROM scores s JOIN participants p "
                            "ON p.workshop = s.workshop AND p.name = s.participant "
                            "WHERE s.workshop = ? AND p.name_key = ?",
-                           [workshop.id, clean_name(participant).casefold()]).fetchall()
+                           [workshop.id, name_key(participant)]).fetchall()
     return {(c, k): s for c, k, s in rows}
 
 
@@ -106,7 +112,7 @@ def my_votes(store: Store, code: str, participant: str) -> dict[str, int]:
         rows = con.execute("SELECT candidate, dots FROM votes v JOIN participants p "
                            "ON p.workshop = v.workshop AND p.name = v.participant "
                            "WHERE v.workshop = ? AND p.name_key = ? AND dots > 0",
-                           [workshop.id, clean_name(participant).casefold()]).fetchall()
+                           [workshop.id, name_key(participant)]).fetchall()
     return dict(rows)
 
 

@@ -1,0 +1,217 @@
+"""A room of phones against the real app: N participants join, score and vote while the facilitator watches.
+
+Starts `streamlit run app.py` on a store with the demo and an open workshop, opens the facilitator's
+page (the facilitator link) and N participant pages in Debian's Chromium (one browser, a context
+each, driven concurrently with Playwright's async API). Each participant opens the join link, joins
+by name, clicks the five criteria of every shortlisted candidate (each click saves) and saves 3 dots.
+
+Latency is what the room feels: from a participant's click until the facilitator's page, which
+nobody touches (its live results refresh every 3 s), shows it. The facilitator's page shows counts,
+so the events it can attribute are each participant's join ("Joined"), first saved score ("Scored")
+and dots ("Dots placed"): the k-th time a count goes up is matched to the k-th such click.
+At the end the store is compared with every click: a write that is not there is lost.
+Last line: `participants=N writes=N lost=N p95_ms=N` (goal: 20 participants, 0 lost, p95 < 3000).
+
+    .venv/bin/python -m benchmarks.workshop_room [--participants 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright, expect
+
+from northstar import workshop as ws
+from northstar.ingest import load_demo
+from northstar.store import Store
+from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+
+SHORTLIST = [("Active users", "Distinct users with any event in the period."),
+             ("Returning users", "Users active in the period who were first seen in an earlier period."),
+             ("NPS", "Net promoter score of the period's answers.")]
+PIN = "room-pin-7"
+WAIT_MS = 120_000
+PHONE = {"width": 390, "height": 844}
+POLL_S = 0.1
+# Every page is someone's phone in front of them: none may be throttled as a background tab would be.
+FOREGROUND_ARGS = ["--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                   "--disable-backgrounding-occluded-windows"]
+
+
+@dataclass
+class Clicks:
+    """When each observable event was clicked (monotonic seconds), and what every click meant."""
+
+    joins: list[float] = field(default_factory=list)
+    first_scores: list[float] = field(default_factory=list)
+    dots: list[float] = field(default_factory=list)
+    scores: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (name, candidate, criterion)
+    votes: dict[tuple[str, str], int] = field(default_factory=dict)
+    click_ms: list[float] = field(default_factory=list)  # click → the participant's own page confirms
+    failures: list[str] = field(default_factory=list)
+
+
+def score_of(person: int, candidate: int, criterion: int) -> int:
+    return 1 + (person + 2 * candidate + criterion) % 5
+
+
+def dots_of(person: int) -> dict[str, int]:
+    first, second = SHORTLIST[person % 3][0], SHORTLIST[(person + 1) % 3][0]
+    return {first: 2, second: 1}
+
+
+async def participant(page: Page, link: str, code: str, person: int, clicks: Clicks) -> None:
+    name = f"P{person:02d}"
+    try:
+        await page.goto(link)
+        await page.get_by_role("textbox", name="Your name").fill(name)
+        clicks.joins.append(time.monotonic())
+        await page.get_by_role("button", name="Join").click()
+        await expect(page.get_by_text("Your scores", exact=True)).to_be_visible(timeout=WAIT_MS)
+        for c, (candidate, _) in enumerate(SHORTLIST):
+            for k, criterion in enumerate(ws.CRITERION_KEYS):
+                value = score_of(person, c, k)
+                group = page.locator(f".st-key-score-{code}-{name.casefold()}-{c}-{criterion}")
+                await expect(group).to_have_count(1, timeout=WAIT_MS)
+                radio = group.get_by_role("radio", name=str(value), exact=True)
+                began = time.monotonic()
+                if c == 0 and k == 0:
+                    clicks.first_scores.append(began)
+                await radio.click()
+                await expect(radio.first).to_be_checked(timeout=WAIT_MS)
+                clicks.click_ms.append((time.monotonic() - began) * 1000)
+                clicks.scores[(name, candidate, criterion)] = value
+        for i, (candidate, _) in enumerate(SHORTLIST):
+            box = page.locator(f".st-key-dots-{code}-{name.casefold()}-{i}").get_by_role("spinbutton")
+            await box.fill(str(dots_of(person).get(candidate, 0)))
+        clicks.dots.append(time.monotonic())
+        await page.get_by_role("button", name="Save my dots").click()
+        await expect(page.get_by_text("Saved your dots").first).to_be_visible(timeout=WAIT_MS)
+        for candidate, dots in dots_of(person).items():
+            clicks.votes[(name, candidate)] = dots
+    except Exception as err:  # noqa: BLE001 - a benchmark reports every failure, then goes on
+        clicks.failures.append(f"{name}: {type(err).__name__}: {str(err).splitlines()[0]}")
+
+
+COUNTS = ("Joined", "Scored", "Dots placed")
+
+
+async def watch(page: Page, done: asyncio.Event, seen: dict[str, list[tuple[float, int]]]) -> None:
+    """Append (time, value) to `seen` each time one of the facilitator page's counts changes."""
+    last: dict[str, int] = {}
+    while not done.is_set():
+        values = await page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+            '[data-testid="stMetric"]')].map(m => [m.querySelector('[data-testid="stMetricLabel"]')
+            ?.innerText.trim(), m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim()]))""")
+        now = time.monotonic()
+        for label in seen:
+            text = str(values.get(label) or "").split(" of ")[0]
+            if text.isdigit() and int(text) != last.get(label):
+                last[label] = int(text)
+                seen[label].append((now, int(text)))
+        await asyncio.sleep(POLL_S)
+
+
+def latencies(clicks: list[float], changes: list[tuple[float, int]], step: int = 1) -> list[float]:
+    """ms from the k-th click to the first time the count reached k × step."""
+    out = []
+    for k, clicked in enumerate(sorted(clicks), start=1):
+        shown = next((t for t, value in changes if value >= k * step), None)
+        if shown is not None:
+            out.append(max(0.0, (shown - clicked) * 1000))
+    return out
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+async def run(count: int, folder: Path, verbose: bool = False) -> None:
+    db = folder / "store"
+    with Store(db) as store:
+        load_demo(store)
+        workshop = ws.create_workshop(store, "Room", SHORTLIST, PIN, dataset="demo")
+    code, host = workshop.code, workshop.host_secret
+    with streamlit_server(db, folder / "streamlit.log") as url:
+        link = f"{url}/Workshop?workshop={code}"
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium_path(),
+                                               args=CHROMIUM_ARGS + FOREGROUND_ARGS)
+            facilitator = await (await browser.new_context(viewport={"width": 1400, "height": 1600})
+                                 ).new_page()
+            await facilitator.goto(f"{link}&host={host}")
+            await expect(facilitator.get_by_text("Invite people")).to_be_visible(timeout=WAIT_MS)
+            phones = []
+            for _ in range(count):
+                context = await browser.new_context(viewport=PHONE)
+                context.set_default_timeout(WAIT_MS)
+                phones.append(await context.new_page())
+            clicks = Clicks()
+            done = asyncio.Event()
+            seen: dict[str, list[tuple[float, int]]] = {label: [] for label in COUNTS}
+            watcher = asyncio.create_task(watch(facilitator, done, seen))
+            began = time.monotonic()
+            await asyncio.gather(*(participant(page, link, code, i, clicks) for i, page in enumerate(phones)))
+            # Let the facilitator's page catch up (a refresh every 3 s), then stop watching.
+            deadline = time.monotonic() + 20
+            expected = {"Joined": count, "Scored": count, "Dots placed": 3 * len(clicks.dots)}
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                if all(seen[k] and seen[k][-1][1] >= v for k, v in expected.items()):
+                    break
+            done.set()
+            await watcher
+            elapsed = time.monotonic() - began
+            await browser.close()
+    with Store(db) as store:
+        stored = {(r.participant, r.candidate, r.criterion): int(r.score)
+                  for r in ws.results(store, code).scores.itertuples()}
+        with store.read() as con:
+            votes = {(p, c): int(d) for p, c, d in con.execute(
+                "SELECT participant, candidate, dots FROM votes WHERE workshop = ? AND dots > 0",
+                [workshop.id])}
+    lost = sum(stored.get(k) != v for k, v in clicks.scores.items()) + sum(
+        votes.get(k) != v for k, v in clicks.votes.items())
+    writes = len(clicks.scores) + len(clicks.dots)
+    seen_ms = (latencies(clicks.joins, seen["Joined"]) + latencies(clicks.first_scores, seen["Scored"])
+               + latencies(clicks.dots, seen["Dots placed"], step=3))
+    for failure in clicks.failures:
+        print("failed:", failure)
+    if verbose:
+        for label, clicked in (("Joined", clicks.joins), ("Scored", clicks.first_scores),
+                               ("Dots placed", clicks.dots)):
+            print(label, "clicked at", [round(t - began, 1) for t in sorted(clicked)],
+                  "shown at", [(round(t - began, 1), v) for t, v in seen[label]])
+    print(f"{count} participants, {writes} writes in {elapsed:.0f} s "
+          f"({len(clicks.failures)} participants failed)")
+    if clicks.click_ms:
+        print(f"click → own page confirms: median {statistics.median(clicks.click_ms):.0f} ms, "
+              f"p95 {p95(clicks.click_ms):.0f} ms, worst {max(clicks.click_ms):.0f} ms")
+    if seen_ms:
+        print(f"click → facilitator's page shows it ({len(seen_ms)} events): median "
+              f"{statistics.median(seen_ms):.0f} ms, p95 {p95(seen_ms):.0f} ms, worst {max(seen_ms):.0f} ms")
+    print(f"participants={count - len(clicks.failures)} writes={writes} lost={lost} "
+          f"p95_ms={p95(seen_ms):.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=20)
+    parser.add_argument("--verbose", action="store_true", help="print when each count changed")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(run(args.participants, Path(tmp), args.verbose))
+
+
+if __name__ == "__main__":
+    main()
