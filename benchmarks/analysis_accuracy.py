@@ -11,6 +11,13 @@ Run from the repository root: .venv/bin/python -m benchmarks.analysis_accuracy [
   revenue from their purchases are binomial draws on the active users, so their changes are noisier as
   they grow. A weekly shock moves the share who invite that week and the share who buy k weeks later;
   six counts (active users, signups, four everyday events) only follow the user base: trend-only.
+- daily: 240 days with a weekend dip in every series, inviters leading revenue by 10 days, four
+  everyday counts following the user base (tests/test_lead_evidence.py daily_log), max lag 28.
+- two leaders: inviters lead revenue by 2 weeks strongly, reviewers by 5 weeks more weakly, invites only
+  echo inviters, views follow the user base (tests/test_lead_evidence.py two_leaders).
+- null: no leader among 20 candidates (8 counts following a wobbling user base, 6 random walks, 6 slow
+  drifts) against revenue: the share of comparisons with any "leading" verdict (goal: at most 5%).
+- short: the steady data with 46-59 weeks (46 is the least for max lag 12).
 - the CLI test's Mixpanel export itself, ingested and compared as `northstar compare` does (seeds 1..N),
   and the demo log (seeds 1..N).
 
@@ -172,6 +179,68 @@ def cli_runs(seeds: int) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(rows), calls
 
 
+def null_log(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Weekly revenue of a wobbling user base and 20 candidates, none of which leads it."""
+    users = 1000 * (1 + np.arange(n) / n) * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
+    columns = {"revenue": 20 * users + rng.normal(0, 300, n)}
+    columns |= {f"count{i}": rng.uniform(0.05, 0.9) * users * np.exp(rng.normal(0, 0.05, n))
+                for i in range(8)}
+    columns |= {f"walk{i}": 500 + np.cumsum(rng.normal(0, 10, n)) for i in range(6)}
+    columns |= {f"drift{i}": 500 + 5 * np.arange(n) + 10 * _drift(rng, n) for i in range(6)}
+    return _tidy(columns)
+
+
+def daily_runs(runs: int) -> pd.DataFrame:
+    from tests.test_lead_evidence import daily_log, tidy  # the tests' generator, not a library
+
+    rows = []
+    for seed in range(runs):
+        results = rank_candidates(tidy(daily_log(1000 + seed), freq="D"), "revenue", grain="day", max_lag=28)
+        top = results[0]
+        rows.append({"first_at_lag": (top.metric, top.best_lag, top.kind) == ("inviters", 10, "leading"),
+                     "false_leading": sum(r.kind == "leading" for r in results if r.metric != "inviters")})
+    return pd.DataFrame(rows)
+
+
+def two_leader_runs(runs: int) -> pd.DataFrame:
+    from tests.test_lead_evidence import tidy, two_leaders
+
+    rows = []
+    for seed in range(runs):
+        results = rank_candidates(tidy(two_leaders(2000 + seed)), "revenue")
+        found = {r.metric: r for r in results}
+        rows.append({
+            "first": (results[0].metric, results[0].best_lag) == ("inviters", 2),
+            "second": (results[1].metric, results[1].best_lag, results[1].kind)
+            == ("reviewers", 5, "leading"),
+            "second_leading": found["reviewers"].kind == "leading",
+            "echo": found["invites"].kind == "echo",
+            "views_leading": found["views"].kind == "leading",
+        })
+    return pd.DataFrame(rows)
+
+
+def null_runs(rng: np.random.Generator, runs: int) -> pd.DataFrame:
+    rows = []
+    for _ in range(runs):
+        results = rank_candidates(null_log(rng, int(rng.integers(60, 105))), "revenue")
+        rows.append({"any_leading": any(r.kind == "leading" for r in results),
+                     "leading": sum(r.kind == "leading" for r in results)})
+    return pd.DataFrame(rows)
+
+
+def short_runs(rng: np.random.Generator, runs: int) -> pd.DataFrame:
+    rows = []
+    for _ in range(runs):
+        n, lag, noise = int(rng.integers(46, 60)), int(rng.integers(1, 7)), float(rng.uniform(*NOISE_RANGE))
+        results = rank_candidates(generated_log(rng, n, lag, noise), "revenue")
+        found = {r.metric: r for r in results}
+        rows.append({"first_at_lag": (results[0].metric, results[0].best_lag) == ("shares", lag),
+                     "leading": found["shares"].kind == "leading",
+                     "false": sum(found[name].kind == "leading" for name in ("views", *NOISE_CANDIDATES))})
+    return pd.DataFrame(rows)
+
+
 def _rate(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[float, float]:
     """Mean and worst per-candidate rate of leading calls among `names`."""
     if frame.empty:
@@ -186,6 +255,8 @@ def main() -> None:
     parser.add_argument("--cli-seeds", type=int, default=10)
     parser.add_argument("--demo-seeds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--evidence-runs", type=int, default=40,
+                        help="runs of each of the daily, two-leader, null and short scenarios")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
@@ -236,6 +307,20 @@ def main() -> None:
                                                                        "leading")
         demo_others += sum(r.kind == "leading" for r in results[1:])
     demo_rate = demo_hits / args.demo_seeds if args.demo_seeds else float("nan")
+
+    k = args.evidence_runs
+    daily, two, null, short = (daily_runs(k), two_leader_runs(k), null_runs(rng, k), short_runs(rng, k))
+    print(f"daily, weekday cycle, {k} logs: 10-day leader first at its lag "
+          f"{daily['first_at_lag'].mean():.2f}; "
+          f"other candidates called leading per comparison {daily['false_leading'].mean():.2f}")
+    print(f"two leaders, {k} logs: strong first {two['first'].mean():.2f}; weaker second leader leading and "
+          f"ranked second {two['second'].mean():.2f} (leading anywhere {two['second_leading'].mean():.2f}); "
+          f"echo labelled echo {two['echo'].mean():.2f}; "
+          f"trend-only views leading {two['views_leading'].mean():.2f}")
+    print(f"null, 20 candidates, {k} comparisons: with any leading verdict {null['any_leading'].mean():.3f} "
+          f"(goal <= 0.05); leading verdicts per comparison {null['leading'].mean():.3f}")
+    print(f"short, 46-59 weeks, {k} logs: leader first at its lag {short['first_at_lag'].mean():.2f}, called "
+          f"leading {short['leading'].mean():.2f}; false leading per comparison {short['false'].mean():.2f}")
     print(f"demo seeds 1-{args.demo_seeds}: {LEADING_EVENT} first, leading by {LEAD_WEEKS} weeks in "
           f"{demo_hits}; other candidates called leading: {demo_others}")
     print(f"runs={len(runs)} leader_first={runs['first'].mean():.2f} "
@@ -245,7 +330,13 @@ def main() -> None:
           f"false_leading_noise={noise_rate:.3f} false_leading_trend={trend_rate:.3f} "
           f"false_leading_trend_worst={trend_worst:.3f} views_leading={views_rate:.3f} "
           f"cli_first={cli_first:.2f} cli_false_leading={cli_rate:.3f} cli_false_worst={cli_worst:.3f} "
-          f"demo_first={demo_rate:.2f} demo_other_leading={demo_others / max(args.demo_seeds, 1):.2f}")
+          f"demo_first={demo_rate:.2f} demo_other_leading={demo_others / max(args.demo_seeds, 1):.2f} "
+          f"daily_first_at_lag={daily['first_at_lag'].mean():.2f} "
+          f"daily_false_per_comparison={daily['false_leading'].mean():.2f} "
+          f"two_second={two['second'].mean():.2f} two_echo={two['echo'].mean():.2f} "
+          f"null_any_leading={null['any_leading'].mean():.3f} "
+          f"short_first_at_lag={short['first_at_lag'].mean():.2f} "
+          f"short_leading={short['leading'].mean():.2f} short_false={short['false'].mean():.2f}")
 
 
 if __name__ == "__main__":

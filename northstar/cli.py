@@ -108,8 +108,8 @@ def _cmd_metrics(args: argparse.Namespace) -> None:
 
 
 COMPARE_COLUMNS = ["metric", "kind", "best_lag", "corr_changes", "corr_levels", "p_value", "granger_p",
-                   "q_value", "spearman_changes", "volatility", "n_periods", "source", "role", "saved",
-                   "verdict"]
+                   "q_value", "conditional_p", "echo_of", "holdout_skill", "holds_out", "spearman_changes",
+                   "volatility", "n_periods", "source", "role", "saved", "verdict"]
 
 
 def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> str:

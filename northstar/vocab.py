@@ -84,6 +84,7 @@ class LeadKind(StrEnum):
 
     LEADING = "leading"
     COINCIDENT = "coincident"
+    ECHO = "echo"  # leads alone, but adds nothing beyond a stronger leader it moves with
     PART_OF_OUTCOME = "part_of_outcome"
     NONE = "none"
     VANITY = "vanity"

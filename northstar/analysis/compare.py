@@ -16,8 +16,9 @@ from northstar.store import Dataset, Store
 from northstar.vocab import GRAIN_INFO, GRAINS, MAX_LAG_LIMIT
 from northstar.wording import plural
 
-KIND_LABELS = {"leading": "leading", "coincident": "coincident", "part_of_outcome": "part of the outcome",
-               "none": "no reliable link", "vanity": "vanity: trend only", "too_short": "not enough data"}
+KIND_LABELS = {"leading": "leading", "coincident": "coincident", "echo": "echo of a stronger leader",
+               "part_of_outcome": "part of the outcome", "none": "no reliable link",
+               "vanity": "vanity: trend only", "too_short": "not enough data"}
 
 
 def part_of_outcome(candidate: MetricSpec, outcome: MetricSpec) -> bool:

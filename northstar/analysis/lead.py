@@ -63,6 +63,15 @@ class LeadResult:
     # the order of the AR filter (chosen by AIC on the candidate's changes) taken out of both series.
     xcorr_raw: tuple[float, ...] = ()
     ar_order: int = 0
+    # The conditional ranking (conditional.py): place among the leaders chosen greedily (1 = strongest),
+    # one-sided p and BH q of what it adds beyond the leaders before it, the stronger leader an echo moves
+    # with, and the holdout skill (1 − forecast error with it / without it on the last 30% of periods).
+    leader_rank: int | None = None
+    conditional_p: float | None = None
+    conditional_q: float | None = None
+    echo_of: str | None = None
+    holdout_skill: float | None = None
+    holds_out: bool | None = None
 
 
 def min_periods(max_lag: int) -> int:
@@ -308,6 +317,16 @@ def _volatility(levels: pd.Series) -> float | None:
 
 def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
+
+
+def prepared_changes(levels: pd.Series, grain: str, transform: str, name: str) -> pd.Series:
+    """A metric's changes as the lead statistics take them (calendar cycle out, then `transform`), on
+    every period from its first to its last."""
+    numbers = _as_float(levels, name).dropna()
+    if numbers.empty:
+        return numbers
+    adjusted, _ = deseasonalise(numbers.reindex(_grid(numbers.index, grain)), grain)
+    return _transform(adjusted, transform, name)
 
 
 def check_options(grain: str, max_lag: int, transform: str, alpha: float) -> None:

@@ -7,16 +7,26 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from northstar.analysis.lead import LeadResult, check_options, decide, family_q_values, lead_analysis
+from northstar.analysis.conditional import condition
+from northstar.analysis.lead import (
+    LeadResult,
+    check_options,
+    decide,
+    family_q_values,
+    lead_analysis,
+    prepared_changes,
+)
 from northstar.errors import NorthstarError
 from northstar.vocab import KIND_ORDER
 
 
 def rank_key(result: LeadResult) -> tuple:
-    """Kind first (KIND_ORDER), then stronger r on changes, then smaller p, then name for a stable order."""
+    """Kind first (KIND_ORDER), then the order leaders were chosen in, then stronger r on changes, then
+    smaller p, then name for a stable order."""
     r = result.corr_changes if result.corr_changes is not None else -math.inf
     p = result.p_value if result.p_value is not None else math.inf
-    return KIND_ORDER.index(result.kind), -r, p, result.metric
+    chosen = result.leader_rank if result.leader_rank is not None else math.inf
+    return KIND_ORDER.index(result.kind), chosen, -r, p, result.metric
 
 
 def rank_candidates(
@@ -53,7 +63,10 @@ def rank_candidates(
         for name in names
         if name != outcome
     ]
-    return sorted(control_false_discoveries(results), key=rank_key)
+    results = sorted(control_false_discoveries(results), key=rank_key)
+    changes = {name: prepared_changes(wide[name], grain, transform, name) for name in names}
+    target = changes.pop(outcome)
+    return sorted(condition(results, changes, target, max_lag, alpha), key=rank_key)
 
 
 def control_false_discoveries(results: list[LeadResult]) -> list[LeadResult]:
@@ -67,7 +80,8 @@ def control_false_discoveries(results: list[LeadResult]) -> list[LeadResult]:
 
 COLUMNS = [
     "metric", "kind", "best_lag", "corr_changes", "spearman_changes", "corr_levels", "p_value", "q_value",
-    "granger_p", "volatility", "n_periods", "outcome", "grain", "verdict",
+    "granger_p", "conditional_p", "conditional_q", "echo_of", "holdout_skill", "holds_out", "volatility",
+    "n_periods", "outcome", "grain", "verdict",
 ]
 
 

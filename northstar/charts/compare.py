@@ -28,8 +28,9 @@ OUTCOME_COLOUR = "#1f2430"
 MUTED = "#c3c9d9"
 BAND = "#8a94a6"
 # Small multiples: the candidate's line says its verdict before anyone reads the title.
-KIND_COLOUR = {"leading": ACCENT, "coincident": "#0c8599", "part_of_outcome": "#e8590c",
-               "none": "#8a94a6", "vanity": "#c2255c", "too_short": "#adb5bd"}
+KIND_COLOUR = {"leading": ACCENT, "coincident": "#0c8599", "echo": "#5c7cfa",
+               "part_of_outcome": "#e8590c", "none": "#8a94a6", "vanity": "#c2255c",
+               "too_short": "#adb5bd"}
 Z_95 = 1.96
 
 

@@ -26,8 +26,8 @@ SHIFT_KEY = "compare_shift"
 DEFAULT_MAX_LAG = 12
 MAX_LAG_RANGE = (1, 26)
 # Streamlit's Markdown badge colours nearest to the charts' KIND_COLOUR.
-BADGE = {"leading": "blue", "coincident": "violet", "part_of_outcome": "orange", "none": "gray",
-         "vanity": "red", "too_short": "gray"}
+BADGE = {"leading": "blue", "coincident": "violet", "echo": "gray", "part_of_outcome": "orange",
+         "none": "gray", "vanity": "red", "too_short": "gray"}
 ROW_PX = 35  # st.dataframe's row height: the table shows up to MAX_ROWS_SHOWN without scrolling
 MAX_ROWS_SHOWN = 25
 SOURCE_LABELS = {"default": "default", "user": "yours", "suggested": "kept suggestion"}

@@ -1,0 +1,207 @@
+"""What each candidate adds beyond the leaders already found (a greedy, conditional ranking), and
+whether a lead holds out on periods it was not fitted on.
+
+The marginal statistics (lead.py) test each candidate alone. When one behaviour leads strongly, every
+metric that moves with it looks like a leader too, and a weaker true leader can be drowned out. So after
+the strongest leader, each further candidate is tested on its lagged changes in an OLS of the outcome's
+changes on the leaders chosen so far (HAC/Newey-West standard errors, since changes are autocorrelated);
+the best addition whose Benjamini-Hochberg q over all candidates x lags stays below alpha joins, and so
+on. A marginal leader that adds nothing is an "echo" of the chosen leader it moves with most.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from northstar.analysis.lead import LeadResult, _local_variance
+from northstar.analysis.verdicts import MIN_LINK_R, format_p
+from northstar.wording import plural
+
+log = logging.getLogger(__name__)
+
+# At most this many leaders are chosen greedily: beyond a few, each extra one explains little.
+MAX_LEADERS = 4
+# Share of the periods the holdout model is fitted on; it forecasts the rest.
+HOLDOUT_FIT = 0.7
+# Fewest periods each side of the holdout split.
+MIN_HOLDOUT = 8
+
+
+@dataclass(frozen=True)
+class Addition:
+    metric: str
+    lag: int
+    coefficient: float
+    p_value: float  # one-sided (a positive coefficient), HAC standard error
+    partial_r: float  # the term's partial correlation with the outcome's changes, given the others
+
+
+def _hac_lags(n: int) -> int:
+    """Newey-West's rule of thumb for the number of lags in the HAC covariance."""
+    return max(1, int(4 * (n / 100) ** (2 / 9)))
+
+
+def _standardised(changes: pd.Series) -> pd.Series:
+    """Changes over their local scale (a centred rolling sd): in a growing product late changes are
+    larger in every series at once, which would otherwise make unrelated counts look linked."""
+    scale = np.sqrt(_local_variance(changes))
+    return changes / np.where(scale > 0, scale, np.nan)
+
+
+def _design(changes: Mapping[str, pd.Series], outcome: pd.Series, terms: list[tuple[str, int]],
+            standardise: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome changes and a constant plus each (metric, lag) term, on the periods where all are known,
+    each series standardised by its local scale (for the tests) or as recorded (for forecasts)."""
+    scaled = _standardised if standardise else (lambda series: series)
+    columns = [scaled(changes[metric]).shift(lag).rename(f"{metric}@{lag}") for metric, lag in terms]
+    frame = pd.concat([scaled(outcome).rename("__y"), *columns], axis=1).dropna()
+    y = frame.pop("__y").to_numpy(float)
+    return y, sm.add_constant(frame.to_numpy(float), has_constant="add")
+
+
+def _fit(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float] | None:
+    """The last term's coefficient, its one-sided p (positive) with HAC standard errors, and its partial
+    correlation (from the plain OLS t: t / √(t² + df))."""
+    if len(y) < x.shape[1] + 10 or np.ptp(x[:, -1]) == 0:
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": _hac_lags(len(y))})
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+    t, df = float(fit.tvalues[-1]), max(len(y) - x.shape[1], 1)
+    plain = float(sm.OLS(y, x).fit().tvalues[-1])
+    if not (math.isfinite(t) and math.isfinite(plain)):
+        return None
+    return float(fit.params[-1]), float(stats.t.sf(t, df=df)), plain / math.sqrt(plain**2 + df)
+
+
+def additions(changes: Mapping[str, pd.Series], outcome: pd.Series, chosen: list[tuple[str, int]],
+              candidates: list[str], max_lag: int) -> list[tuple[Addition, float]]:
+    """Every candidate x lag 1..max_lag tested on what it adds to `chosen`, with its BH q over them all."""
+    tested: list[Addition] = []
+    for metric in candidates:
+        for lag in range(1, max_lag + 1):
+            found = _fit(*_design(changes, outcome, [*chosen, (metric, lag)]))
+            if found is not None:
+                tested.append(Addition(metric, lag, *found))
+    if not tested:
+        return []
+    q_values = multipletests([a.p_value for a in tested], method="fdr_bh")[1]
+    return list(zip(tested, (float(q) for q in q_values), strict=True))
+
+
+def greedy_leaders(changes: Mapping[str, pd.Series], outcome: pd.Series, first: tuple[str, int],
+                   candidates: list[str], max_lag: int, alpha: float = 0.05
+                   ) -> list[tuple[str, int, float | None, float | None]]:
+    """The leaders in the order chosen: (metric, lag, conditional p, its q); the first is given."""
+    chosen = [first]
+    found: list[tuple[str, int, float | None, float | None]] = [(*first, None, None)]
+    while len(chosen) < MAX_LEADERS:
+        left = [m for m in candidates if m not in {c for c, _ in chosen}]
+        tried = [(a, q) for a, q in additions(changes, outcome, chosen, left, max_lag)
+                 if q < alpha and a.coefficient > 0 and a.partial_r >= MIN_LINK_R]
+        # A further leader must also improve forecasts of periods it was not fitted on.
+        holding = [(a, q) for a, q in sorted(tried, key=lambda pair: (pair[0].p_value, pair[0].metric))
+                   if (holdout_skill(changes, outcome, chosen, (a.metric, a.lag)) or 0) > 0]
+        if not holding:
+            break
+        best, q = holding[0]
+        chosen.append((best.metric, best.lag))
+        found.append((best.metric, best.lag, best.p_value, q))
+        log.debug("chosen %s at lag %d: partial r %.2f", best.metric, best.lag, best.partial_r)
+    return found
+
+
+def holdout_skill(changes: Mapping[str, pd.Series], outcome: pd.Series, base: list[tuple[str, int]],
+                  term: tuple[str, int]) -> float | None:
+    """1 − squared error with the term / without it, forecasting the outcome's changes over the last 30%
+    of periods from OLS fitted on the first 70%; above 0: the term helps on periods it never saw."""
+    y, x = _design(changes, outcome, [*base, term], standardise=False)
+    split = int(len(y) * HOLDOUT_FIT)
+    if split < MIN_HOLDOUT + x.shape[1] or len(y) - split < MIN_HOLDOUT:
+        return None
+    errors = []
+    for design in (x[:, :-1], x):
+        coefficients = np.linalg.lstsq(design[:split], y[:split], rcond=None)[0]
+        errors.append(float(((y[split:] - design[split:] @ coefficients) ** 2).sum()))
+    without, with_term = errors
+    return 1 - with_term / without if without > 0 else None
+
+
+def _echo_of(changes: Mapping[str, pd.Series], metric: str, lag: int, leaders: list[tuple[str, int]]) -> str:
+    """The chosen leader whose lagged changes the candidate's lagged changes move with most."""
+    def r(leader: tuple[str, int]) -> float:
+        pair = pd.concat([changes[metric].shift(lag), changes[leader[0]].shift(leader[1])], axis=1).dropna()
+        value = pair.corr().iloc[0, 1] if len(pair) > 2 else math.nan
+        return float(value) if math.isfinite(value) else -math.inf
+    return max(leaders, key=r)[0]
+
+
+def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outcome: pd.Series,
+              max_lag: int, alpha: float = 0.05) -> list[LeadResult]:
+    """The results with conditional leaders, echoes and holdout skill, in ranking order."""
+    leading = [r for r in results if r.kind == "leading" and r.best_lag]
+    if not leading:
+        return results
+    first = leading[0]  # results come ranked: the strongest marginal leader
+    pool = [r.metric for r in results
+            if r.metric != first.metric and r.kind not in ("part_of_outcome", "too_short")
+            and r.metric in changes]
+    order = greedy_leaders(changes, outcome, (first.metric, first.best_lag or 1), pool, max_lag, alpha)
+    leaders = [(metric, lag) for metric, lag, _, _ in order]
+    by_name = {r.metric: r for r in results}
+    out: dict[str, LeadResult] = {}
+    for rank, (metric, lag, p, q) in enumerate(order):
+        result = by_name[metric]
+        skill = holdout_skill(changes, outcome, leaders[:rank], (metric, lag))
+        if rank:
+            before = " and ".join(m for m, _ in leaders[:rank])
+            r = result.xcorr[lag] if lag < len(result.xcorr) else math.nan
+            result = replace(result, kind="leading", best_lag=lag,
+                             corr_changes=float(r) if math.isfinite(r) else result.corr_changes,
+                             verdict=f"leads {result.outcome} by {plural(lag, result.grain)} beyond what "
+                                     f"{before} already tell (conditional {format_p(p or 0.0)}, "
+                                     f"q = {q:.2g})")
+        out[metric] = _holdout_note(replace(result, leader_rank=rank + 1, conditional_p=p, conditional_q=q,
+                                            holdout_skill=skill))
+    for result in results:
+        if result.metric in out:
+            continue
+        marginal_lag = result.best_lag
+        if result.kind == "leading" and marginal_lag:
+            lag = marginal_lag
+            others = [(m, lg) for m, lg in leaders if m != result.metric]
+            echo = _echo_of(changes, result.metric, lag, others)
+            tested = _fit(*_design(changes, outcome, [*others, (result.metric, lag)]))
+            p = tested[1] if tested else None
+            skill = holdout_skill(changes, outcome, others, (result.metric, lag))
+            evidence = f"alone r = {result.corr_changes:.2f}" if result.corr_changes is not None else "alone"
+            if p is not None:
+                evidence += f"; beyond {echo}: {format_p(p)}"
+            result = replace(result, kind="echo", echo_of=echo, conditional_p=p, holdout_skill=skill,
+                             verdict=f"moves with {echo}; adds nothing beyond it for {result.outcome} "
+                                     f"({evidence})")
+        out[result.metric] = result
+    return list(out.values())
+
+
+def _holdout_note(result: LeadResult) -> LeadResult:
+    if result.kind != "leading" or result.holdout_skill is None:
+        return result
+    if result.holdout_skill > 0:
+        return replace(result, holds_out=True)
+    return replace(result, holds_out=False,
+                   verdict=f"{result.verdict}; but it did not hold out: fitted on the first 70% of "
+                           f"{result.grain}s, it made forecasts of the rest no better")
