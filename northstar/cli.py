@@ -216,7 +216,22 @@ def _shared(*, dataset: bool = False, series: bool = False) -> _Parser:
     if series:
         shared.add_argument("--grain", choices=GRAINS, default=DEFAULT_GRAIN.value)
         shared.add_argument("--format", choices=("csv", "json"), default="csv")
+        shared.add_argument("--engine", choices=("duckdb", "spark"),
+                            help="where metrics run (default: the dataset's setting, else duckdb); "
+                                 "spark reads an attached lake")
+        shared.add_argument("--spark-master", metavar="URL",
+                            help="Spark master, e.g. spark://host:7077 (default: local[2])")
     return shared
+
+
+def _choose_engine(args: argparse.Namespace) -> None:
+    """--engine / --spark-master hold for every metric this command computes."""
+    from northstar.metrics.engines import ENGINE_ENV, SPARK_MASTER_ENV
+
+    if getattr(args, "engine", None):
+        os.environ[ENGINE_ENV] = args.engine
+    if getattr(args, "spark_master", None):
+        os.environ[SPARK_MASTER_ENV] = args.spark_master
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="northstar: %(message)s")
     try:
         args = build_parser().parse_args(argv)
+        _choose_engine(args)
         args.run(args)
     except NorthstarError as err:
         print(f"northstar: {err.one_line()}", file=sys.stderr)

@@ -10,6 +10,7 @@ from northstar.metrics.candidates import (
     suggestions,
 )
 from northstar.metrics.compiler import CompiledQuery, compile_metrics, compute
+from northstar.metrics.engines import ENGINES, engine_for, spark_available
 from northstar.metrics.series import complete_series, latest_changes, wide
 from northstar.metrics.specs import (
     KINDS,
@@ -26,6 +27,7 @@ from northstar.metrics.summary import event_catalogue, events_per_week
 
 __all__ = [
     "CompiledQuery",
+    "ENGINES",
     "KINDS",
     "MEASURES",
     "MetricSpec",
@@ -37,6 +39,7 @@ __all__ = [
     "default_candidates",
     "delete_candidate",
     "dump_yaml",
+    "engine_for",
     "event_catalogue",
     "events_per_week",
     "latest_changes",
@@ -45,6 +48,7 @@ __all__ = [
     "replace_candidates",
     "save_candidate",
     "saved_candidates",
+    "spark_available",
     "spec_from_dict",
     "suggestions",
     "validate",

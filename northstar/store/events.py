@@ -145,7 +145,7 @@ class EventFiles:
         self._attached: dict[str, str] = {}   # file name → alias
         self._in_use: Counter[str] = Counter()
 
-    def config(self) -> dict[str, str]:
+    def config(self) -> dict[str, str | bool | int | float | list[str]]:
         """DuckDB settings of every connection: the memory ceiling and where to spill past it."""
         limit = os.environ.get(MEMORY_ENV)
         if not limit:
