@@ -59,7 +59,8 @@ def _cmd_attach(args: argparse.Namespace) -> None:
     overrides = parse_overrides(args.map or [])
     store = Store(args.db)
     try:
-        dataset = attach_parquet(store, args.path, dataset=args.dataset, overrides=overrides)
+        dataset = attach_parquet(store, args.path, dataset=args.dataset, overrides=overrides,
+                                 engine=args.dataset_engine)
     finally:
         store.close()
     print(f"Attached {describe(dataset)}")
@@ -260,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("--dataset", required=True, help="dataset name")
     attach.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable")
+    attach.add_argument("--engine", dest="dataset_engine", choices=("duckdb", "spark"),
+                        help="where this dataset's metrics run by default (default: duckdb)")
     attach.set_defaults(run=_cmd_attach)
 
     metrics = commands.add_parser("metrics", parents=[series],

@@ -72,6 +72,10 @@ def test_engine_choice_defaults_to_duckdb_and_rejects_unknown_ones(lake_store, m
     assert engine_for(attached) == "spark"
     with pytest.raises(NorthstarError, match="Unknown engine"):
         engine_for(attached, "presto")
+    monkeypatch.delenv("NORTHSTAR_ENGINE")
+    store, _ = lake_store
+    on_spark = attach_parquet(store, attached.source, "lake-on-spark", engine="spark")
+    assert engine_for(on_spark) == "spark" and engine_for(on_spark, "duckdb") == "duckdb"
 
 
 def test_one_statement_rendered_for_spark_has_no_duckdb_only_parts(lake_store):

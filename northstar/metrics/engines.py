@@ -37,8 +37,9 @@ _registered: dict[tuple[str, str], str] = {}  # (master, dataset file) → view 
 
 
 def engine_for(dataset: Dataset, engine: str | None = None) -> str:
-    """The engine asked for, else the dataset's own setting, else NORTHSTAR_ENGINE, else DuckDB."""
-    chosen = engine or dataset.lake.get("engine") or os.environ.get(ENGINE_ENV) or DEFAULT_ENGINE
+    """The engine asked for (a call, or NORTHSTAR_ENGINE for the process, which `--engine` sets),
+    else the dataset's own setting (`attach --engine`), else DuckDB."""
+    chosen = engine or os.environ.get(ENGINE_ENV) or dataset.lake.get("engine") or DEFAULT_ENGINE
     if chosen not in ENGINES:
         raise NorthstarError("Unknown engine", f"{chosen!r} is not one of: {', '.join(ENGINES)}.")
     return chosen
