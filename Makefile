@@ -10,7 +10,7 @@ HOST ?= localhost
 # Headless unless there is a display to open a browser on.
 HEADLESS := $(if $(DISPLAY),false,true)
 
-.PHONY: run test lint venv chromium catalogs clean
+.PHONY: run test lint venv chromium java catalogs clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Northstar needs $(PYTHON) on PATH" >&2; exit 2; }
@@ -29,12 +29,19 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Java 17 for Spark local mode (the DuckDB/Spark parity tests); Debian's package, like chromium.
+java:
+	@command -v java >/dev/null || [ -n "$$JAVA_HOME" ] || { \
+	  echo "Installing Debian's openjdk-17-jre-headless for the Spark tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
 run: venv
 	$(PY) -m northstar ensure-demo --db $(DB)
 	NORTHSTAR_DB=$(DB) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 	  --server.headless $(HEADLESS) --browser.gatherUsageStats false
 
-test: venv chromium
+test: venv chromium java
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # ruff (style), mypy (types of northstar/), import-linter (the package layers in pyproject.toml).

@@ -65,7 +65,8 @@ def _cmd_attach(args: argparse.Namespace) -> None:
     overrides = parse_overrides(args.map or [])
     store = Store(args.db)
     try:
-        dataset = attach_parquet(store, args.path, dataset=args.dataset, overrides=overrides)
+        dataset = attach_parquet(store, args.path, dataset=args.dataset, overrides=overrides,
+                                 engine=args.dataset_engine)
     finally:
         store.close()
     print(f"Attached {describe(dataset)}")
@@ -225,7 +226,22 @@ def _shared(*, dataset: bool = False, series: bool = False) -> _Parser:
     if series:
         shared.add_argument("--grain", choices=GRAINS, default=DEFAULT_GRAIN.value)
         shared.add_argument("--format", choices=("csv", "json"), default="csv")
+        shared.add_argument("--engine", choices=("duckdb", "spark"),
+                            help="where metrics run (default: the dataset's setting, else duckdb); "
+                                 "spark reads an attached lake")
+        shared.add_argument("--spark-master", metavar="URL",
+                            help="Spark master, e.g. spark://host:7077 (default: local[2])")
     return shared
+
+
+def _choose_engine(args: argparse.Namespace) -> None:
+    """--engine / --spark-master hold for every metric this command computes."""
+    from northstar.metrics.engines import ENGINE_ENV, SPARK_MASTER_ENV
+
+    if getattr(args, "engine", None):
+        os.environ[ENGINE_ENV] = args.engine
+    if getattr(args, "spark_master", None):
+        os.environ[SPARK_MASTER_ENV] = args.spark_master
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("--dataset", required=True, help="dataset name")
     attach.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable")
+    attach.add_argument("--engine", dest="dataset_engine", choices=("duckdb", "spark"),
+                        help="where this dataset's metrics run by default (default: duckdb)")
     attach.set_defaults(run=_cmd_attach)
 
     metrics = commands.add_parser("metrics", parents=[series],
@@ -301,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="northstar: %(message)s")
     try:
         args = build_parser().parse_args(argv)
+        _choose_engine(args)
         args.run(args)
     except NorthstarError as err:
         print(f"northstar: {err.one_line()}", file=sys.stderr)

@@ -207,8 +207,13 @@ def _content_hash(files: tuple[str, ...]) -> str:
 
 
 def attach_parquet(store: Store, path: str | Path, dataset: str,
-                   overrides: Mapping[str, str] | None = None) -> Dataset:
-    """Register the Parquet files at `path` as dataset `dataset` (replacing one of that name)."""
+                   overrides: Mapping[str, str] | None = None, engine: str | None = None) -> Dataset:
+    """Register the Parquet files at `path` as dataset `dataset` (replacing one of that name).
+
+    `engine` ("duckdb" or "spark") is where its metrics run unless a command says otherwise.
+    """
+    if engine not in (None, "duckdb", "spark"):
+        raise NorthstarError("Unknown engine", f"{engine!r} is not one of: duckdb, spark.")
     path_text = str(path)
     with store.scratch() as cur:
         source = describe(cur, path_text)
@@ -218,7 +223,7 @@ def attach_parquet(store: Store, path: str | Path, dataset: str,
         "roles": mapping.as_dict(), "properties": properties,
         "lake": {"source": path_text, "pattern": source.pattern, "files": len(source.files),
                  "hive": source.hive, "partition": source.partition, "union_by_name": source.union,
-                 "overrides": dict(overrides or {})},
+                 "overrides": dict(overrides or {}), **({"engine": engine} if engine else {})},
     }
     fingerprint = hashlib.sha256((_content_hash(source.files) + json.dumps(
         record_mapping, sort_keys=True)).encode()).hexdigest()[:16]
@@ -252,4 +257,5 @@ def refresh_lake(store: Store, dataset: str) -> Dataset:
     if not current.lake:
         raise NorthstarError(f"Dataset {dataset!r} was not attached",
                              "Only datasets attached in place can be refreshed; ingest the file again.")
-    return attach_parquet(store, current.lake["source"], dataset, current.lake.get("overrides") or {})
+    return attach_parquet(store, current.lake["source"], dataset, current.lake.get("overrides") or {},
+                          current.lake.get("engine"))

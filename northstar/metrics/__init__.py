@@ -13,6 +13,7 @@ from northstar.metrics.candidates import (
     suggestions,
 )
 from northstar.metrics.compiler import CompiledQuery, compile_metrics, compute
+from northstar.metrics.engines import ENGINES, engine_for, spark_available
 from northstar.metrics.series import complete_series, latest_changes, wide
 from northstar.metrics.specs import (
     KINDS,
@@ -29,6 +30,7 @@ from northstar.metrics.summary import event_catalogue, events_per_week
 
 __all__ = [
     "CompiledQuery",
+    "ENGINES",
     "KINDS",
     "MEASURES",
     "MetricSpec",
@@ -43,6 +45,7 @@ __all__ = [
     "display_name",
     "display_names",
     "dump_yaml",
+    "engine_for",
     "event_catalogue",
     "events_per_week",
     "latest_changes",
@@ -51,6 +54,7 @@ __all__ = [
     "replace_candidates",
     "save_candidate",
     "saved_candidates",
+    "spark_available",
     "spec_from_dict",
     "suggestions",
     "validate",

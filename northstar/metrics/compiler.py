@@ -12,6 +12,7 @@ import pandas as pd
 
 from northstar.errors import NorthstarError
 from northstar.metrics.custom import parse_custom
+from northstar.metrics.engines import engine_for, run_spark
 from northstar.metrics.specs import MetricSpec
 from northstar.store import Dataset, Store, quote_ident, quote_literal
 from northstar.vocab import GRAIN_INFO, GRAINS
@@ -318,8 +319,8 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
           if ranged and any(s.kind == "mrr" for s in specs) else []),
         f"users AS NOT MATERIALIZED (\n        SELECT user_key AS user_id, first_ts "
         f"FROM {dataset.users_table}\n    )",
-        f"periods AS (\n        SELECT period FROM generate_series(date_trunc('{grain}', {start}), "
-        f"date_trunc('{grain}', {end}), {q.step}) AS g(period)\n    )",
+        f"periods AS (\n        SELECT unnest(generate_series(date_trunc('{grain}', {start}), "
+        f"date_trunc('{grain}', {end}), {q.step})) AS period\n    )",
         f"full_periods AS (\n        SELECT period FROM periods WHERE period >= date_trunc('day', {start})"
         f" AND period + {q.step} <= date_trunc('day', {end}) + INTERVAL 1 DAY\n    )",
     ]
@@ -371,9 +372,11 @@ def partial_flags(dataset: Dataset, periods: pd.Series, grain: str) -> pd.Series
 
 
 def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week",
-            since: date | None = None, until: date | None = None) -> pd.DataFrame:
+            since: date | None = None, until: date | None = None, engine: str | None = None,
+            spark_master: str | None = None) -> pd.DataFrame:
     """Tidy `period, metric, value, partial` for every spec, every period of the dataset (or of
-    the days `since` to `until`)."""
+    the days `since` to `until`), computed by `engine` (DuckDB unless asked or set otherwise)."""
+    engine = engine_for(dataset, engine)
     if not specs:
         raise NorthstarError("No metrics to compute",
                              "The candidate list is empty: add a candidate (e.g. `- {name: Active users, "
@@ -381,7 +384,8 @@ def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: 
     alone = [s for s in specs if s.kind == "custom" and parse_custom(
         s.expression or "", s.name, properties=dataset.properties).needs_user_ids]
     shared = [s for s in specs if s not in alone]
-    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain, since, until))
+    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain, since, until), engine,
+                   spark_master)
               for batch in ([shared] if shared else []) + [[s] for s in alone]]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     order = {name: i for i, name in enumerate(s.name for s in specs)}
@@ -391,7 +395,10 @@ def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: 
     return frame
 
 
-def _run(store: Store, dataset: Dataset, query: CompiledQuery) -> pd.DataFrame:
+def _run(store: Store, dataset: Dataset, query: CompiledQuery, engine: str = "duckdb",
+         spark_master: str | None = None) -> pd.DataFrame:
+    if engine == "spark":
+        return run_spark(store, dataset, query.sql, query.params, spark_master)
     with store.events(dataset) as cur:
         try:
             cur.execute(query.sql, query.params)
