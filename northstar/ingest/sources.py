@@ -207,7 +207,7 @@ def looks_whitespace_aligned(lines: list[str]) -> bool:
     if len(lines) < 2 or any(c in lines[0] for c in _CANDIDATES):
         return False
     counts = [len(ln.split()) for ln in lines]
-    return counts[0] >= 2 and sum(c == counts[0] for c in counts) >= 0.9 * len(counts)
+    return counts[0] >= 2 and sum(c == counts[0] for c in counts) >= 0.75 * len(counts)
 
 
 def _sample_lines(text: str, skip: int) -> list[str]:
@@ -240,8 +240,9 @@ def _csv_options(layout: TextLayout, *, header: bool) -> str:
 
 
 def _read_error(path: Path, err: duckdb.Error, kind: str = "CSV") -> NorthstarError:
-    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    summary = " ".join(lines[:3])[:400]
+    text = re.sub(r"Original Line: .*", "", str(err))
+    lines = [ln.strip()[:200] for ln in text.splitlines() if ln.strip()]
+    summary = " ".join(lines[:3])[:400].rstrip(" .")
     if "maximum line size" in str(err).lower():
         summary = ("a line is longer than DuckDB's maximum line size (a huge cell or a missing "
                    "closing quote): " + summary)
@@ -473,13 +474,26 @@ def _json_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
                  notes)
 
 
+# Wider files are refused as soon as their header is read: DuckDB's planning time grows faster
+# than linearly with the number of expressions in one query, so 10,000 columns would take minutes.
+MAX_COLUMNS = 1_000
+
+
 def _plan(cur: duckdb.DuckDBPyConnection, files: list[Path], kind: str,
           options: ReadOptions) -> _Plan:
     if kind == "parquet":
-        return _parquet_plan(cur, files)
-    if kind == "json":
-        return _json_plan(cur, files)
-    return _text_plan(cur, files, options)
+        plan = _parquet_plan(cur, files)
+    elif kind == "json":
+        plan = _json_plan(cur, files)
+    else:
+        plan = _text_plan(cur, files, options)
+    if len(plan.columns) > MAX_COLUMNS:
+        raise NorthstarError(
+            "Too many columns",
+            f"{files[0].name} has {len(plan.columns):,} columns; Northstar loads at most "
+            f"{MAX_COLUMNS:,}. Export only the columns you need (the user, the time, the event and "
+            f"the properties you will filter on) and load again.")
+    return plan
 
 
 def _ragged_note(cur: duckdb.DuckDBPyConnection, files: list[Path], plan: _Plan) -> int:
