@@ -49,9 +49,13 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     store = Store(args.db)
     try:
         dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides,
-                              options=options)
+                              options=options, append=args.append)
     finally:
         store.close()
+    if args.append:
+        added = dataset.mapping["appends"][-1]
+        print(f"Added {added['new']:,} new events to {dataset.name} ({added['already_there']:,} "
+              f"already there, matched on {added['matched_on']})")
     print(f"Loaded {describe(dataset)}")
     for note in dataset.notes:
         print(f"  - {note}")
@@ -227,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable. Roles: "
                              "user_id, timestamp, event, amount, duration, nps_score")
+    ingest.add_argument("--append", action="store_true",
+                        help="add the file's events to the dataset instead of replacing it; events "
+                             "both hold are kept once (insert id, else the whole row)")
     ingest.add_argument("--delimiter", help="field separator: , ; | tab or whitespace (runs of "
                                             "spaces); default: detected")
     ingest.add_argument("--encoding", help="utf-8, utf-16 or latin-1 (default: detected)")

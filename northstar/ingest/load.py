@@ -17,6 +17,7 @@ import pandas as pd
 
 from northstar.errors import NorthstarError
 from northstar.ingest import convert
+from northstar.ingest.append import COMBINED, combine, load_old
 from northstar.ingest.demo import write_demo_csv
 from northstar.ingest.derived import parse_derived
 from northstar.ingest.roles import (
@@ -266,7 +267,8 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int,
 
 def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
                 overrides: Mapping[str, str] | None = None, progress: Progress | None = None,
-                display_name: str | None = None, options: ReadOptions | None = None) -> Dataset:
+                display_name: str | None = None, options: ReadOptions | None = None,
+                append: bool = False) -> Dataset:
     """Load `path` as dataset `dataset` (default: the file's stem), replacing one of that name.
 
     `overrides` maps roles to columns or expressions (see roles.resolve_mapping); `display_name` is
@@ -278,6 +280,12 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     report = progress or _silent
     report(0.02, f"Reading {display_name or path.name}")
     content_hash = file_fingerprint(path) if path.is_file() else ""
+    name = dataset or _stem(Path(display_name) if display_name else path)
+    previous = store.find(name) if append else None
+    if append and previous is None:
+        raise NorthstarError(f"No dataset named {name!r} to add to",
+                             "Load it first (without --append), or give the dataset's name with "
+                             "--dataset NAME.")
 
     def build(cur: duckdb.DuckDBPyConnection) -> Dataset:
         src = stage_file(cur, path, STAGING, options)
@@ -290,11 +298,32 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         _, skipped = _type_rows(cur, plan, default_event=src.stem)
         nul = _drop_nul_rows(cur)
         report(0.7, "Writing events")
+        if previous is not None:
+            return _append(cur, plan, previous, content_hash, skipped, nul)
         stats = write_layout(cur, TYPED, tuple(p.name for p in plan.properties))
         cur.execute(f"DROP TABLE {TYPED}")
         return _record(plan, stats, content_hash, skipped, nul)
 
-    record = store.write_dataset(dataset or _stem(Path(display_name) if display_name else path), build)
+    def _append(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, old: Dataset, content_hash: str,
+                skipped: int, nul: tuple[int, tuple[str, ...]]) -> Dataset:
+        load_old(store, old, cur)
+        result = combine(cur, TYPED, old, tuple(p.name for p in plan.properties))
+        cur.execute(f"DROP TABLE {TYPED}")
+        stats = write_layout(cur, COMBINED, result.properties)
+        cur.execute(f"DROP TABLE {COMBINED}")
+        added = _record(plan, stats, content_hash, skipped, nul)
+        note = (f"added {plan.source.path.name}: {plural(result.new, 'new event')}, "
+                f"{result.already_there:,} already there (matched on {result.matched_on})")
+        appends = [*old.mapping.get("appends", []),
+                   {"source": plan.source.path.name, "new": result.new,
+                    "already_there": result.already_there, "matched_on": result.matched_on}]
+        fingerprint = hashlib.sha256((old.fingerprint + added.fingerprint).encode()).hexdigest()[:16]
+        return replace(added, source=f"{old.source} + {plan.source.path.name}",
+                       mapping={**added.mapping, "appends": appends},
+                       properties=result.properties, notes=(*old.notes, note),
+                       fingerprint=fingerprint)
+
+    record = store.write_dataset(name, build)
     report(1.0, f"Loaded {record.rows:,} rows")
     return record
 
