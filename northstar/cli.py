@@ -61,6 +61,20 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
         print(f"  - {note}")
 
 
+def _cmd_health(args: argparse.Namespace) -> None:
+    from northstar.ingest import health
+
+    store = Store(args.db)
+    try:
+        dataset = store.dataset(args.dataset)
+        findings = health(store, dataset)
+    finally:
+        store.close()
+    print(f"Health of {describe(dataset)}")
+    for finding in findings:
+        print(f"  {'!' if finding.warn else '-'} {finding.headline}. {finding.effect}")
+
+
 def _specs(store: Store, dataset: Dataset, candidates: Path | None) -> list:
     from northstar.metrics import load_yaml, saved_candidates
 
@@ -258,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="YAML file of candidates, may define the outcome (default: saved + suggested)")
     compare.add_argument("--save", metavar="NAME", help="keep this suggested candidate in the saved ones")
     compare.set_defaults(run=_cmd_compare)
+
+    health = commands.add_parser("health", parents=[_shared(dataset=True)],
+                                 help="check a dataset: duplicates, anonymous events, one-event "
+                                      "users, outages, events after the export, bots")
+    health.set_defaults(run=_cmd_health)
 
     datasets = commands.add_parser("datasets", parents=[store], help="list the datasets in a store")
     datasets.set_defaults(run=_cmd_datasets)
