@@ -51,9 +51,13 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     store = Store(args.db)
     try:
         dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides,
-                              options=options)
+                              options=options, append=args.append)
     finally:
         store.close()
+    if args.append:
+        added = dataset.mapping["appends"][-1]
+        print(f"Added {added['new']:,} new events to {dataset.name} ({added['already_there']:,} "
+              f"already there, matched on {added['matched_on']})")
     print(f"Loaded {describe(dataset)}")
     for note in dataset.notes:
         print(f"  - {note}")
@@ -72,6 +76,20 @@ def _cmd_attach(args: argparse.Namespace) -> None:
     print(f"Attached {describe(dataset)}")
     for note in dataset.notes:
         print(f"  - {note}")
+
+
+def _cmd_health(args: argparse.Namespace) -> None:
+    from northstar.ingest import health
+
+    store = Store(args.db)
+    try:
+        dataset = store.dataset(args.dataset)
+        findings = health(store, dataset)
+    finally:
+        store.close()
+    print(f"Health of {describe(dataset)}")
+    for finding in findings:
+        print(f"  {'!' if finding.warn else '-'} {finding.headline}. {finding.effect}")
 
 
 def _specs(store: Store, dataset: Dataset, candidates: Path | None) -> list:
@@ -262,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--map", action="append", metavar="ROLE=COLUMN",
                         help="column (or arithmetic over columns) for a role; repeatable. Roles: "
                              "user_id, timestamp, event, amount, duration, nps_score")
+    ingest.add_argument("--append", action="store_true",
+                        help="add the file's events to the dataset instead of replacing it; events "
+                             "both hold are kept once (insert id, else the whole row)")
     ingest.add_argument("--delimiter", help="field separator: , ; | tab or whitespace (runs of "
                                             "spaces); default: detected")
     ingest.add_argument("--encoding", help="utf-8, utf-16 or latin-1 (default: detected)")
@@ -297,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="YAML file of candidates, may define the outcome (default: saved + suggested)")
     compare.add_argument("--save", metavar="NAME", help="keep this suggested candidate in the saved ones")
     compare.set_defaults(run=_cmd_compare)
+
+    health = commands.add_parser("health", parents=[_shared(dataset=True)],
+                                 help="check a dataset: duplicates, anonymous events, one-event "
+                                      "users, outages, events after the export, bots")
+    health.set_defaults(run=_cmd_health)
 
     datasets = commands.add_parser("datasets", parents=[store], help="list the datasets in a store")
     datasets.set_defaults(run=_cmd_datasets)

@@ -21,6 +21,7 @@ if active is None:
     st.stop()
 
 datasets.summary(store, active)
+loader.health_section(store, active)
 
 st.divider()
 st.subheader("Datasets in this store")

@@ -1,6 +1,7 @@
 """Reading exports into the store: file formats, column roles, value conversion, the demo generator."""
 
 from northstar.ingest.demo import LEAD_WEEKS, LEADING_EVENT, MONEY_EVENTS, generate_demo, write_demo_csv
+from northstar.ingest.health import Finding, health
 from northstar.ingest.lake import attach_parquet, refresh_lake
 from northstar.ingest.load import (
     DEMO_CSV,
@@ -28,6 +29,8 @@ __all__ = [
     "DEMO_CSV",
     "DEMO_DATASET",
     "FilePreview",
+    "Finding",
+    "health",
     "MISSING_ROLE_NOTES",
     "ReadOptions",
     "WHITESPACE",

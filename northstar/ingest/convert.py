@@ -70,7 +70,9 @@ def number_value(column: str, decimal_comma: bool) -> str:
     else:  # 1,234.50 → 1234.50
         grouped = f"regexp_full_match({clean}, '-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?')"
         text = f"CASE WHEN {grouped} THEN replace({clean}, ',', '') ELSE {clean} END"
-    return f"CASE WHEN {present(col)} THEN try_cast({text} AS DOUBLE) END"
+    value = f"try_cast({text} AS DOUBLE)"
+    # inf/-inf/Infinity are numbers to DuckDB but not amounts: counted as unreadable, left empty.
+    return f"CASE WHEN {present(col)} AND isfinite({value}) THEN {value} END"
 
 
 def _fetch(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
@@ -129,11 +131,7 @@ def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str
              f"max({number}) FILTER ({is_number}), "
              f"count(try_cast(trim({col}) AS TIMESTAMPTZ)) FILTER ({present(col)}) FROM {tbl}")
     if numeric and numeric >= iso and not (low >= 19000101 and high <= 21001231):
-        for limit, unit, micros in EPOCH_UNITS:
-            if magnitude < limit:
-                sql = (f"CASE WHEN {is_number} THEN "
-                       f"make_timestamp(CAST(round({number} * {micros}) AS BIGINT)) END")
-                return _timestamp_result(cur, table, column, sql, f"epoch {unit}")
+        return _epoch_result(cur, table, column, number, is_number)
     if iso and iso >= total / 2:
         sql = f"CAST(timezone('UTC', try_cast(trim({col}) AS TIMESTAMPTZ)) AS TIMESTAMP)"
         return _timestamp_result(cur, table, column, sql, "date/time text (ISO 8601)")
@@ -147,6 +145,28 @@ def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str
         return _timestamp_result(cur, table, column, sql, f"dates like {formats[-1]}")
     sql = f"CAST(timezone('UTC', try_cast(trim({col}) AS TIMESTAMPTZ)) AS TIMESTAMP)"
     return _timestamp_result(cur, table, column, sql, "date/time text (ISO 8601)")
+
+
+def _epoch_result(cur: duckdb.DuckDBPyConnection, table: str, column: str, number: str,
+                  is_number: str) -> Conversion:
+    """Epoch numbers, each read in the unit its magnitude says: an export mixing seconds and
+    milliseconds (two SDKs, a migration) puts no row in 1970."""
+    scale = " ".join(f"WHEN abs({number}) < {limit} THEN {micros}" for limit, _, micros
+                     in EPOCH_UNITS[:-1])
+    scale = f"CASE {scale} ELSE {EPOCH_UNITS[-1][2]} END"
+    sql = f"CASE WHEN {is_number} THEN make_timestamp(CAST(round({number} * {scale}) AS BIGINT)) END"
+    unit_of = " ".join(f"WHEN abs({number}) < {limit} THEN {i}" for i, (limit, _, _)
+                       in enumerate(EPOCH_UNITS[:-1]))
+    counts = _fetch(cur, f"SELECT {', '.join(f'count(*) FILTER (u = {i})' for i in range(4))} "
+                         f"FROM (SELECT CASE {unit_of} ELSE 3 END AS u FROM {quote_ident(table)} "
+                         f"WHERE {is_number})")
+    used = [(n, unit) for n, (_, unit, _) in zip(counts, EPOCH_UNITS, strict=True) if n]
+    if len(used) == 1:
+        how = f"epoch {used[0][1]}"
+    else:
+        how = ("epoch times in mixed units, each read by its magnitude ("
+               + ", ".join(f"{n:,} in {unit}" for n, unit in used) + ")")
+    return _timestamp_result(cur, table, column, sql, how)
 
 
 def _format_list(formats: tuple[str, ...]) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from northstar.errors import NorthstarError
 from northstar.ingest import convert
+from northstar.ingest.append import COMBINED, combine, load_old
 from northstar.ingest.demo import write_demo_csv
 from northstar.ingest.derived import parse_derived
 from northstar.ingest.roles import (
@@ -111,12 +112,15 @@ def _properties(cur: duckdb.DuckDBPyConnection, src: SourceFile,
     kept = [c for c in src.columns if c not in consumed]
     if not kept:
         return ()
-    probes = ", ".join(
-        f"count(*) FILTER ({convert.present(quote_ident(c))}), "
-        f"count(try_cast(trim({quote_ident(c)}) AS BIGINT)), "
-        f"count(try_cast(trim({quote_ident(c)}) AS DOUBLE))" for c in kept)
-    cur.execute(f"SELECT {probes} FROM {STAGING}")
-    counts = fetch_one(cur)
+    if len(kept) > WIDE:
+        counts = _wide_probes(cur, kept)
+    else:
+        probes = ", ".join(
+            f"count(*) FILTER ({convert.present(quote_ident(c))}), "
+            f"count(try_cast(trim({quote_ident(c)}) AS BIGINT)), "
+            f"count(try_cast(trim({quote_ident(c)}) AS DOUBLE))" for c in kept)
+        cur.execute(f"SELECT {probes} FROM {STAGING}")
+        counts = fetch_one(cur)
     properties = []
     for i, column in enumerate(kept):
         total, as_int, as_float = counts[3 * i: 3 * i + 3]
@@ -125,6 +129,20 @@ def _properties(cur: duckdb.DuckDBPyConnection, src: SourceFile,
         name = column if column.lower() not in _RESERVED else f"source_{column}"
         properties.append(Property(column, name, sql_type))
     return tuple(properties)
+
+
+# Above this many property columns their types are probed in long form (one UNPIVOT, a GROUP BY)
+# rather than with three aggregates per column, whose planning grows faster than linearly.
+WIDE = 100
+
+
+def _wide_probes(cur: duckdb.DuckDBPyConnection, kept: list[str]) -> tuple[int, ...]:
+    columns = ", ".join(quote_ident(c) for c in kept)
+    cur.execute(f"SELECT name, count(*) FILTER ({convert.present('v')}), "
+                f"count(try_cast(trim(v) AS BIGINT)), count(try_cast(trim(v) AS DOUBLE)) "
+                f"FROM (UNPIVOT {STAGING} ON {columns} INTO NAME name VALUE v) GROUP BY name")
+    found = {row[0]: row[1:] for row in cur.fetchall()}
+    return tuple(n for c in kept for n in found.get(c, (0, 0, 0)))
 
 
 def _property_sql(prop: Property) -> str:
@@ -206,9 +224,25 @@ def _type_rows(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, default_event: st
     return total - skipped, skipped
 
 
-def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int) -> Dataset:
+def _drop_nul_rows(cur: duckdb.DuckDBPyConnection) -> tuple[int, tuple[str, ...]]:
+    """Rows whose user id or event holds NUL bytes (a broken export: `u1\\0` would be a second
+    user beside `u1`) are left out; returns how many and a few examples."""
+    bad = "contains(coalesce(user_id, ''), chr(0)) OR contains(event, chr(0))"
+    cur.execute(f"SELECT count(*), list(DISTINCT coalesce(user_id, event))[1:3] FROM {TYPED} "
+                f"WHERE ts IS NOT NULL AND ({bad})")
+    count, examples = fetch_one(cur)
+    if count:
+        cur.execute(f"DELETE FROM {TYPED} WHERE {bad}")
+    return int(count), tuple(repr(e) for e in examples or ())
+
+
+def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int,
+            nul: tuple[int, tuple[str, ...]] = (0, ())) -> Dataset:
     """The catalog record of what was written: counts, span, how each column was read, notes."""
     notes = list(plan.notes)
+    if nul[0]:
+        notes.append(f"{plural(nul[0], 'row')} left out: their user id or event name holds NUL "
+                     f"bytes (e.g. {', '.join(nul[1])})")
     ts = plan.conversions[TIMESTAMP]
     if skipped:
         notes.append(f"{plural(skipped, 'row')} skipped: their timestamp could not be read "
@@ -233,7 +267,8 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int)
 
 def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
                 overrides: Mapping[str, str] | None = None, progress: Progress | None = None,
-                display_name: str | None = None, options: ReadOptions | None = None) -> Dataset:
+                display_name: str | None = None, options: ReadOptions | None = None,
+                append: bool = False) -> Dataset:
     """Load `path` as dataset `dataset` (default: the file's stem), replacing one of that name.
 
     `overrides` maps roles to columns or expressions (see roles.resolve_mapping); `display_name` is
@@ -245,6 +280,12 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     report = progress or _silent
     report(0.02, f"Reading {display_name or path.name}")
     content_hash = file_fingerprint(path) if path.is_file() else ""
+    name = dataset or _stem(Path(display_name) if display_name else path)
+    previous = store.find(name) if append else None
+    if append and previous is None:
+        raise NorthstarError(f"No dataset named {name!r} to add to",
+                             "Load it first (without --append), or give the dataset's name with "
+                             "--dataset NAME.")
 
     def build(cur: duckdb.DuckDBPyConnection) -> Dataset:
         src = stage_file(cur, path, STAGING, options)
@@ -255,12 +296,34 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         plan = plan_load(cur, src, mapping, default_event=src.stem)
         report(0.5, "Converting values")
         _, skipped = _type_rows(cur, plan, default_event=src.stem)
+        nul = _drop_nul_rows(cur)
         report(0.7, "Writing events")
+        if previous is not None:
+            return _append(cur, plan, previous, content_hash, skipped, nul)
         stats = write_layout(cur, TYPED, tuple(p.name for p in plan.properties))
         cur.execute(f"DROP TABLE {TYPED}")
-        return _record(plan, stats, content_hash, skipped)
+        return _record(plan, stats, content_hash, skipped, nul)
 
-    record = store.write_dataset(dataset or _stem(Path(display_name) if display_name else path), build)
+    def _append(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, old: Dataset, content_hash: str,
+                skipped: int, nul: tuple[int, tuple[str, ...]]) -> Dataset:
+        load_old(store, old, cur)
+        result = combine(cur, TYPED, old, tuple(p.name for p in plan.properties))
+        cur.execute(f"DROP TABLE {TYPED}")
+        stats = write_layout(cur, COMBINED, result.properties)
+        cur.execute(f"DROP TABLE {COMBINED}")
+        added = _record(plan, stats, content_hash, skipped, nul)
+        note = (f"added {plan.source.path.name}: {plural(result.new, 'new event')}, "
+                f"{result.already_there:,} already there (matched on {result.matched_on})")
+        appends = [*old.mapping.get("appends", []),
+                   {"source": plan.source.path.name, "new": result.new,
+                    "already_there": result.already_there, "matched_on": result.matched_on}]
+        fingerprint = hashlib.sha256((old.fingerprint + added.fingerprint).encode()).hexdigest()[:16]
+        return replace(added, source=f"{old.source} + {plan.source.path.name}",
+                       mapping={**added.mapping, "appends": appends},
+                       properties=result.properties, notes=(*old.notes, note),
+                       fingerprint=fingerprint)
+
+    record = store.write_dataset(name, build)
     report(1.0, f"Loaded {record.rows:,} rows")
     return record
 

@@ -130,11 +130,7 @@ def attach_folder(store: Store, active: Dataset | None) -> None:
         messages.show_error(err)
         return
     state.set_active(dataset.name)
-    messages.flash(f"Attached {_plain(dataset.name)}: {dataset.rows:,} events from "
+    messages.flash(f"Attached {plain(dataset.name)}: {dataset.rows:,} events from "
                    f"{dataset.users:,} users, read in place.")
     st.rerun()
 
-
-def _plain(text: str) -> str:
-    """Typed text shown as itself in Markdown (until the shared escaping helper lands)."""
-    return "".join(f"\\{c}" if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in text)

@@ -1,0 +1,166 @@
+"""A loaded dataset's health: what in the data would bend the candidates, and how.
+
+Duplicate events, anonymous share, users seen once, empty days inside the span (a tracking outage),
+events after the export, the busiest users (bots). Each finding says what it does to the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from northstar.store import CANONICAL_COLUMNS, Dataset, Store, fetch_one, quote_ident
+from northstar.wording import plural
+
+# Thresholds above which a finding is a warning rather than information.
+DUPLICATE_WARN = 0.01
+ANONYMOUS_WARN = 0.10
+ONE_EVENT_WARN = 0.50
+BOT_SHARE_WARN = 0.05
+BOT_TIMES_MEDIAN = 10
+INSERT_IDS = ("$insert_id", "insert_id", "event_id", "message_id")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One health check: its headline, whether it needs attention, and what it does to candidates."""
+
+    check: str
+    headline: str
+    effect: str
+    warn: bool
+    value: float = 0.0
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _pct(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def _week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _duplicates(cur, view: str, dataset: Dataset) -> Finding:
+    insert_id = next((p for p in dataset.properties if p.lower() in INSERT_IDS), None)
+    if insert_id:
+        key, how = quote_ident(insert_id), f"the same {insert_id}"
+        cur.execute(f"SELECT count(*) - count(DISTINCT {key}), count(*) FROM {view} "
+                    f"WHERE {key} IS NOT NULL")
+    else:
+        columns = ", ".join(quote_ident(c) for c in (*CANONICAL_COLUMNS, *dataset.properties))
+        how = "identical rows"
+        cur.execute(f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {view})),"
+                    f" count(*) FROM {view}")
+    extra, total = fetch_one(cur)
+    share = _share(extra, total)
+    if not extra:
+        return Finding("duplicates", "No duplicate events", f"No two events are {how}.", False)
+    return Finding(
+        "duplicates", f"{plural(extra, 'duplicate event')} ({_pct(share)}, {how})",
+        f"Event counts, Transactions, Revenue and Events per active user are inflated by {extra:,} "
+        f"events; counts of users are not affected. Export again or append with dedupe.",
+        share > DUPLICATE_WARN, share)
+
+
+def _anonymous(cur, view: str) -> Finding:
+    cur.execute(f"SELECT count(*) FILTER (user_id IS NULL), count(*) FROM {view}")
+    anonymous, total = fetch_one(cur)
+    share = _share(anonymous, total)
+    if not anonymous:
+        return Finding("anonymous", "Every event has a user", "All events count towards users.",
+                       False)
+    return Finding(
+        "anonymous", f"{plural(anonymous, 'anonymous event')} ({_pct(share)})",
+        "They count in event totals but not in Active users, Returning users or Retention; a "
+        "candidate over users undercounts what anonymous visitors do.", share > ANONYMOUS_WARN, share)
+
+
+def _one_event_users(cur, view: str) -> Finding:
+    cur.execute(f"SELECT count(*) FILTER (n = 1), count(*) FROM (SELECT user_id, count(*) AS n "
+                f"FROM {view} WHERE user_id IS NOT NULL GROUP BY user_id)")
+    once, users = fetch_one(cur)
+    share = _share(once, users)
+    return Finding(
+        "one_event_users", f"{plural(once, 'user')} with one event ({_pct(share)} of users)",
+        "Users seen once never return: Retention and Returning users stay low. Many of them can "
+        "mean the user id changes per session (pick a stable id)." if once else
+        "Every user has more than one event.", share > ONE_EVENT_WARN, share)
+
+
+def _gaps(cur, view: str, exported: datetime) -> Finding:
+    """Runs of days without events between the first event and the last one before the export."""
+    cur.execute(f"SELECT DISTINCT CAST(ts AS DATE) AS d FROM {view} WHERE ts <= $at ORDER BY d",
+                {"at": exported})
+    days = [row[0] for row in cur.fetchall()]
+    gaps = [(a + timedelta(days=1), b - timedelta(days=1)) for a, b in zip(days, days[1:], strict=False)
+            if (b - a).days > 1]
+    if not gaps:
+        return Finding("gaps", "No empty days inside the span",
+                       "Every day between the first and the last event has events.", False)
+    first, last = max(gaps, key=lambda g: (g[1] - g[0]).days)
+    length = (last - first).days + 1
+    missing = sum((b - a).days + 1 for a, b in gaps)
+    weeks = sorted({_week(first + timedelta(days=i)) for i in range(length)})
+    span = weeks[0] if len(weeks) == 1 else f"{weeks[0]} to {weeks[-1]}"
+    return Finding(
+        "gaps", f"{plural(missing, 'empty day')} inside the span in {plural(len(gaps), 'gap')}; the "
+                f"longest is "
+                f"{length} days ({first:%Y-%m-%d} to {last:%Y-%m-%d})",
+        f"A tracking outage makes every candidate dip in {span}: read those periods as incomplete, "
+        f"not as a real drop.", _outage(days, length), float(missing))
+
+
+def _outage(days: list[date], longest: int) -> bool:
+    """A gap is an outage when the data is otherwise steady: at least 3 days, and 3 times the
+    usual distance between days with events (sparse small files have gaps by nature)."""
+    steps = sorted((b - a).days for a, b in zip(days, days[1:], strict=False))
+    usual = steps[len(steps) // 2] if steps else 1
+    return longest >= 3 and longest + 1 >= 3 * usual
+
+
+def _after_export(cur, view: str, exported: datetime) -> Finding:
+    cur.execute(f"SELECT count(*), max(ts) FROM {view} WHERE ts > $at", {"at": exported})
+    later, latest = fetch_one(cur)
+    if not later:
+        return Finding("after_export", "No events after the export",
+                       "No timestamp lies after the moment the file was loaded.", False)
+    return Finding(
+        "after_export", f"{plural(later, 'event')} after the export date (up to {latest:%Y-%m-%d})",
+        "Timestamps in the future point at a clock or time-zone problem; the last periods look "
+        "bigger than they are.", True, float(later))
+
+
+def _busiest(cur, view: str) -> Finding:
+    cur.execute(f"SELECT user_id, count(*) AS n FROM {view} WHERE user_id IS NOT NULL "
+                f"GROUP BY user_id ORDER BY n DESC, user_id LIMIT 3")
+    top = cur.fetchall()
+    cur.execute(f"SELECT count(*), median(n) FROM (SELECT count(*) AS n FROM {view} "
+                f"WHERE user_id IS NOT NULL GROUP BY user_id)")
+    total_rows = fetch_one(cur)
+    cur.execute(f"SELECT count(*) FROM {view}")
+    events = fetch_one(cur)[0]
+    if not top:
+        return Finding("busiest", "No users", "There are no user ids to check.", False)
+    user, n = top[0]
+    share = _share(n, events)
+    listed = ", ".join(f"{u} ({c:,})" for u, c in top)
+    median = total_rows[1] or 0
+    return Finding(
+        "busiest", f"Busiest users: {listed}; the busiest has {_pct(share)} of all events",
+        f"A user with {n:,} events against a median of {median:g} may be a bot or a test account: "
+        f"it inflates event counts and engagement. Filter it out in the candidates if so.",
+        share > BOT_SHARE_WARN and n >= BOT_TIMES_MEDIAN * max(median, 1), share)
+
+
+def health(store: Store, dataset: Dataset) -> list[Finding]:
+    """Every check, in a fixed order."""
+    exported = dataset.loaded_at.replace(tzinfo=None)
+    with store.events(dataset) as cur:
+        view = dataset.events_view
+        return [_duplicates(cur, view, dataset), _anonymous(cur, view), _one_event_users(cur, view),
+                _gaps(cur, view, exported), _after_export(cur, view, exported), _busiest(cur, view)]

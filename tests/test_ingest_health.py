@@ -1,0 +1,64 @@
+"""Ingest item 5: the data health checks on a hand-made fixture, and `northstar health`."""
+
+from __future__ import annotations
+
+import pytest
+
+from northstar.cli import main
+from northstar.ingest import health
+from northstar.ingest.load import ingest_file
+from tests.conftest import fixture
+
+# ingest_health.csv, by hand: 38 events; u1 10:00 'open' on 1 March twice (1 duplicate); one
+# anonymous event; users u1 (3 events), u2 (3), u3 (1), bot (30); no events 4-9 March (6 days, all
+# in ISO week 2024-W10); u2 has an event in 2099 (after the export).
+EXPECTED = {
+    "duplicates": ("1 duplicate event (2.6%, identical rows)", True),
+    "anonymous": ("1 anonymous event (2.6%)", False),
+    "one_event_users": ("1 user with one event (25.0% of users)", False),
+    "gaps": ("6 empty days inside the span in 1 gap; the longest is 6 days (2024-03-04 to "
+             "2024-03-09)", True),
+    "after_export": ("1 event after the export date (up to 2099-01-01)", True),
+    "busiest": ("Busiest users: bot (30), u1 (3), u2 (3); the busiest has 78.9% of all events", True),
+}
+
+
+@pytest.fixture
+def findings(store):
+    dataset = ingest_file(store, fixture("ingest_health.csv"), overrides={"user_id": "user_id"})
+    assert (dataset.rows, dataset.users) == (38, 4)
+    return {f.check: f for f in health(store, dataset)}
+
+
+def test_each_check_finds_what_the_fixture_holds(findings):
+    assert {k: (f.headline, f.warn) for k, f in findings.items()} == EXPECTED
+
+
+def test_each_finding_says_what_it_does_to_the_candidates(findings):
+    assert "dip in 2024-W10" in findings["gaps"].effect
+    assert "Transactions, Revenue and Events per active user are inflated by 1 events" in \
+        findings["duplicates"].effect
+    assert "median of 3" in findings["busiest"].effect
+    assert "not in Active users" in findings["anonymous"].effect
+
+
+def test_a_clean_dataset_has_no_warnings(store, tmp_path):
+    path = tmp_path / "clean.csv"
+    path.write_text("user_id,timestamp,event\n" + "".join(
+        f"u{u},2024-01-{d:02d} 1{u}:00,open\n" for d in range(1, 31) for u in range(3)),
+        encoding="utf-8")
+    dataset = ingest_file(store, path)
+    found = health(store, dataset)
+    assert [f.check for f in found if f.warn] == []
+
+
+def test_cli_health(tmp_path, capsys):
+    db = str(tmp_path / "s")
+    assert main(["ingest", str(fixture("ingest_health.csv")), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["health", "--db", db, "--dataset", "ingest_health"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Health of ingest_health: 38 rows, 4 users")
+    assert "  ! 6 empty days inside the span" in out
+    assert "  ! 1 duplicate event" in out
+    assert main(["health", "--db", db, "--dataset", "nope"]) == 2
