@@ -3,7 +3,8 @@
 Starts `streamlit run app.py` on a store with the demo and an open workshop, opens the facilitator's
 page (the facilitator link) and N participant pages in Debian's Chromium (one browser, a context
 each, driven concurrently with Playwright's async API). Each participant opens the join link, joins
-by name, clicks the five criteria of every shortlisted candidate (each click saves) and saves 3 dots.
+by name, clicks the five criteria of every shortlisted candidate (each click saves) and saves 3 dots;
+they arrive `--arrival-s` apart (3 s: a room of 20 is in within a minute), then all work at once.
 
 Latency is what the room feels: from a participant's click until the facilitator's page, which
 nobody touches (its live results refresh every 3 s), shows it. The facilitator's page shows counts,
@@ -67,8 +68,10 @@ def dots_of(person: int) -> dict[str, int]:
     return {first: 2, second: 1}
 
 
-async def participant(page: Page, link: str, code: str, person: int, clicks: Clicks) -> None:
+async def participant(page: Page, link: str, code: str, person: int, clicks: Clicks,
+                      arrival_s: float) -> None:
     name = f"P{person:02d}"
+    await asyncio.sleep(person * arrival_s)  # people arrive over a minute or so, not all in one instant
     try:
         await page.goto(link)
         await page.get_by_role("textbox", name="Your name").fill(name)
@@ -136,7 +139,7 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-async def run(count: int, folder: Path, verbose: bool = False) -> None:
+async def run(count: int, folder: Path, verbose: bool = False, arrival_s: float = 3.0) -> None:
     db = folder / "store"
     with Store(db) as store:
         load_demo(store)
@@ -161,7 +164,8 @@ async def run(count: int, folder: Path, verbose: bool = False) -> None:
             seen: dict[str, list[tuple[float, int]]] = {label: [] for label in COUNTS}
             watcher = asyncio.create_task(watch(facilitator, done, seen))
             began = time.monotonic()
-            await asyncio.gather(*(participant(page, link, code, i, clicks) for i, page in enumerate(phones)))
+            await asyncio.gather(*(participant(page, link, code, i, clicks, arrival_s)
+                                   for i, page in enumerate(phones)))
             # Let the facilitator's page catch up (a refresh every 3 s), then stop watching.
             deadline = time.monotonic() + 20
             expected = {"Joined": count, "Scored": count, "Dots placed": 3 * len(clicks.dots)}
@@ -207,10 +211,11 @@ async def run(count: int, folder: Path, verbose: bool = False) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=20)
+    parser.add_argument("--arrival-s", type=float, default=3.0, help="seconds between two arrivals")
     parser.add_argument("--verbose", action="store_true", help="print when each count changed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(args.participants, Path(tmp), args.verbose))
+        asyncio.run(run(args.participants, Path(tmp), args.verbose, args.arrival_s))
 
 
 if __name__ == "__main__":

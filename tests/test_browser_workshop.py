@@ -86,13 +86,15 @@ def test_facilitator_and_participant_decide_together(server, browser):
     expect(facilitator.get_by_text("Invite people", exact=True)).to_be_visible(timeout=WAIT_MS)
     code = metric(facilitator, "Join code").inner_text()
     link = facilitator.locator("code").filter(has_text="?workshop=").first.inner_text()
-    assert link.endswith(f"/Workshop?workshop={code}")
+    assert link.endswith(f"/Workshop?workshop={code}") and link.startswith("http://127.0.0.1:")
+    # The server listens on loopback only: the share panel says phones cannot open the link.
+    expect(facilitator.get_by_text("Phones cannot open this link")).to_be_visible()
     expect(facilitator.get_by_role("img").first).to_be_visible()  # the QR code
     score(facilitator, code, "fran", FRAN)
 
     participant = new_page(browser)
     participant.goto(link)
-    participant.get_by_role("textbox", name="Your name").fill("Pat")
+    participant.get_by_role("textbox", name="Your name").fill("Pat", timeout=3 * WAIT_MS)
     participant.get_by_role("button", name="Join").click()
     expect(participant.get_by_text("Your scores", exact=True)).to_be_visible(timeout=WAIT_MS)
     score(participant, code, "pat", PAT)
@@ -106,7 +108,8 @@ def test_facilitator_and_participant_decide_together(server, browser):
     # Someone else opens the join link and tries to be Pat.
     impostor = new_page(browser)
     impostor.goto(link)
-    impostor.get_by_role("textbox", name="Your name").fill(" PAT ")
+    # A third browser on a busy machine: the form may take a while to become editable.
+    impostor.get_by_role("textbox", name="Your name").fill(" PAT ", timeout=3 * WAIT_MS)
     impostor.get_by_role("button", name="Join").click()
     expect(impostor.get_by_text("The name 'Pat' is taken")).to_be_visible(timeout=WAIT_MS)
     expect(impostor.get_by_text("Your scores", exact=True)).to_have_count(0)
