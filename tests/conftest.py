@@ -10,6 +10,10 @@ from northstar.store.core import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
+# Under `pytest -n 2 --dist loadgroup` (make test) the browser tests run one after another on one
+# worker (each starts app servers and Chromium; two at once would starve a 2-core machine) while the
+# other worker takes the fast tests.
+BROWSER_GROUP = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture
@@ -35,11 +39,3 @@ def browser():
         yield launched
         launched.close()
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n 2 --dist loadgroup` (make test), the browser tests run one after another on
-    one worker (each starts app servers and Chromium; two at once would starve a 2-core machine)
-    while the other worker takes the fast tests."""
-    for item in items:
-        if item.get_closest_marker("browser") or "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -9,12 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import choose, no_exception, shot, streamlit_server
-from tests.conftest import fixture
+from tests.conftest import BROWSER_GROUP, fixture
 
-# Skipped for now: on the shared 2-core machine (load ~15-30) the upload itself timed out in three
-# runs; the same flow passes as an AppTest (tests/test_ingest_ui.py). Unskip on a quiet machine.
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skip(reason="upload times out under the shared machine's load")]
+# One worker runs every browser test, one after another (see BROWSER_GROUP in conftest).
+pytestmark = [pytest.mark.browser, BROWSER_GROUP]
 WAIT_MS = 90_000
 
 

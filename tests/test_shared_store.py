@@ -13,7 +13,7 @@ from northstar import workshop as ws
 from northstar.ingest import load_demo
 from northstar.store import Store
 from tests.browser import no_exception, shot, streamlit_server
-from tests.conftest import ROOT, fixture
+from tests.conftest import BROWSER_GROUP, ROOT, fixture
 
 WAIT_MS = 30_000
 VIEWPORT = {"width": 1400, "height": 2000}
@@ -64,6 +64,7 @@ def scored_metric(page: Page, label: str):
 
 
 @pytest.mark.browser
+@BROWSER_GROUP
 def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_path):
     folder, url, code, host = served
     db = str(folder / "store")
@@ -99,6 +100,7 @@ def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_pa
 
 
 @pytest.mark.browser
+@BROWSER_GROUP
 def test_a_score_written_through_one_app_process_shows_in_another(tmp_path, browser):
     with Store(tmp_path / "store") as store:
         load_demo(store)
