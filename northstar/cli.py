@@ -226,7 +226,9 @@ def _cmd_report(args: argparse.Namespace) -> None:
             record = frozen_record(store, _decided_code(store, args.workshop), compute)  # as locked
         finally:
             store.close()
-        text = decision_html(record) if kind == "html" else decision_markdown(record)
+        # The record's headings in --lang, else in the workshop's own language.
+        text = decision_html(record, lang=args.lang) if kind == "html" else \
+            decision_markdown(record, lang=args.lang)
     try:
         args.out.write_text(text, encoding="utf-8")
     except OSError as err:
@@ -336,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, type=Path, help="decision.html or decision.md")
     report.add_argument("--workshop", metavar="CODE", help="join code (default: the most recently locked)")
     report.add_argument("--lang", choices=sorted(LANGUAGES),
-                        help="language of the record (default: NORTHSTAR_LANG, else English)")
+                        help="language of the record (default: the workshop's language)")
     report.set_defaults(run=_cmd_report)
     return parser
 

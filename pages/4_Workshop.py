@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from northstar.i18n import N_
+from northstar.i18n import N_, _
 from northstar.ui import messages, page
 from northstar.ui import workshop as ws
 from northstar.ui import workshop_decision as decision
@@ -31,9 +31,10 @@ if workshop is None:
 joined = ws.participant(store, workshop)
 me, secret = joined if joined else (None, None)
 host = ws.host_secret(store, workshop)
+names = ws.candidate_names(store, workshop)
 ws.header(workshop, me, facilitator=host is not None)
 if workshop.locked:
-    decision.banner(workshop)
+    decision.banner(workshop, names)
     decision.record_downloads(store, workshop)
 evidence = decision.evidence(store, workshop)
 
@@ -43,20 +44,20 @@ if me is None and not workshop.locked:
     ws.join_form(store, workshop)
 
 if me and secret and not workshop.locked:
-    st.markdown("#### Your scores")
-    score_cards(store, workshop, me, secret, evidence)
-    dots_form(store, workshop, me, secret)
+    st.markdown("#### " + _("Your scores"))
+    score_cards(store, workshop, me, secret, evidence, names)
+    dots_form(store, workshop, me, secret, names)
 
-st.markdown("#### Results" if workshop.locked else "#### Live results")
+st.markdown("#### " + (_("Results") if workshop.locked else _("Live results")))
 live_results(store, workshop.code, workshop.status, evidence,
-             decision.leader(store, workshop) if host and not workshop.locked else None)
+             decision.leader(store, workshop) if host and not workshop.locked else None, names)
 
 if workshop.locked:
     if me and secret:
-        with st.expander("Your scores and dots (read-only)", icon=":material/lock:"):
-            score_cards(store, workshop, me, secret, evidence)
-            dots_form(store, workshop, me, secret)
+        with st.expander(_("Your scores and dots (read-only)"), icon=":material/lock:"):
+            score_cards(store, workshop, me, secret, evidence, names)
+            dots_form(store, workshop, me, secret, names)
     if host:
         decision.reopen_form(store, workshop, host)
 elif host:
-    decision.lock_form(store, workshop, host)
+    decision.lock_form(store, workshop, host, names)

@@ -88,7 +88,8 @@ def test_facilitator_and_participant_decide_together(server, browser):
     expect(facilitator.get_by_text("Invite people", exact=True)).to_be_visible(timeout=WAIT_MS)
     code = metric(facilitator, "Join code").inner_text()
     link = facilitator.locator("code").filter(has_text="?workshop=").first.inner_text()
-    assert link.endswith(f"/Workshop?workshop={code}") and link.startswith("http://127.0.0.1:")
+    assert link.endswith(f"/Workshop?workshop={code}&lang=en"), "the link opens in the workshop's language"
+    assert link.startswith("http://127.0.0.1:")
     # The server listens on loopback only: the share panel says phones cannot open the link.
     expect(facilitator.get_by_text("Phones cannot open this link")).to_be_visible()
     expect(facilitator.get_by_role("img").first).to_be_visible()  # the QR code
@@ -204,3 +205,32 @@ def test_a_phone_scores_and_reads_results_without_horizontal_scrolling(server, b
     shot(phone, "phone-scoring")
     compact.scroll_into_view_if_needed()  # Streamlit scrolls inside its page: bring the results in
     shot(phone, "phone-results")
+
+
+def test_a_swedish_workshop_link_opens_in_swedish(server, browser):
+    """A browser in English opens a Swedish workshop's join link: the page, the criteria and
+    Northstar's own candidate names are Swedish."""
+    from northstar import workshop as ws
+
+    with Store(FOLDER["store"]) as store:
+        workshop = ws.create_workshop(store, "Svensk workshop", [
+            ("Active users", "Alla användare med någon händelse under perioden."),
+            ("Returning users", "Aktiva användare som sågs första gången en tidigare period.")],
+            PIN, dataset="demo", lang="sv")
+    page = new_page(browser)
+    page.goto(f"{server}/Workshop?workshop={workshop.code}&lang=sv")
+    name = page.get_by_role("textbox", name="Ditt namn")
+    expect(name).to_be_visible(timeout=2 * WAIT_MS)  # the first page of a fresh server loads slowly
+    name.fill("Kim")
+    page.get_by_role("button", name="Gå med").click()
+    expect(page.get_by_text("Dina poäng", exact=True)).to_be_visible(timeout=WAIT_MS)
+    card = page.locator(f".st-key-score-{workshop.code}-kim-0-critical")
+    expect(card).to_contain_text("Kritisk för framgång", timeout=WAIT_MS)
+    for label in ("Mätbar", "Förståelig", "Påverkbar", "Långsiktig"):
+        expect(page.locator("[data-testid='stWidgetLabel']").filter(has_text=label).first).to_be_visible()
+    expect(page.get_by_text("Antal aktiva användare").first).to_be_visible()
+    expect(page.get_by_text("Resultat i realtid", exact=True)).to_be_visible()
+    expect(page.get_by_text("Your scores", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Critical", exact=True)).to_have_count(0)
+    no_exception(page)
+    shot(page, "workshop-swedish")

@@ -68,7 +68,8 @@ def test_a_v2_store_migrates_to_v3_with_nothing_lost(tmp_path):
     store = Store(folder)
     try:
         with store.read() as con:
-            assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+            version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            assert version == (str(schema.SCHEMA_VERSION),)
             for table, columns in (
                     ("workshops", "id, code, name, pin_hash, pin_salt, created_at, status, chosen, "
                                   "rationale, locked_at"),

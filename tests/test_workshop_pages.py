@@ -102,7 +102,7 @@ def test_facilitator_starts_a_workshop_and_gets_the_join_link(db):
     assert workshop.candidates == ("Active users", "Returning users")
     assert workshop.shortlist[0].definition == "Distinct users with any event in the period."
     assert at.query_params["workshop"] == workshop.code, "a reload keeps the facilitator in"
-    assert f"?workshop={workshop.code}" in [c.value for c in at.code]
+    assert f"?workshop={workshop.code}&lang=en" in [c.value for c in at.code]
     [host_link] = [c.value for c in at.code if "&host=" in c.value]
     assert at.query_params["host"] == host_link.split("&host=")[1]
     assert in_store(db, lambda s: ws.is_host(s, workshop.code, at.query_params["host"]))
@@ -335,6 +335,6 @@ def test_the_join_link_uses_the_configured_public_url(db, monkeypatch):
     at = opened(code, host=HOSTS[code])
     assert not at.exception
     links = [c.value for c in at.code]
-    assert f"https://nsm.example.org/Workshop?workshop={code}" in links
-    assert f"https://nsm.example.org/Workshop?workshop={code}&host={HOSTS[code]}" in links
+    assert f"https://nsm.example.org/Workshop?workshop={code}&lang=en" in links
+    assert f"https://nsm.example.org/Workshop?workshop={code}&lang=en&host={HOSTS[code]}" in links
     assert not at.warning  # a configured address is trusted

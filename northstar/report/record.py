@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, ngettext, parse_language, use_language
 from northstar.store import Store
 from northstar.tree import (
     MetricTree,
@@ -66,6 +67,7 @@ class DecisionRecord:
     series: tuple[SeriesPoint, ...] = ()  # the NSM's series, drawn as an inline SVG chart in the HTML
     series_grain: str = "week"
     history: tuple[Mapping[str, object], ...] = ()  # every lock: version, chosen, locked_at, reopened_at
+    language: str = "en"  # the workshop's language: the record's headings and labels are written in it
 
 
 def record_for_workshop(store: Store, code: str, *, evidence: Sequence[Mapping[str, object]] = (),
@@ -75,14 +77,14 @@ def record_for_workshop(store: Store, code: str, *, evidence: Sequence[Mapping[s
     found = results(store, code)
     workshop, decision = found.workshop, found.workshop.decision
     if decision is None:
-        raise NorthstarError(f"Workshop {workshop.name!r} is not decided yet",
-                             "The facilitator locks the decision with the PIN first.")
+        raise NorthstarError(_("Workshop {name} is not decided yet", name=repr(workshop.name)),
+                             _("The facilitator locks the decision with the PIN first."))
     if tree is None and workshop.dataset:
         tree = load_tree(store, workshop.dataset)
     return DecisionRecord(workshop.name, decision.locked_at, decision.chosen, decision.definition,
                           decision.rationale, tuple(p.name for p in participants(store, code)),
                           workshop.dataset, found.by_candidate, found.by_criterion, tuple(evidence),
-                          tree, tree_values, chart_png)
+                          tree, tree_values, chart_png, language=workshop.language)
 
 
 def _day(when: date | datetime) -> str:
@@ -138,66 +140,96 @@ def _numeric_columns(record: DecisionRecord, columns: list[str]) -> set[str]:
                                       for row in record.evidence)}
 
 
+# Evidence columns the record knows; any other column is headed by its key.
+_HEADINGS = {"metric": N_("Metric"), "outcome": N_("Outcome"), "verdict": N_("Verdict"),
+             "best_lag": N_("Best lag"), "corr_changes": N_("Corr changes"), "p_value": N_("P value")}
+
+
 def _heading(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return _(_HEADINGS[key]) if key in _HEADINGS else key.replace("_", " ").capitalize()
 
 
-_NOTE = (f"Means of 1–5 ratings. ⚠ marks a criterion where ratings were at least {DISAGREEMENT_RANGE} points "
-         "apart (someone rated it weak, someone strong). Ranked by dots, then mean score.")
+def _note() -> str:
+    return _("Means of 1–5 ratings. ⚠ marks a criterion where ratings were at least {points} points "
+             "apart (someone rated it weak, someone strong). Ranked by dots, then mean score.",
+             points=DISAGREEMENT_RANGE)
 
 
-def _meta(record: DecisionRecord, esc: Callable[[str], str], decided: str, dataset: str,
-          participants: str) -> list[str]:
-    """The record's date, dataset and participants, worded by the templates, escaped by `esc`."""
-    meta = [decided.format(_day(record.decided_on))]
+def _meta(record: DecisionRecord, esc: Callable[[str], str], markdown: bool) -> list[str]:
+    """The record's date, dataset and participants, escaped by `esc` (bold labels in Markdown)."""
+    day = _day(record.decided_on)
+    meta = [_("**Decided:** {day}", day=day) if markdown else _("Decided on {day}", day=day)]
     if record.version and record.version > 1:
-        meta.append(f"version {record.version}")
+        meta.append(_("version {version}", version=record.version))
     if record.dataset:
-        meta.append(dataset.format(esc(record.dataset)))
+        dataset = esc(record.dataset)
+        meta.append(_("**Dataset:** {dataset}", dataset=dataset) if markdown
+                    else _("Dataset: {dataset}", dataset=dataset))
     if record.participants:
-        meta.append(participants.format(len(record.participants),
-                                        ", ".join(esc(p) for p in record.participants)))
+        names = ", ".join(esc(p) for p in record.participants)
+        count = len(record.participants)
+        meta.append(ngettext("**Participants ({n}):** {names}", "**Participants ({n}):** {names}", count,
+                             names=names) if markdown
+                    else ngettext("{n} participant: {names}", "{n} participants: {names}", count,
+                                  names=names))
     return meta
 
 
-def decision_markdown(record: DecisionRecord) -> str:
-    """GitHub-flavoured Markdown: paste into a wiki or commit next to the code."""
+def _record_language(record: DecisionRecord, lang: str | None) -> str:
+    return parse_language(lang) or parse_language(record.language) or "en"
+
+
+def decision_markdown(record: DecisionRecord, lang: str | None = None) -> str:
+    """GitHub-flavoured Markdown: paste into a wiki or commit next to the code.
+
+    Headings and labels in `lang`, by default the workshop's language."""
+    with use_language(_record_language(record, lang)):
+        return _markdown(record)
+
+
+def _markdown(record: DecisionRecord) -> str:
     md = escape_markdown
-    meta = _meta(record, md, "**Decided:** {}", "**Dataset:** {}", "**Participants ({}):** {}")
-    out = [f"# North Star Metric decision: {md(record.workshop)}", "", " · ".join(meta), "",
-           f"## Our North Star Metric: {md(record.nsm)}", "",
-           f"> {md(record.definition, line_start=True)}", "", "**Why we chose it:**", ""]
+    meta = _meta(record, md, markdown=True)
+    out = [_("# North Star Metric decision: {workshop}", workshop=md(record.workshop)), "",
+           " · ".join(meta), "",
+           _("## Our North Star Metric: {nsm}", nsm=md(record.nsm)), "",
+           f"> {md(record.definition, line_start=True)}", "", _("**Why we chose it:**"), ""]
     out += [md(part, line_start=True) + "\n" for part in _paragraphs(record.rationale)]
     if _override(record):
-        out += [f"**Not the room's first choice:** the room ranked {md(record.leader)} first. "
-                f"Why {md(record.nsm)}: {md(record.override_reason)}", ""]
+        out += [_("**Not the room's first choice:** the room ranked {leader} first. Why {nsm}: {reason}",
+                  leader=md(str(record.leader)), nsm=md(record.nsm), reason=md(str(record.override_reason))),
+                ""]
     if record.review_on:
-        out += [f"**Look again by:** {record.review_on:%Y-%m-%d} (a quarter after the decision).", ""]
+        out += [_("**Look again by:** {day} (a quarter after the decision).",
+                  day=record.review_on.strftime("%Y-%m-%d")), ""]
     if record.chart_png:
-        out += [f"![{md(record.nsm)} over time]({quote(record.chart_png)})", ""]
+        alt = _("{metric} over time", metric=md(record.nsm))
+        out += [f"![{alt}]({quote(record.chart_png)})", ""]
     rows = _score_rows(record)
     if rows:
-        header = ["Rank", "Candidate", *(c.label for c in CRITERIA), "Mean", "Dots", "Voters"]
-        out += ["## How the shortlist scored", "", "| " + " | ".join(header) + " |",
+        header = [_("Rank"), _("Candidate"), *(_(c.label) for c in CRITERIA), _("Mean"), _("Dots"),
+                  _("Voters")]
+        out += [_("## How the shortlist scored"), "", "| " + " | ".join(header) + " |",
                 "|" + "|".join(["---:", ":---"] + ["---:"] * (len(header) - 2)) + "|"]
         for row in rows:
-            name = f"**{md(row.candidate)}** (chosen)" if row.chosen else md(row.candidate)
+            name = _("**{candidate}** (chosen)", candidate=md(row.candidate)) if row.chosen \
+                else md(row.candidate)
             crits = [_mean(mean) + (" ⚠" if flag else "") for mean, flag in row.criteria]
             out.append("| " + " | ".join([str(row.rank), name, *crits, _mean(row.score),
                                           str(row.dots), str(row.voters)]) + " |")
-        out += ["", _NOTE, ""]
+        out += ["", _note(), ""]
     columns = _evidence_columns(record)
     numeric = _numeric_columns(record, columns)
     if columns:
-        out += ["## Evidence from the data", "", "| " + " | ".join(_heading(c) for c in columns) + " |",
+        out += [_("## Evidence from the data"), "", "| " + " | ".join(_heading(c) for c in columns) + " |",
                 "|" + "|".join("---:" if c in numeric else ":---" for c in columns) + "|"]
         out += ["| " + " | ".join(md(_cell(row.get(c))) for c in columns) + " |" for row in record.evidence]
         out.append("")
     if record.tree is not None:
-        out += ["## Metric tree", "", "```mermaid", to_mermaid(record.tree, record.tree_values).rstrip(),
+        out += [_("## Metric tree"), "", "```mermaid", to_mermaid(record.tree, record.tree_values).rstrip(),
                 "```", "", to_markdown(record.tree, record.tree_values), ""]
     if len(record.history) > 1:
-        out += ["## Versions of this decision", ""]
+        out += [_("## Versions of this decision"), ""]
         out += [f"- {md(_history_line(h))}" for h in record.history]
     return "\n".join(out).rstrip() + "\n"
 
@@ -207,14 +239,17 @@ def _override(record: DecisionRecord) -> bool:
 
 
 def _history_line(row: Mapping[str, object]) -> str:
-    line = f"Version {row.get('version')}: {row.get('chosen')}, locked {row.get('locked_at')}"
+    fields = {"version": row.get("version"), "chosen": row.get("chosen"), "locked": row.get("locked_at")}
+    line = _("Version {version}: {chosen}, locked {locked}", **fields)
     if row.get("reason"):
-        line += f" (not the room's leader: {row.get('reason')})"
+        line = _("Version {version}: {chosen}, locked {locked} (not the room's leader: {reason})",
+                 reason=row.get("reason"), **fields)
     if row.get("reopened_at"):
-        line += f"; reopened {row.get('reopened_at')}"
         if row.get("reopen_reason"):
-            line += f": {row.get('reopen_reason')}"
-    return line + "."
+            return _("{line}; reopened {reopened}: {reason}.", line=line, reopened=row.get("reopened_at"),
+                     reason=row.get("reopen_reason"))
+        return _("{line}; reopened {reopened}.", line=line, reopened=row.get("reopened_at"))
+    return _("{line}.", line=line)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -269,10 +304,13 @@ def _html_scores(record: DecisionRecord) -> str:
     rows = _score_rows(record)
     if not rows:
         return ""
-    head = ('<tr><th class="num">Rank</th><th>Candidate</th>'
-            + "".join(f'<th class="num" title="{escape(c.help)}">{escape(c.label)}</th>'
-                      for c in CRITERIA)
-            + '<th class="num">Mean</th><th class="num">Dots</th><th class="num">Voters</th></tr>')
+    rank, candidate, mean, dots, voters = map(escape, (_("Rank"), _("Candidate"), _("Mean"), _("Dots"),
+                                                      _("Voters")))
+    criteria = [(escape(_(c.help)), escape(_(c.label))) for c in CRITERIA]
+    head = (f'<tr><th class="num">{rank}</th><th>{candidate}</th>'
+            + "".join(f'<th class="num" title="{tip}">{label}</th>' for tip, label in criteria)
+            + f'<th class="num">{mean}</th><th class="num">{dots}</th>'
+              f'<th class="num">{voters}</th></tr>')
     body = []
     for row in rows:
         cells = "".join(
@@ -282,8 +320,9 @@ def _html_scores(record: DecisionRecord) -> str:
                     f'<td>{escape(row.candidate)}{" ✓" if row.chosen else ""}</td>{cells}'
                     f'<td class="num">{_mean(row.score)}</td><td class="num">{row.dots}</td>'
                     f'<td class="num">{row.voters}</td></tr>')
-    return (f'<section><h2>How the shortlist scored</h2><table><thead>{head}</thead>'
-            f'<tbody>{"".join(body)}</tbody></table><p class="note">{escape(_NOTE)}</p></section>')
+    heading = escape(_("How the shortlist scored"))
+    return (f'<section><h2>{heading}</h2><table><thead>{head}</thead>'
+            f'<tbody>{"".join(body)}</tbody></table><p class="note">{escape(_note())}</p></section>')
 
 
 def _html_evidence(record: DecisionRecord) -> str:
@@ -294,7 +333,8 @@ def _html_evidence(record: DecisionRecord) -> str:
     head = "".join(f'<th class="{kind[c]}">{escape(_heading(c))}</th>' for c in columns)
     body = "".join("<tr>" + "".join(f'<td class="{kind[c]}">{escape(_cell(row.get(c)))}</td>'
                                     for c in columns) + "</tr>" for row in record.evidence)
-    return (f"<section><h2>Evidence from the data</h2><table><thead><tr>{head}</tr></thead>"
+    heading = escape(_("Evidence from the data"))
+    return (f"<section><h2>{heading}</h2><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></section>")
 
 
@@ -315,49 +355,65 @@ def _html_tree(record: DecisionRecord) -> str:
         return (f'<li><div class="node {node.level}">{"".join(parts)}</div>'
                 + (f"<ul>{children}</ul>" if children else "") + "</li>")
 
-    return (f'<section><h2>Metric tree</h2><ul class="tree">{item(tree.root.id)}</ul>'
-            f"<details><summary>Mermaid source (for wikis that draw diagrams)</summary>"
+    heading, summary = escape(_("Metric tree")), escape(_("Mermaid source (for wikis that draw diagrams)"))
+    return (f'<section><h2>{heading}</h2><ul class="tree">{item(tree.root.id)}</ul>'
+            f"<details><summary>{summary}</summary>"
             f"<pre>{escape(to_mermaid(tree, record.tree_values))}</pre></details></section>")
 
 
-def decision_html(record: DecisionRecord, chart: go.Figure | None = None) -> str:
+def decision_html(record: DecisionRecord, chart: go.Figure | None = None, lang: str | None = None) -> str:
     """One self-contained HTML file (inline CSS; the NSM's chart an inline SVG drawn from the record's
     series), so it opens offline, prints, and can be attached to a wiki page. A Plotly `chart` is only
-    used when the record has no series (Plotly's JS then makes the file ~5 MB)."""
-    meta = _meta(record, escape, "Decided on {}", "Dataset: {}", "{} participants: {}")
+    used when the record has no series (Plotly's JS then makes the file ~5 MB). Headings and labels
+    in `lang`, by default the workshop's language."""
+    language = _record_language(record, lang)
+    with use_language(language):
+        return _html(record, chart, language)
+
+
+def _html(record: DecisionRecord, chart: go.Figure | None, language: str) -> str:
+    meta = _meta(record, escape, markdown=False)
     chart_html = ""
+    over_time = escape(_("The North Star over time"))
     if record.series:
-        chart_html = (f'<section class="chart"><h2>The North Star over time</h2>'
+        chart_html = (f'<section class="chart"><h2>{over_time}</h2>'
                       f"{series_svg(record.series, record.nsm, record.series_grain)}</section>")
     elif chart is not None:
-        chart_html = ('<section class="chart"><h2>The North Star over time</h2>'
+        chart_html = (f'<section class="chart"><h2>{over_time}</h2>'
                       + chart.to_html(full_html=False, include_plotlyjs=True,
                                       config={"displaylogo": False, "responsive": True})
                       + "</section>")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    title = escape(_("North Star Metric decision: {workshop}", workshop=record.workshop))
+    eyebrow, ours, why = map(escape, (_("North Star Metric decision"), _("Our North Star Metric"),
+                                      _("Why we chose it")))
+    footer = escape(_("Recorded with Northstar on {day}.", day=_day(record.decided_on)))
+    return (f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>North Star Metric decision: {escape(record.workshop)}</title>"
+            f"<title>{title}</title>"
             f"<style>{_CSS}</style></head><body><main>"
-            f'<header><p class="eyebrow">North Star Metric decision</p><h1>{escape(record.workshop)}</h1>'
-            f'<p class="meta">{" · ".join(meta)}</p></header>'
-            f'<section class="nsm"><p class="eyebrow">Our North Star Metric</p><h2>{escape(record.nsm)}</h2>'
-            f'<p class="definition">{escape(record.definition)}</p><h3>Why we chose it</h3>'
+            f'<header><p class="eyebrow">{eyebrow}</p>'
+            f'<h1>{escape(record.workshop)}</h1><p class="meta">{" · ".join(meta)}</p></header>'
+            f'<section class="nsm"><p class="eyebrow">{ours}</p>'
+            f'<h2>{escape(record.nsm)}</h2>'
+            f'<p class="definition">{escape(record.definition)}</p><h3>{why}</h3>'
             f"{_html_paragraphs(record.rationale)}{_html_choice(record)}</section>"
             f"{chart_html}{_html_scores(record)}{_html_evidence(record)}{_html_tree(record)}"
             f"{_html_history(record)}"
-            f"<footer>Recorded with Northstar on {_day(record.decided_on)}.</footer>"
+            f"<footer>{footer}</footer>"
             f"</main></body></html>\n")
 
 
 def _html_choice(record: DecisionRecord) -> str:
     out = ""
     if _override(record):
-        out += (f'<p class="note"><strong>Not the room\'s first choice:</strong> the room ranked '
-                f"{escape(str(record.leader))} first. Why {escape(record.nsm)}: "
-                f"{escape(str(record.override_reason))}</p>")
+        out += ('<p class="note">' + _("<strong>Not the room's first choice:</strong> the room ranked "
+                                       "{leader} first. Why {nsm}: {reason}",
+                                       leader=escape(str(record.leader)), nsm=escape(record.nsm),
+                                       reason=escape(str(record.override_reason)))
+                + "</p>")
     if record.review_on:
-        out += (f'<p class="note"><strong>Look again by {record.review_on:%Y-%m-%d}</strong> '
-                "(a quarter after the decision).</p>")
+        out += ('<p class="note">' + _("<strong>Look again by {day}</strong> (a quarter after the "
+                                       "decision).", day=record.review_on.strftime("%Y-%m-%d")) + "</p>")
     return out
 
 
@@ -365,7 +421,8 @@ def _html_history(record: DecisionRecord) -> str:
     if len(record.history) <= 1:
         return ""
     items = "".join(f"<li>{escape(_history_line(h))}</li>" for h in record.history)
-    return f"<section><h2>Versions of this decision</h2><ul>{items}</ul></section>"
+    heading = escape(_("Versions of this decision"))
+    return f"<section><h2>{heading}</h2><ul>{items}</ul></section>"
 
 
 # -- a static chart, no JavaScript ----------------------------------------------------------------
@@ -405,7 +462,7 @@ def series_svg(points: Sequence[SeriesPoint], metric: str, grain: str = "week") 
     with the metric, partial periods as hollow points. Readable without JavaScript, prints well."""
     known = [p for p in points if p.value is not None]
     if not known:
-        return '<p class="note">No values to draw.</p>'
+        return '<p class="note">' + escape(_("No values to draw.")) + "</p>"
     values = [float(p.value) for p in known if p.value is not None]
     ticks = _nice_ticks(min(0.0, min(values)), max(values))
     low, high = ticks[0], ticks[-1]
@@ -420,7 +477,7 @@ def series_svg(points: Sequence[SeriesPoint], metric: str, grain: str = "week") 
         return _PAD["t"] + inner_h * (1 - (value - low) / ((high - low) or 1))
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" role="img" '
-           f'aria-label="{escape(metric)} per {escape(grain)}" style="max-width:{_W}px;'
+           f'aria-label="{escape(_per(metric, grain))}" style="max-width:{_W}px;'
            f'font:12px -apple-system,Segoe UI,Roboto,Arial,sans-serif">']
     for tick in ticks:
         ty = y(tick)
@@ -439,15 +496,35 @@ def series_svg(points: Sequence[SeriesPoint], metric: str, grain: str = "week") 
     if full:
         path = " ".join(f"{x(p.period):.1f},{y(float(p.value or 0)):.1f}" for p in full)
         out.append(f'<polyline points="{path}" fill="none" stroke="#1d3557" stroke-width="2.5"/>')
+    partial = escape(_(" (partial)"))
     for p in known:
         fill = "#fff" if p.partial else "#1d3557"
         out.append(f'<circle cx="{x(p.period):.1f}" cy="{y(float(p.value or 0)):.1f}" r="3" fill="{fill}" '
                    f'stroke="#1d3557"><title>{p.period:%d %b %Y}: {escape(_tick_label(float(p.value or 0)))}'
-                   f'{" (partial)" if p.partial else ""}</title></circle>')
+                   f'{partial if p.partial else ""}</title></circle>')
     out.append(f'<text x="16" y="{_PAD["t"] + inner_h / 2:.0f}" transform="rotate(-90 16 '
                f'{_PAD["t"] + inner_h / 2:.0f})" text-anchor="middle" fill="#1f2933">'
                f"{escape(metric)}</text>")
     out.append(f'<text x="{_PAD["l"] + inner_w / 2:.0f}" y="{_H - 8}" text-anchor="middle" '
-               f'fill="#1f2933">{escape(grain.capitalize())} starting</text></svg>')
-    note = " Hollow points: a period not yet complete." if any(p.partial for p in known) else ""
-    return "".join(out) + f'<p class="note">{escape(metric)} per {escape(grain)}.{note}</p>'
+               f'fill="#1f2933">{escape(_starting(grain))}</text></svg>')
+    note = _per(metric, grain) + "."
+    if any(p.partial for p in known):
+        note = _("{note} Hollow points: a period not yet complete.", note=note)
+    return "".join(out) + f'<p class="note">{escape(note)}</p>'
+
+
+def _per(metric: str, grain: str) -> str:
+    """"Active users per week" in the current language."""
+    if grain == "day":
+        return _("{metric} per day", metric=metric)
+    if grain == "month":
+        return _("{metric} per month", metric=metric)
+    return _("{metric} per week", metric=metric)
+
+
+def _starting(grain: str) -> str:
+    if grain == "day":
+        return _("Day")
+    if grain == "month":
+        return _("Month starting")
+    return _("Week starting")

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from northstar.errors import NorthstarError
+from northstar.i18n import use_language
 from northstar.metrics import saved_candidates
 from northstar.report.evidence import EVIDENCE_GRAIN, SeriesFn, decision_record
 from northstar.report.record import DecisionRecord, SeriesPoint
@@ -34,10 +35,12 @@ REVIEW_AFTER = timedelta(days=91)  # "look again in a quarter"
 def lock_and_freeze(store: Store, code: str, pin: str, chosen: str, definition: str, rationale: str, *,
                     host: str | None, reason: str = "", series: SeriesFn | None = None,
                     grain: str = EVIDENCE_GRAIN) -> Decision:
-    """Lock the decision (a new version), then freeze its record while scores are read-only."""
+    """Lock the decision (a new version), then freeze its record while scores are read-only; the
+    record's words (the data's verdicts, the tree's phrases) in the workshop's language."""
     decision = lock(store, code, pin, chosen, definition, rationale, host=host, reason=reason)
     try:
-        record = build_record(store, code, series, grain)
+        with use_language(find_workshop(store, code).language):
+            record = build_record(store, code, series, grain)
         freeze(store, code, decision.version, to_snapshot(record))
     except NorthstarError as err:  # the decision stands; its record is then rebuilt on download
         log.warning("The record of %s v%s was not frozen: %s", code, decision.version, err.one_line())
@@ -121,6 +124,7 @@ def to_snapshot(record: DecisionRecord) -> dict[str, Any]:
         "series": [[p.period.isoformat(), p.value, p.partial] for p in record.series],
         "series_grain": record.series_grain,
         "history": [dict(h) for h in record.history],
+        "language": record.language,
     }
 
 
@@ -151,7 +155,8 @@ def from_snapshot(data: Mapping[str, Any]) -> DecisionRecord:
         series=tuple(SeriesPoint(date.fromisoformat(p), v, bool(partial))
                      for p, v, partial in data.get("series") or ()),
         series_grain=data.get("series_grain") or EVIDENCE_GRAIN,
-        history=tuple(data.get("history") or ()))
+        history=tuple(data.get("history") or ()),
+        language=data.get("language") or "en")
 
 
 def frozen_record(store: Store, code: str, series: SeriesFn | None = None,

@@ -5,6 +5,8 @@ Layout versions:
 - 2: a store folder with `state.sqlite` (this DDL) and one DuckDB file per dataset under `events/`.
 - 3: workshop identities and decisions: participants' and the facilitator's secrets (hashed), PIN
   attempts (the rate limit), and `decisions`, one row per lock with its frozen record.
+- 4: each workshop has a language (`workshops.language`, "en" or "sv"): its join link and decision
+  record use it. Workshops made before v4 are English.
 
 A later version adds a function to `MIGRATIONS` that takes the state database from the version before
 it to its own, run in the same transaction that records the new version.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # PRAGMA application_id marks a SQLite file as Northstar's ("NSTR"), so a foreign one is told apart.
 APPLICATION_ID = 0x4E535452
 
@@ -61,7 +63,8 @@ CREATE TABLE IF NOT EXISTS workshops (
     rationale TEXT,
     locked_at TEXT,
     host_hash TEXT,              -- sha256 of the facilitator link's secret (NULL: made before v3)
-    version INTEGER NOT NULL DEFAULT 0  -- how many times it was locked: the current decision's number
+    version INTEGER NOT NULL DEFAULT 0,  -- how many times it was locked: the current decision's number
+    language TEXT NOT NULL DEFAULT 'en'  -- the workshop's language (v4): its join link and record
 );
 
 CREATE TABLE IF NOT EXISTS shortlist (
@@ -181,8 +184,13 @@ def _v3(con: sqlite3.Connection) -> None:
     con.execute("UPDATE workshops SET version = 1 WHERE status = 'locked'")
 
 
+def _v4(con: sqlite3.Connection) -> None:
+    """Each workshop gets a language; the ones made before it are English (what they were run in)."""
+    con.execute("ALTER TABLE workshops ADD COLUMN language TEXT NOT NULL DEFAULT 'en'")
+
+
 # version reached → the step that brings the state database there from the version before it.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {3: _v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {3: _v3, 4: _v4}
 
 
 def read_version(con: sqlite3.Connection) -> int | None:

@@ -7,11 +7,11 @@ import os
 import streamlit as st
 
 from northstar.errors import NorthstarError
-from northstar.metrics import saved_candidates
+from northstar.i18n import LANGUAGES, _, language, ngettext
+from northstar.metrics import display_names, saved_candidates
 from northstar.store import Dataset, Store
 from northstar.ui import messages
 from northstar.ui.text import plain
-from northstar.wording import plural
 from northstar.workshop import (
     MIN_PIN_LENGTH,
     PUBLIC_URL_ENV,
@@ -31,6 +31,13 @@ from northstar.workshop import join_base as serving_base
 # so a reload, or a phone that dropped its connection, keeps you in.
 CODE_PARAM, NAME_PARAM, KEY_PARAM, HOST_PARAM = "workshop", "name", "key", "host"
 CODE_KEY, NAME_KEY, SECRET_KEY, FACILITATING_KEY = "ws_code", "ws_name", "ws_secret", "ws_facilitating"
+
+
+def candidate_names(store: Store, workshop: Workshop) -> dict[str, str]:
+    """Shortlisted name → the name people see (Northstar's own names translated, typed ones as typed)."""
+    dataset = store.find(workshop.dataset) if workshop.dataset else None
+    shown = display_names(saved_candidates(store, dataset)) if dataset is not None else {}
+    return {c: shown.get(c, c) for c in workshop.candidates}
 
 
 def _set_param(param: str, value: str) -> None:
@@ -73,8 +80,8 @@ def host_secret(store: Store, workshop: Workshop) -> str | None:
         return from_url
     if from_url:
         st.query_params.pop(HOST_PARAM, None)
-        messages.show_error(NorthstarError("This facilitator link is not valid",
-                                           "It may be an old one: the PIN gives you a new link."))
+        messages.show_error(NorthstarError(_("This facilitator link is not valid"),
+                                           _("It may be an old one: the PIN gives you a new link.")))
     return None
 
 
@@ -122,10 +129,10 @@ def participant(store: Store, workshop: Workshop) -> tuple[str, str] | None:
 def join_form(store: Store, workshop: Workshop) -> None:
     """Join the workshop you opened by name."""
     with st.form(f"join-{workshop.code}", border=True):
-        st.markdown(f"**Join “{plain(workshop.name)}”**")
-        name = st.text_input("Your name", max_chars=60, placeholder="e.g. Sam (others see it)",
+        st.markdown(_("**Join “{name}”**", name=plain(workshop.name)))
+        name = st.text_input(_("Your name"), max_chars=60, placeholder=_("e.g. Sam (others see it)"),
                              key=f"join-name-{workshop.code}")
-        submitted = st.form_submit_button("Join", type="primary", icon=":material/login:")
+        submitted = st.form_submit_button(_("Join"), type="primary", icon=":material/login:")
     if submitted:
         _join(store, workshop.code, name)
 
@@ -137,19 +144,19 @@ def _join(store: Store, code: str, name: str) -> None:
         messages.show_error(err)
         return
     enter(joined.workshop, joined.name, joined.secret)
-    messages.flash(f"Welcome, {plain(joined.name)}. Your scores save as you click; this page's link "
-                   "is your key: keep it to come back as yourself.")
+    messages.flash(_("Welcome, {name}. Your scores save as you click; this page's link "
+                     "is your key: keep it to come back as yourself.", name=plain(joined.name)))
     st.rerun()
 
 
 def join_by_code(store: Store) -> None:
     """Type the code from the facilitator's screen, and your name."""
     with st.form("join-by-code", border=True):
-        st.markdown("**Join a workshop**")
-        code = st.text_input("Workshop code", max_chars=12, placeholder="e.g. K7M2QX",
+        st.markdown(_("**Join a workshop**"))
+        code = st.text_input(_("Workshop code"), max_chars=12, placeholder=_("e.g. K7M2QX"),
                              key="join-code")
-        name = st.text_input("Your name", max_chars=60, key="join-code-name")
-        submitted = st.form_submit_button("Join", type="primary", icon=":material/login:")
+        name = st.text_input(_("Your name"), max_chars=60, key="join-code-name")
+        submitted = st.form_submit_button(_("Join"), type="primary", icon=":material/login:")
     if submitted:
         try:
             workshop = find_workshop(store, code)
@@ -162,44 +169,53 @@ def join_by_code(store: Store) -> None:
 def start_form(store: Store, dataset: Dataset | None) -> None:
     """The facilitator names the workshop, shortlists 2+ candidates and sets the PIN that locks it."""
     if dataset is None:
-        st.info("Load a dataset first (Data page): the shortlist comes from its candidates.")
+        st.info(_("Load a dataset first (Data page): the shortlist comes from its candidates."))
         return
     specs = [s for s in saved_candidates(store, dataset) if s.role == "candidate"]
+    shown = display_names(specs)
     with st.form("start-workshop", border=True):
-        st.markdown(f"**Start a workshop** on the candidates of “{plain(dataset.name)}”")
-        name = st.text_input("Workshop name", placeholder="e.g. Q3 North Star workshop", key="start-name")
-        shortlist = st.multiselect("Shortlist (two or more candidates)", [s.name for s in specs],
-                                   key="start-shortlist", placeholder="Choose the candidates to score")
-        me = st.text_input("Your name (to score as well; optional)", max_chars=60, key="start-me")
-        pin = st.text_input("Facilitator PIN", type="password", key="start-pin",
-                            help=f"At least {MIN_PIN_LENGTH} characters, not one repeated, not a run "
-                                 "like 123456. Only you need it: with your facilitator link it locks "
-                                 "and reopens the decision.")
-        submitted = st.form_submit_button("Start the workshop", type="primary", icon=":material/play_arrow:")
+        st.markdown(_("**Start a workshop** on the candidates of “{dataset}”", dataset=plain(dataset.name)))
+        name = st.text_input(_("Workshop name"), placeholder=_("e.g. Q3 North Star workshop"),
+                             key="start-name")
+        shortlist = st.multiselect(_("Shortlist (two or more candidates)"), [s.name for s in specs],
+                                   format_func=lambda n: shown.get(n, n), key="start-shortlist",
+                                   placeholder=_("Choose the candidates to score"))
+        me = st.text_input(_("Your name (to score as well; optional)"), max_chars=60, key="start-me")
+        workshop_lang = st.selectbox(_("Workshop language"), list(LANGUAGES),
+                                     format_func=LANGUAGES.__getitem__,
+                                     index=list(LANGUAGES).index(language()), key="start-lang",
+                                     help=_("The join link opens in it and the decision record is "
+                                            "written in it."))
+        pin = st.text_input(_("Facilitator PIN"), type="password", key="start-pin",
+                            help=_("At least {n} characters, not one repeated, not a run "
+                                   "like 123456. Only you need it: with your facilitator link it locks "
+                                   "and reopens the decision.", n=MIN_PIN_LENGTH))
+        submitted = st.form_submit_button(_("Start the workshop"), type="primary",
+                                          icon=":material/play_arrow:")
     if not submitted:
         return
     by_name = {s.name: s for s in specs}
     try:
         workshop = create_workshop(store, name, [(c, by_name[c].definition()) for c in shortlist], pin,
-                                   dataset=dataset.name)
+                                   dataset=dataset.name, lang=workshop_lang)
         joined = join(store, workshop.code, me) if me.strip() else None
     except NorthstarError as err:
         messages.show_error(err)
         return
     enter(workshop.code, joined.name if joined else None, joined.secret if joined else None,
           host=workshop.host_secret)
-    messages.flash(f"Workshop “{plain(workshop.name)}” started. Share code {workshop.code} or the link "
-                   "below.")
+    messages.flash(_("Workshop “{name}” started. Share code {code} or the link below.",
+                     name=plain(workshop.name), code=workshop.code))
     st.rerun()
 
 
 def recover_form(store: Store) -> None:
     """A facilitator who lost the facilitator link gets a new one with the code and the PIN."""
-    with st.expander("Facilitating a workshop and lost its link?", icon=":material/key:"):
+    with st.expander(_("Facilitating a workshop and lost its link?"), icon=":material/key:"):
         with st.form("recover", border=False):
-            code = st.text_input("Workshop code", max_chars=12, key="recover-code")
-            pin = st.text_input("Facilitator PIN", type="password", key="recover-pin")
-            submitted = st.form_submit_button("Get a new facilitator link")
+            code = st.text_input(_("Workshop code"), max_chars=12, key="recover-code")
+            pin = st.text_input(_("Facilitator PIN"), type="password", key="recover-pin")
+            submitted = st.form_submit_button(_("Get a new facilitator link"))
         if submitted:
             try:
                 workshop = find_workshop(store, code)
@@ -208,8 +224,8 @@ def recover_form(store: Store) -> None:
                 messages.show_error(err)
                 return
             enter(workshop.code, host=host)
-            messages.flash("You are facilitating this workshop again: bookmark this page's link, the "
-                           "old facilitator link no longer works.")
+            messages.flash(_("You are facilitating this workshop again: bookmark this page's link, the "
+                             "old facilitator link no longer works."))
             st.rerun()
 
 
@@ -224,44 +240,53 @@ def join_base() -> JoinBase | None:
                         int(st.get_option("server.port")))
 
 
-def join_link(code: str) -> str:
-    """The link to this page with the code; relative when the browser's URL is unknown (tests)."""
+def join_link(code: str, workshop_lang: str | None = None) -> str:
+    """The link to this page with the code (and the workshop's language, so it opens in it);
+    relative when the browser's URL is unknown (tests)."""
     base = join_base()
-    return join_url(base.url, code) if base else f"?{CODE_PARAM}={code}"
+    return join_url(base.url if base else "", code, workshop_lang)
 
 
 def header(workshop: Workshop, me: str | None, facilitator: bool = False) -> None:
     """Workshop name, code, who you are; a way out."""
     title, out = st.columns([5, 1], vertical_alignment="bottom")
-    who = f" · you are **{plain(me)}**" if me else ""
-    who += " · you facilitate" if facilitator else ""
+    parts = [_("Code **{code}**", code=workshop.code),
+             ngettext("{n} candidate on the shortlist", "{n} candidates on the shortlist",
+                      len(workshop.candidates))]
+    if workshop.locked:
+        parts.append(_("locked"))
+    if me:
+        parts.append(_("you are **{name}**", name=plain(me)))
+    if facilitator:
+        parts.append(_("you facilitate"))
     title.subheader(plain(workshop.name))
-    title.caption(f"Code **{workshop.code}** · {len(workshop.candidates)} candidates on the shortlist"
-                  f"{' · locked' if workshop.locked else ''}{who}")
-    if out.button("Leave", icon=":material/logout:", key="leave"):
+    title.caption(" · ".join(parts))
+    if out.button(_("Leave"), icon=":material/logout:", key="leave"):
         leave()
         st.rerun()
 
 
 def share_panel(workshop: Workshop, host: str) -> None:
     """Code, link and QR code for the projector; the facilitator's own link folded away."""
-    link = join_link(workshop.code)
+    link = join_link(workshop.code, workshop.language)
     with st.container(border=True):
         code, text, qr = st.columns([1, 3, 1], vertical_alignment="center")
-        code.metric("Join code", workshop.code)
+        code.metric(_("Join code"), workshop.code)
         with text:
-            st.markdown("**Invite people**: scan the QR code, open the link, or type the join code on "
-                        "the Workshop page.")
+            st.markdown(_("**Invite people**: scan the QR code, open the link, or type the join code on "
+                          "the Workshop page."))
             st.code(link, language=None)
             base = join_base()
             if base and base.warning:
                 st.warning(plain(base.warning), icon=":material/wifi_off:")
-            st.caption(f"Everyone joins by name; {plural(len(workshop.candidates), 'candidate')} to "
-                       "score on five criteria, then 3 dots each to vote.")
+            st.caption(ngettext("Everyone joins by name; {n} candidate to score on five criteria, then "
+                                 "3 dots each to vote.",
+                                 "Everyone joins by name; {n} candidates to score on five criteria, then 3 "
+                                 "dots each to vote.", len(workshop.candidates)))
         svg = qr_svg(link)
         if svg:
             qr.image(svg, width=170)
-    with st.expander("Your facilitator link: keep it private", icon=":material/key:"):
-        st.caption("It lets you lock and reopen the decision (with your PIN) from any browser. "
-                   "Bookmark it; do not project it.")
+    with st.expander(_("Your facilitator link: keep it private"), icon=":material/key:"):
+        st.caption(_("It lets you lock and reopen the decision (with your PIN) from any browser. "
+                     "Bookmark it; do not project it."))
         st.code(f"{link}&{HOST_PARAM}={host}", language=None)

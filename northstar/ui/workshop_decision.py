@@ -8,6 +8,7 @@ import re
 import streamlit as st
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.metrics import compute, saved_candidates
 from northstar.report import (
     EVIDENCE_GRAIN,
@@ -45,13 +46,15 @@ def evidence(store: Store, workshop: Workshop) -> Evidence | None:
         return None
 
 
-def banner(workshop: Workshop) -> None:
+def banner(workshop: Workshop, names: dict[str, str] | None = None) -> None:
     """After the lock, everyone sees what was decided and why."""
     decision = workshop.decision
     if decision is None:
         return
-    st.success(f"**Decided: {plain(decision.chosen)}** is our North Star Metric.  \n"
-               f"{plain(decision.definition)}  \n*Why:* {plain(decision.rationale)}", icon=":material/flag:")
+    chosen = (names or {}).get(decision.chosen, decision.chosen)
+    st.success(_("**Decided: {chosen}** is our North Star Metric.", chosen=plain(chosen)) + "  \n"
+               + plain(decision.definition) + "  \n"
+               + _("*Why:* {rationale}", rationale=plain(decision.rationale)), icon=":material/flag:")
 
 
 def leader(store: Store, workshop: Workshop) -> str:
@@ -59,54 +62,59 @@ def leader(store: Store, workshop: Workshop) -> str:
     return ws_leader(results(store, workshop.code))
 
 
-def lock_form(store: Store, workshop: Workshop, host: str) -> None:
+def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str] | None = None) -> None:
     """The facilitator closes scoring: the NSM (the room's leader proposed), why; the PIN confirms."""
     top = leader(store, workshop)
+    shown = names or {}
     with st.container(border=True):
-        st.markdown("**Close and lock the decision**: scores and dots become read-only for everyone.")
+        st.markdown(_("**Close and lock the decision**: scores and dots become read-only for everyone."))
         # Keyed by the leader: when the room's leader changes, the proposal follows it.
-        chosen = st.selectbox("Our North Star Metric", workshop.candidates,
+        chosen = st.selectbox(_("Our North Star Metric"), workshop.candidates,
+                              format_func=lambda c: shown.get(c, c),
                               index=workshop.candidates.index(top), key=f"lock-choice-{workshop.code}-{top}",
-                              help="Proposed: the room's leader (most dots, then highest mean score).")
+                              help=_("Proposed: the room's leader (most dots, then highest mean score)."))
         index = workshop.candidates.index(chosen)
-        definition = st.text_area("Its definition", value=workshop.definition_of(chosen), height=80,
+        definition = st.text_area(_("Its definition"), value=workshop.definition_of(chosen), height=80,
                                   key=f"lock-definition-{workshop.code}-{index}")
         reason = ""
         if chosen != top:
-            st.warning(f"The room ranked **{plain(top)}** first. Say why you choose another; the reason "
-                       "goes into the record.", icon=":material/priority_high:")
-            reason = st.text_area(f"Why not {plain(top)}?", key=f"lock-reason-{workshop.code}", height=80)
-        rationale = st.text_area("Why we chose it", key=f"lock-rationale-{workshop.code}", height=100,
-                                 placeholder="e.g. It leads revenue by three weeks and every team "
-                                             "can move it.")
-        pin = st.text_input("Facilitator PIN", type="password", key=f"lock-pin-{workshop.code}")
-        if st.button("Lock the decision", type="primary", icon=":material/lock:", key="lock"):
+            top_shown = plain(shown.get(top, top))
+            st.warning(_("The room ranked **{top}** first. Say why you choose another; the reason "
+                         "goes into the record.", top=top_shown), icon=":material/priority_high:")
+            reason = st.text_area(_("Why not {top}?", top=top_shown), key=f"lock-reason-{workshop.code}",
+                                  height=80)
+        rationale = st.text_area(_("Why we chose it"), key=f"lock-rationale-{workshop.code}", height=100,
+                                 placeholder=_("e.g. It leads revenue by three weeks and every team "
+                                               "can move it."))
+        pin = st.text_input(_("Facilitator PIN"), type="password", key=f"lock-pin-{workshop.code}")
+        if st.button(_("Lock the decision"), type="primary", icon=":material/lock:", key="lock"):
             try:
                 decision = lock_and_freeze(store, workshop.code, pin, chosen, definition, rationale,
                                            host=host, reason=reason)
             except NorthstarError as err:
                 messages.show_error(err)
                 return
-            messages.flash(f"Locked: {plain(decision.chosen)} is the North Star Metric "
-                           f"(decision version {decision.version}).")
+            messages.flash(_("Locked: {chosen} is the North Star Metric (decision version {version}).",
+                             chosen=plain(shown.get(decision.chosen, decision.chosen)),
+                             version=decision.version))
             st.rerun()
 
 
 def reopen_form(store: Store, workshop: Workshop, host: str) -> None:
     """The facilitator reopens a locked decision; it stays in the record's history."""
-    with st.expander("Reopen the decision", icon=":material/lock_open:"):
+    with st.expander(_("Reopen the decision"), icon=":material/lock_open:"):
         with st.form(f"reopen-{workshop.code}", border=False):
-            reason = st.text_input("Why reopen?", key=f"reopen-reason-{workshop.code}",
-                                   placeholder="e.g. New data on retention came in.")
-            pin = st.text_input("Facilitator PIN", type="password", key=f"reopen-pin-{workshop.code}")
-            submitted = st.form_submit_button("Reopen scoring", icon=":material/lock_open:")
+            reason = st.text_input(_("Why reopen?"), key=f"reopen-reason-{workshop.code}",
+                                   placeholder=_("e.g. New data on retention came in."))
+            pin = st.text_input(_("Facilitator PIN"), type="password", key=f"reopen-pin-{workshop.code}")
+            submitted = st.form_submit_button(_("Reopen scoring"), icon=":material/lock_open:")
         if submitted:
             try:
                 reopen(store, workshop.code, pin, host=host, reason=reason)
             except NorthstarError as err:
                 messages.show_error(err)
                 return
-            messages.flash("Reopened: scores and dots can change again; the next lock is a new version.")
+            messages.flash(_("Reopened: scores and dots can change again; the next lock is a new version."))
             st.rerun()
 
 
@@ -125,10 +133,10 @@ def record_downloads(store: Store, workshop: Workshop) -> None:
         return decision_markdown(frozen_record(store, workshop.code, compute)).encode()
 
     stem = _file_stem(workshop)
-    st.markdown("**Decision record**: the NSM, why, the scores, the evidence and the metric tree, as "
-                "they were when it was locked.")
+    st.markdown(_("**Decision record**: the NSM, why, the scores, the evidence and the metric tree, as "
+                  "they were when it was locked."))
     buttons = st.container(horizontal=True)
-    buttons.download_button("Download (HTML)", html, file_name=f"{stem}.html", mime="text/html",
+    buttons.download_button(_("Download (HTML)"), html, file_name=f"{stem}.html", mime="text/html",
                              icon=":material/download:", on_click="ignore", key="record-html")
-    buttons.download_button("Download (Markdown)", markdown, file_name=f"{stem}.md", mime="text/markdown",
+    buttons.download_button(_("Download (Markdown)"), markdown, file_name=f"{stem}.md", mime="text/markdown",
                            icon=":material/download:", on_click="ignore", key="record-md")

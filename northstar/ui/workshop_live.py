@@ -10,17 +10,17 @@ import streamlit as st
 
 from northstar.charts import FONT
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, ngettext, number
 from northstar.report import Evidence
 from northstar.store import Store
-from northstar.ui import messages
+from northstar.ui import lang, messages
 from northstar.ui.text import chart_text, plain
-from northstar.wording import plural
 from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results
 
 REFRESH_S = 3  # seconds between refreshes of the results on every screen
 _LABELS = {c.key: c.label for c in CRITERIA}
 # Column heads, broken so five fit side by side without slanting.
-_TICKS = {"understandable": "Under-<br>standable", "influenceable": "Influ-<br>enceable"}
+_TICKS = {"understandable": N_("Under-<br>standable"), "influenceable": N_("Influ-<br>enceable")}
 _TICKS = {c.key: _TICKS.get(c.key, c.label) for c in CRITERIA}
 # Weak (1) to strong (5), soft enough that the black text stays readable on a projector.
 _SCALE = [[0.0, "#f4a6a6"], [0.25, "#f9d3a5"], [0.5, "#f5f1c4"], [0.75, "#b9e4c0"], [1.0, "#6cc48a"]]
@@ -31,23 +31,31 @@ def _cell_text(row: pd.Series) -> str:
     if not row["n"]:
         return "–"
     if row["n"] == 1 or math.isnan(row["std"]):
-        return f"{row['mean']:.1f}"
-    return f"{row['mean']:.1f}<br>± {row['std']:.1f}"
+        return number(row["mean"], 1)
+    return f"{number(row['mean'], 1)}<br>± {number(row['std'], 1)}"
 
 
-def score_heatmap(found: WorkshopResults) -> go.Figure:
+def _hover(candidate: str, key: str, cell: pd.Series) -> str:
+    scores = ngettext("{n} score", "{n} scores", int(cell["n"]))
+    if cell["n"]:
+        scores = _("{scores}, range {low}–{high}", scores=scores, low=number(cell["min"]),
+                   high=number(cell["max"]))
+    return f"{chart_text(candidate)} · {_(_LABELS[key])}<br>{scores}"
+
+
+def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None) -> go.Figure:
     """Candidates × criteria, colour = mean score, text = mean ± sd; disagreements framed."""
     frame = found.by_criterion
     candidates = list(found.workshop.candidates)
+    shown = [(names or {}).get(c, c) for c in candidates]
     criteria = [c.key for c in CRITERIA]
     cells = frame.set_index(["candidate", "criterion"])
     z = [[cells.loc[(c, k), "mean"] for k in criteria] for c in candidates]
     text = [[_cell_text(cells.loc[(c, k)]) for k in criteria] for c in candidates]
-    hover = [[f"{chart_text(c)} · {_LABELS[k]}<br>{plural(int(cells.loc[(c, k), 'n']), 'score')}"
-              + (f", range {cells.loc[(c, k), 'min']:.0f}–{cells.loc[(c, k), 'max']:.0f}"
-                 if cells.loc[(c, k), "n"] else "") for k in criteria] for c in candidates]
+    hover = [[_hover(s, k, cells.loc[(c, k)]) for k in criteria]
+             for c, s in zip(candidates, shown, strict=True)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[_TICKS[k] for k in criteria], y=[chart_text(c) for c in candidates], text=text,
+        z=z, x=[_(_TICKS[k]) for k in criteria], y=[chart_text(s) for s in shown], text=text,
         texttemplate="%{text}",
         textfont={"size": 14, "color": "#1f2430"}, customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
@@ -85,49 +93,55 @@ def narrow_screen_css() -> None:
 def _mean_text(row: pd.Series) -> str:
     if not row["n"]:
         return "–"
-    spread = "" if row["n"] == 1 or math.isnan(row["std"]) else f" ± {row['std']:.1f}"
-    return f"{row['mean']:.1f}{spread}" + (" ⚠" if row["disagreement"] else "")
+    spread = "" if row["n"] == 1 or math.isnan(row["std"]) else f" ± {number(row['std'], 1)}"
+    return f"{number(row['mean'], 1)}{spread}" + (" ⚠" if row["disagreement"] else "")
 
 
-def compact_lines(found: WorkshopResults) -> list[tuple[str, str]]:
+def compact_lines(found: WorkshopResults, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(candidate, "Critical 4.0 ± 1.0 · Measurable – · …") per candidate: the heat map as text."""
     cells = found.by_criterion.set_index(["candidate", "criterion"])
-    return [(candidate, " · ".join(f"{c.label} {_mean_text(cells.loc[(candidate, c.key)])}"
-                                   for c in CRITERIA))
+    return [((names or {}).get(candidate, candidate),
+             " · ".join(f"{_(c.label)} {_mean_text(cells.loc[(candidate, c.key)])}" for c in CRITERIA))
             for candidate in found.workshop.candidates]
 
 
-def compact_scores(found: WorkshopResults) -> None:
+def compact_scores(found: WorkshopResults, names: dict[str, str] | None = None) -> None:
     """The heat map for a phone: one short block per candidate, the criteria as a wrapped line."""
-    for candidate, line in compact_lines(found):
+    for candidate, line in compact_lines(found, names):
         st.markdown(f"**{plain(candidate)}**  \n{line}")
 
 
-def disagreements(found: WorkshopResults) -> list[str]:
+def disagreements(found: WorkshopResults, names: dict[str, str] | None = None) -> list[str]:
     """Criteria whose scores are far apart, as sentences to read out."""
     flagged = found.by_criterion[found.by_criterion["disagreement"]]
-    return [plain(f"Scores for '{_LABELS[row.criterion]}' on '{row.candidate}' range from {row.min:.0f} "
-                  f"to {row.max:.0f}: worth talking about.") for row in flagged.itertuples()]
+    return [_("Scores for '{criterion}' on '{candidate}' range from {low} to {high}: worth talking about.",
+              criterion=_(_LABELS[row.criterion]),
+              candidate=plain((names or {}).get(row.candidate, row.candidate)),
+              low=number(row.min), high=number(row.max)) for row in flagged.itertuples()]
 
 
-def ranking(found: WorkshopResults, evidence: Evidence | None) -> None:
+def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None) -> None:
     """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
     for row in found.by_candidate.itertuples():
-        mean = "no scores yet" if math.isnan(row.score) else f"mean **{row.score:.1f}**"
-        dots = f"**{plural(row.dots, 'dot')}** from {plural(row.voters, 'voter')}" if row.dots else "no dots"
-        parts = [mean, dots, f"scored by {row.scorers}"]
+        mean = (_("no scores yet") if math.isnan(row.score)
+                else _("mean **{score}**", score=number(row.score, 1)))
+        dots = ngettext("**{n} dot** from {voters}", "**{n} dots** from {voters}", row.dots,
+                        voters=ngettext("{n} voter", "{n} voters", row.voters)) if row.dots else _("no dots")
+        parts = [mean, dots, _("scored by {count}", count=number(row.scorers))]
         if row.disagreements:
-            parts.append(f"{plural(row.disagreements, 'disagreement')}")
-        st.markdown(f"**{row.rank}\\. {plain(row.candidate)}**  \n" + " · ".join(parts))
+            parts.append(ngettext("{n} disagreement", "{n} disagreements", row.disagreements))
+        shown = (names or {}).get(row.candidate, row.candidate)
+        st.markdown(f"**{row.rank}\\. {plain(shown)}**  \n" + " · ".join(parts))
         if evidence is not None:
-            st.caption(plain(f"Data: {evidence.verdict(row.candidate)}."))
+            st.caption(_("Data: {verdict}.", verdict=plain(evidence.verdict(row.candidate))))
 
 
 @st.fragment(run_every=REFRESH_S)
 def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None,
-                 seen_leader: str | None = None) -> None:
+                 seen_leader: str | None = None, names: dict[str, str] | None = None) -> None:
     """Refreshes by itself; when the workshop gets locked elsewhere (or, for the facilitator, the
     room's leader changes, so the lock form proposes the new one), the whole page follows."""
+    lang.apply()  # a fragment's own rerun starts in the default language
     try:
         found = results(store, code)
     except NorthstarError as err:
@@ -139,29 +153,30 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
     scorers = found.scores["participant"].nunique()
     dots = int(found.by_candidate["dots"].sum())
     joined, scored, placed = st.columns(3)
-    joined.metric("Joined", len(found.participants))
-    scored.metric("Scored", scorers, help="People who saved at least one score.")
-    placed.metric("Dots placed", f"{dots} of {DOTS * len(found.participants)}")
-    st.caption(("Joined: " + ", ".join(plain(p) for p in found.participants)) if found.participants
-               else "Nobody has joined yet: share the link or the code.")
+    joined.metric(_("Joined"), len(found.participants))
+    scored.metric(_("Scored"), scorers, help=_("People who saved at least one score."))
+    placed.metric(_("Dots placed"), _("{placed} of {total}", placed=dots,
+                                      total=DOTS * len(found.participants)))
+    st.caption(_("Joined: {names}", names=", ".join(plain(p) for p in found.participants))
+               if found.participants else _("Nobody has joined yet: share the link or the code."))
     heat, order = st.columns([3, 2], gap="medium")
     with heat:
-        st.markdown("**Mean score per criterion**: red is weak, green strong; ± the spread; a dotted "
-                    "frame marks scores far apart")
+        st.markdown(_("**Mean score per criterion**: red is weak, green strong; ± the spread; a dotted "
+                      "frame marks scores far apart"))
         if found.scores.empty:
-            st.info("No scores yet: the means appear here as soon as someone scores a candidate.",
+            st.info(_("No scores yet: the means appear here as soon as someone scores a candidate."),
                     icon=":material/hourglass_empty:")
         else:
             with st.container(key="ws-heatmap"):
-                st.plotly_chart(score_heatmap(found), key="score_heatmap",
+                st.plotly_chart(score_heatmap(found, names), key="score_heatmap",
                                 config={"displayModeBar": False})
             with st.container(key="ws-compact"):
-                compact_scores(found)
+                compact_scores(found, names)
     with order:
-        st.markdown("**Ranking**: dots first, then mean score")
+        st.markdown(_("**Ranking**: dots first, then mean score"))
         with st.container(border=True):
-            ranking(found, evidence)
-    talk = disagreements(found)
+            ranking(found, evidence, names)
+    talk = disagreements(found, names)
     if talk:
-        st.warning("**Worth talking about**\n\n" + "\n".join(f"- {s}" for s in talk),
+        st.warning(_("**Worth talking about**") + "\n\n" + "\n".join(f"- {s}" for s in talk),
                    icon=":material/forum:")

@@ -13,6 +13,7 @@ from dataclasses import replace
 from numbers import Integral
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, language, parse_language
 from northstar.store import Store, from_db, to_db
 from northstar.text import name_key
 from northstar.workshop.identity import (
@@ -49,35 +50,39 @@ _CODE_LENGTH = 6
 
 
 def create_workshop(store: Store, name: str, shortlist: Sequence[tuple[str, str]], pin: str,
-                    dataset: str | None = None) -> Workshop:
+                    dataset: str | None = None, lang: str | None = None) -> Workshop:
     """Start a workshop on `shortlist` [(candidate name, definition), ...], guarded by `pin`.
+
+    `lang` ("en", "sv") is the workshop's language (default: the current one): its join link opens
+    in it and its decision record is written in it.
 
     The returned Workshop carries `host_secret`, the facilitator link's secret: it is stored only as a
     hash, so this is the one moment it can be put into the facilitator's link.
     """
     name = clean_name(name)
     if not name:
-        raise NorthstarError("Workshop needs a name", "Give it a name people recognise, e.g. 'Q3 NSM'.")
+        raise NorthstarError(_("Workshop needs a name"), _("Give it a name people recognise, e.g. 'Q3 NSM'."))
     entries = [ShortlistEntry(clean_name(c), clean_name(d or "")) for c, d in shortlist]
     if len(entries) < 2 or any(not e.candidate for e in entries):
-        raise NorthstarError("Shortlist at least two candidates",
-                             "A workshop compares candidate NSMs; pick two or more by name.")
+        raise NorthstarError(_("Shortlist at least two candidates"),
+                             _("A workshop compares candidate NSMs; pick two or more by name."))
     keys = [name_key(e.candidate) for e in entries]
     if len(set(keys)) < len(keys):
-        raise NorthstarError("Shortlist names a candidate twice", "Each candidate may appear once.")
+        raise NorthstarError(_("Shortlist names a candidate twice"), _("Each candidate may appear once."))
     problem = pin_problem(pin)
     if problem:
-        raise NorthstarError("PIN too weak", problem + " Only the facilitator should know it: with the "
-                             "facilitator link it locks the decision.")
+        raise NorthstarError(_("PIN too weak"), _("{problem} Only the facilitator should know it: with the "
+                             "facilitator link it locks the decision.", problem=problem))
     salt = secrets.token_bytes(16)
     pin_hash = hash_pin(str(pin), salt)  # ~50 ms: before the transaction, so nobody waits on it
     host = new_secret()
     with store.transaction() as con:
         code = _free_code(con)
         workshop_id = con.execute(
-            "INSERT INTO workshops (code, name, dataset, pin_hash, pin_salt, created_at, status, host_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'open', ?) RETURNING id",
-            [code, name, dataset, pin_hash, salt.hex(), to_db(utc_now()), secret_hash(host)]).fetchone()[0]
+            "INSERT INTO workshops (code, name, dataset, pin_hash, pin_salt, created_at, status, host_hash, "
+            "language) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id",
+            [code, name, dataset, pin_hash, salt.hex(), to_db(utc_now()), secret_hash(host),
+             parse_language(lang) or language()]).fetchone()[0]
         con.executemany("INSERT INTO shortlist (workshop, position, candidate, definition) "
                         "VALUES (?, ?, ?, ?)",
                         [[workshop_id, i, e.candidate, e.definition] for i, e in enumerate(entries)])
@@ -86,7 +91,7 @@ def create_workshop(store: Store, name: str, shortlist: Sequence[tuple[str, str]
 
 def _free_code(con: sqlite3.Connection) -> str:
     while True:  # 31^6 ≈ 900M codes: a collision is rare, two in a row rarer still
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(_CODE_LENGTH))
         if con.execute("SELECT count(*) FROM workshops WHERE code = ?", [code]).fetchone()[0] == 0:
             return code
 
@@ -106,7 +111,8 @@ def join(store: Store, code: str, participant_name: str, secret: str | None = No
     name = clean_name(participant_name)
     key = name_key(name)
     if not key or len(name) > 60:
-        raise NorthstarError("Enter your name to join", "Use 1–60 characters; others see it in results.")
+        raise NorthstarError(_("Enter your name to join"),
+                             _("Use 1–60 characters; others see it in results."))
     fresh = new_secret()
     with store.transaction() as con:
         workshop = load_workshop(con, code)
@@ -124,26 +130,26 @@ def join(store: Store, code: str, participant_name: str, secret: str | None = No
         return Participant(workshop.code, stored, from_db(joined_at) or utc_now(), fresh)
     if secret_matches(secret, stored_hash):
         return Participant(workshop.code, stored, from_db(joined_at) or utc_now(), secret)
-    raise NorthstarError(f"The name {stored!r} is taken",
-                         "Someone joined with it already. If that was you, open your own join link "
-                         "(it carries your key) on this device; otherwise pick another name.")
+    raise NorthstarError(_("The name {name} is taken", name=repr(stored)),
+                         _("Someone joined with it already. If that was you, open your own join link "
+                         "(it carries your key) on this device; otherwise pick another name."))
 
 
 def _participant(con: sqlite3.Connection, workshop: Workshop, participant: str, secret: str | None) -> str:
     row = con.execute("SELECT name, secret_hash FROM participants WHERE workshop = ? AND name_key = ?",
                       [workshop.id, name_key(participant)]).fetchone()
     if row is None:
-        raise NorthstarError(f"{participant!r} has not joined this workshop",
-                             f"Join workshop {workshop.code} with your name first.")
+        raise NorthstarError(_("{name} has not joined this workshop", name=repr(participant)),
+                             _("Join workshop {code} with your name first.", code=workshop.code))
     if not secret_matches(secret, row[1]):
-        raise NorthstarError(f"Only {row[0]!r} can change these scores",
-                             "Your key does not match this name: open your own join link again.")
+        raise NorthstarError(_("Only {name} can change these scores", name=repr(row[0])),
+                             _("Your key does not match this name: open your own join link again."))
     return row[0]
 
 
 def _locked_error(chosen: str | None) -> NorthstarError:
-    return NorthstarError("Workshop is locked", f"The facilitator chose {chosen!r}; scores and votes "
-                          "are read-only now.")
+    return NorthstarError(_("Workshop is locked"), _("The facilitator chose {chosen}; scores and votes "
+                          "are read-only now.", chosen=repr(chosen)))
 
 
 @contextmanager
@@ -163,10 +169,12 @@ def _open_writer(store: Store, workshop: Workshop) -> Iterator[sqlite3.Connectio
         yield con
 
 
-def _check_candidate(workshop: Workshop, candidate: str, verb: str = "Score") -> None:
+def _check_candidate(workshop: Workshop, candidate: str, vote: bool = False) -> None:
     if candidate not in workshop.candidates:
-        raise NorthstarError(f"{candidate!r} is not on the shortlist",
-                             f"{verb} one of: " + ", ".join(workshop.candidates) + ".")
+        names = ", ".join(workshop.candidates)
+        raise NorthstarError(_("{candidate} is not on the shortlist", candidate=repr(candidate)),
+                             _("Vote for one of: {names}.", names=names) if vote
+                             else _("Score one of: {names}.", names=names))
 
 
 def _whole(value: object, what: str, low: int, high: int) -> int:
@@ -176,7 +184,8 @@ def _whole(value: object, what: str, low: int, high: int) -> int:
         number = int(value)
         if low <= number <= high:
             return number
-    raise NorthstarError(f"{what} must be a whole number from {low} to {high}", f"Got {value!r}.")
+    raise NorthstarError(_("{what} must be a whole number from {low} to {high}", what=what, low=low,
+                           high=high), _("Got {value}.", value=repr(value)))
 
 
 def set_scores(store: Store, code: str, participant: str, candidate: str,
@@ -184,8 +193,9 @@ def set_scores(store: Store, code: str, participant: str, candidate: str,
     """Save several criterion scores (1–5) of one candidate at once, replacing earlier ones."""
     for key in scores:
         if key not in CRITERION_KEYS:
-            raise NorthstarError(f"Unknown criterion {key!r}", "Use one of: " + ", ".join(CRITERION_KEYS))
-    checked = {key: _whole(value, f"Score for {key}", SCORES[0], SCORES[-1])
+            raise NorthstarError(_("Unknown criterion {key}", key=repr(key)),
+                                 _("Use one of: {keys}", keys=", ".join(CRITERION_KEYS)))
+    checked = {key: _whole(value, _("Score for {criterion}", criterion=key), SCORES[0], SCORES[-1])
                for key, value in scores.items()}
     if not checked:
         return
@@ -211,15 +221,15 @@ def set_score(store: Store, code: str, participant: str, candidate: str, criteri
 def set_votes(store: Store, code: str, participant: str, dots: Mapping[str, int], *,
               secret: str | None) -> None:
     """Replace the participant's dots: up to 3 in all, 0–3 on any one candidate; others get 0."""
-    checked = {c: _whole(d, f"Dots on {c!r}", 0, DOTS) for c, d in dots.items()}
+    checked = {c: _whole(d, _("Dots on {candidate}", candidate=repr(c)), 0, DOTS) for c, d in dots.items()}
     if sum(checked.values()) > DOTS:
-        raise NorthstarError(f"Only {DOTS} dots to spend",
-                             f"You placed {sum(checked.values())}; take some back first.")
+        raise NorthstarError(_("Only {dots} dots to spend", dots=DOTS),
+                             _("You placed {placed}; take some back first.", placed=sum(checked.values())))
     with store.read() as con:
         workshop = load_workshop(con, code)
         name = _participant(con, workshop, participant, secret)
     for candidate in checked:
-        _check_candidate(workshop, candidate, "Vote for")
+        _check_candidate(workshop, candidate, vote=True)
     with _open_writer(store, workshop) as con:
         now = to_db(utc_now())
         con.executemany(
@@ -252,14 +262,14 @@ def verify_pin(store: Store, code: str, pin: str) -> bool:
 
 
 def _wrong_pin() -> NorthstarError:
-    return NorthstarError("Wrong PIN", "Only the facilitator who created the workshop knows it; check "
-                          "it and try again. After 5 wrong tries each further one makes you wait longer.")
+    return NorthstarError(_("Wrong PIN"), _("Only the facilitator who created the workshop knows it; check "
+                          "it and try again. After 5 wrong tries each further one makes you wait longer."))
 
 
 def _check_host(store: Store, code: str, host: str | None, pin: str) -> None:
     if not is_host(store, code, host):
-        raise NorthstarError("Only the facilitator can do this",
-                             "Open the facilitator link you got when the workshop started.")
+        raise NorthstarError(_("Only the facilitator can do this"),
+                             _("Open the facilitator link you got when the workshop started."))
     if not verify_pin(store, code, pin):
         raise _wrong_pin()
 
@@ -289,22 +299,24 @@ def lock(store: Store, code: str, pin: str, chosen: str, definition: str, ration
     _check_host(store, code, host, pin)
     rationale = str(rationale or "").strip()
     if not rationale:
-        raise NorthstarError("Say why", f"Write a sentence or two on why the team chose {chosen!r}; "
-                             "it goes into the decision record.")
+        raise NorthstarError(_("Say why"), _("Write a sentence or two on why the team chose {chosen}; "
+                             "it goes into the decision record.", chosen=repr(chosen)))
     reason = str(reason or "").strip()
     with store.transaction() as con:
         workshop = load_workshop(con, code)
         if workshop.decision is not None:
-            raise NorthstarError("Workshop is locked",
-                                 f"It was already decided: {workshop.decision.chosen!r}.")
+            raise NorthstarError(_("Workshop is locked"),
+                                 _("It was already decided: {chosen}.",
+                                   chosen=repr(workshop.decision.chosen)))
         if chosen not in workshop.candidates:
-            raise NorthstarError(f"{chosen!r} is not on the shortlist",
-                                 "Choose one of: " + ", ".join(workshop.candidates) + ".")
+            raise NorthstarError(_("{candidate} is not on the shortlist", candidate=repr(chosen)),
+                                 _("Choose one of: {names}.", names=", ".join(workshop.candidates)))
         top = leader(results_on(con, workshop))
         if chosen != top and not reason:
-            raise NorthstarError("Say why not the room's choice",
-                                 f"The room ranked {top!r} first (dots, then mean score). Write why you "
-                                 f"choose {chosen!r} instead; it goes into the record.")
+            raise NorthstarError(_("Say why not the room's choice"),
+                                 _("The room ranked {top} first (dots, then mean score). Write why you "
+                                   "choose {chosen} instead; it goes into the record.", top=repr(top),
+                                   chosen=repr(chosen)))
         definition = str(definition or "").strip() or workshop.definition_of(chosen)
         version = workshop.version + 1
         now = to_db(utc_now())
@@ -326,7 +338,7 @@ def reopen(store: Store, code: str, pin: str, *, host: str | None, reason: str =
     with store.transaction() as con:
         workshop = load_workshop(con, code)
         if workshop.decision is None:
-            raise NorthstarError("Workshop is open", "There is no decision to reopen.")
+            raise NorthstarError(_("Workshop is open"), _("There is no decision to reopen."))
         con.execute("UPDATE decisions SET reopened_at = ?, reopen_reason = ? WHERE workshop = ? "
                     "AND version = ?", [to_db(utc_now()), str(reason or "").strip() or None,
                                         workshop.id, workshop.version])
@@ -362,9 +374,10 @@ def decisions(store: Store, code: str) -> list[Decision]:
         return load_decisions(con, load_workshop(con, code).id)
 
 
-def join_url(base_url: str, code: str) -> str:
-    """The link participants open (or scan) to join: `{base_url}?workshop={code}`."""
-    return f"{base_url}{'&' if '?' in base_url else '?'}workshop={normal_code(code)}"
+def join_url(base_url: str, code: str, lang: str | None = None) -> str:
+    """The link participants open (or scan) to join: `{base_url}?workshop={code}[&lang={lang}]`."""
+    tail = f"&lang={parse_language(lang)}" if parse_language(lang) else ""
+    return f"{base_url}{'&' if '?' in base_url else '?'}workshop={normal_code(code)}{tail}"
 
 
 def qr_svg(url: str) -> str | None:

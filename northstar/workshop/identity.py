@@ -18,6 +18,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, ngettext
 from northstar.store import from_db, to_db
 
 MIN_PIN_LENGTH = 6
@@ -48,12 +49,12 @@ def pin_problem(pin: str) -> str | None:
     """Why `pin` is too weak (a sentence), or None: 6+ characters, not one repeated, not a run."""
     pin = str(pin)
     if len(pin.strip()) < MIN_PIN_LENGTH:
-        return f"Use at least {MIN_PIN_LENGTH} characters (spaces at the ends do not count)."
+        return _("Use at least {n} characters (spaces at the ends do not count).", n=MIN_PIN_LENGTH)
     if len(set(pin.casefold())) == 1:
-        return "Use different characters, not one repeated."
+        return _("Use different characters, not one repeated.")
     steps = {ord(b) - ord(a) for a, b in zip(pin.casefold(), pin.casefold()[1:], strict=False)}
     if steps in ({1}, {-1}):
-        return "A run like 123456 or abcdef is guessed first: mix it up."
+        return _("A run like 123456 or abcdef is guessed first: mix it up.")
     return None
 
 
@@ -64,7 +65,7 @@ def hash_pin(pin: str, salt: bytes, iterations: int = PIN_ITERATIONS) -> str:
 
 def pin_matches(pin: str, pin_hash: str, salt_hex: str) -> bool:
     # The iteration count travels with the hash so it can be raised later without breaking old PINs.
-    _, iterations, _ = pin_hash.split("$")
+    _scheme, iterations, _digest = pin_hash.split("$")
     return hmac.compare_digest(hash_pin(str(pin), bytes.fromhex(salt_hex), int(iterations)), pin_hash)
 
 
@@ -89,9 +90,9 @@ def reserve_try(con: sqlite3.Connection, workshop_id: int, now: datetime) -> int
         until = last_at + wait_after(int(wrong))
         if until > now:
             minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-            raise NorthstarError("Too many wrong PINs",
-                                 f"Wait {minutes} minute{'s' if minutes != 1 else ''} before the next "
-                                 "try; each further wrong PIN doubles the wait.")
+            raise NorthstarError(_("Too many wrong PINs"), ngettext(
+                "Wait {n} minute before the next try; each further wrong PIN doubles the wait.",
+                "Wait {n} minutes before the next try; each further wrong PIN doubles the wait.", minutes))
     return int(con.execute("INSERT INTO pin_attempts (workshop, at, ok) VALUES (?, ?, 0) RETURNING rowid",
                            [workshop_id, to_db(now)]).fetchone()[0])
 

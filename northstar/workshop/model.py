@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from northstar.errors import NorthstarError
-from northstar.i18n import N_
+from northstar.i18n import N_, _
 from northstar.store import from_db
 from northstar.text import display_name
 
@@ -75,6 +75,7 @@ class Workshop:
     shortlist: tuple[ShortlistEntry, ...]
     decision: Decision | None
     version: int = 0  # how many times it was locked
+    language: str = "en"  # the workshop's language: its join link and decision record use it
     # Only on the Workshop that create_workshop returns: the facilitator link's secret (never stored).
     host_secret: str | None = field(default=None, repr=False, compare=False)
 
@@ -115,12 +116,13 @@ def normal_code(code: str) -> str:
 def load_workshop(con: sqlite3.Connection, code: str) -> Workshop:
     """The workshop with join code `code` (case and spaces ignored), read on `con`."""
     row = con.execute("SELECT id, code, name, dataset, created_at, status, chosen, chosen_definition, "
-                      "rationale, locked_at, version FROM workshops WHERE code = ?",
+                      "rationale, locked_at, version, language FROM workshops WHERE code = ?",
                       [normal_code(code)]).fetchone()
     if row is None:
-        raise NorthstarError(f"No workshop with code {str(code).strip()!r}",
-                             "Check the code on the facilitator's screen, or open the join link again.")
-    id_, code_, name, dataset, created_at, status, chosen, chosen_def, rationale, locked_at, version = row
+        raise NorthstarError(_("No workshop with code {code}", code=repr(str(code).strip())),
+                             _("Check the code on the facilitator's screen, or open the join link again."))
+    (id_, code_, name, dataset, created_at, status, chosen, chosen_def, rationale, locked_at, version,
+     lang) = row
     entries = con.execute("SELECT candidate, definition FROM shortlist WHERE workshop = ? "
                           "ORDER BY position", [id_]).fetchall()
     shortlist = tuple(ShortlistEntry(c, d) for c, d in entries)
@@ -130,7 +132,7 @@ def load_workshop(con: sqlite3.Connection, code: str) -> Workshop:
         decision = current[0] if current else Decision(chosen, chosen_def, rationale, _time(locked_at),
                                                        version or 1)
     return Workshop(id_, code_, name, dataset, _time(created_at), status, shortlist, decision,
-                    int(version or 0))
+                    int(version or 0), lang or "en")
 
 
 def load_decisions(con: sqlite3.Connection, workshop_id: int) -> list[Decision]:

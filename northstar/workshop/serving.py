@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from northstar.i18n import _
+
 PUBLIC_URL_ENV = "NORTHSTAR_PUBLIC_URL"
 WORKSHOP_PATH = "/Workshop"
 _ALL_INTERFACES = ("", "0.0.0.0", "::")
@@ -40,7 +42,7 @@ def is_loopback(host: str) -> bool:
 def network_addresses() -> list[str]:
     """This machine's non-loopback IPv4 addresses, as its own name resolves (no packet sent)."""
     try:
-        _, _, found = socket.gethostbyname_ex(socket.gethostname())
+        _name, _aliases, found = socket.gethostbyname_ex(socket.gethostname())
     except OSError:
         return []
     return [a for a in dict.fromkeys(found) if not is_loopback(a)]
@@ -63,7 +65,10 @@ def join_base(browser_url: str | None, bind_address: str | None, port: int,
         return JoinBase(f"{scheme}://{found[0]}:{parts.port or port}{WORKSHOP_PATH}")
     local = urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) if parts.hostname else \
         f"http://localhost:{port}{WORKSHOP_PATH}"
-    why = ("the server listens on this computer only" if not listening_widely
-           else "this computer has no network address")
-    return JoinBase(local, f"Phones cannot open this link: {why}. Restart with `make run HOST=0.0.0.0`, "
-                           f"or set {PUBLIC_URL_ENV} to the address people can reach.")
+    if not listening_widely:
+        why = _("Phones cannot open this link: the server listens on this computer only. Restart with "
+                "`make run HOST=0.0.0.0`, or set {env} to the address people can reach.", env=PUBLIC_URL_ENV)
+    else:
+        why = _("Phones cannot open this link: this computer has no network address. Restart with "
+                "`make run HOST=0.0.0.0`, or set {env} to the address people can reach.", env=PUBLIC_URL_ENV)
+    return JoinBase(local, why)
