@@ -16,6 +16,7 @@ from northstar import workshop as ws
 from northstar.errors import NorthstarError
 from northstar.ingest import ingest_file
 from northstar.store import Store
+from northstar.store.schema import SCHEMA_VERSION
 from tests.conftest import FIXTURES, ROOT, fixture
 
 LEGACY = FIXTURES / "stores" / "legacy_v1_store.duckdb.gz"
@@ -81,14 +82,16 @@ def test_migrated_store_works_with_the_cli(legacy_path):
 def test_newer_store_is_refused_and_left_as_it_was(tmp_path):
     path = tmp_path / "store"
     Store(path).close()
+    newer = SCHEMA_VERSION + 1
     with sqlite3.connect(path / "state.sqlite") as con:
-        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(newer)])
     with pytest.raises(NorthstarError) as err:
         Store(path)
     assert err.value.title == "Store made by a newer Northstar"
-    assert "schema version 4" in err.value.detail and "reads up to version 3" in err.value.detail
+    assert f"schema version {newer}" in err.value.detail
+    assert f"reads up to version {SCHEMA_VERSION}" in err.value.detail
     with sqlite3.connect(path / "state.sqlite") as con:
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(newer),)
 
 
 @pytest.mark.parametrize("case", ["garbage file", "sqlite file", "duckdb of another program",
