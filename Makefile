@@ -42,7 +42,7 @@ run: venv
 	  --server.headless $(HEADLESS) --browser.gatherUsageStats false
 
 test: venv chromium java
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2
 
 # ruff (style), mypy (types of northstar/), import-linter (the package layers in pyproject.toml).
 lint: venv

@@ -10,10 +10,6 @@ from northstar.store.core import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
-# Under `pytest -n 2 --dist loadgroup` (make test) the browser tests run one after another on one
-# worker (each starts app servers and Chromium; two at once would starve a 2-core machine) while the
-# other worker takes the fast tests.
-BROWSER_GROUP = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture

@@ -11,10 +11,8 @@ from northstar.metrics.candidates import save_candidate
 from northstar.metrics.specs import MetricSpec
 from northstar.store.core import Store
 from tests.browser import choose, no_exception, shot, streamlit_server
-from tests.conftest import BROWSER_GROUP
 
-# One worker runs every browser test, one after another (see BROWSER_GROUP in conftest).
-pytestmark = [pytest.mark.browser, BROWSER_GROUP]
+pytestmark = pytest.mark.browser
 WAIT_MS = 30_000
 # Tall, because Streamlit scrolls inside the page: a screenshot shows only the viewport.
 VIEWPORT = {"width": 1400, "height": 2400}

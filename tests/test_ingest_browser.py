@@ -9,10 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import choose, no_exception, shot, streamlit_server
-from tests.conftest import BROWSER_GROUP, fixture
+from tests.conftest import fixture
 
-# One worker runs every browser test, one after another (see BROWSER_GROUP in conftest).
-pytestmark = [pytest.mark.browser, BROWSER_GROUP]
+pytestmark = pytest.mark.browser
 WAIT_MS = 90_000
 
 

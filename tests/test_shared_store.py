@@ -13,9 +13,9 @@ from northstar import workshop as ws
 from northstar.ingest import load_demo
 from northstar.store import Store
 from tests.browser import no_exception, shot, streamlit_server
-from tests.conftest import BROWSER_GROUP, ROOT, fixture
+from tests.conftest import ROOT, fixture
 
-WAIT_MS = 30_000
+WAIT_MS = 90_000  # two app servers, the CLI and Chromium share the machine with the other tests
 VIEWPORT = {"width": 1400, "height": 2000}
 CRITERIA = ws.CRITERION_KEYS
 
@@ -64,7 +64,6 @@ def scored_metric(page: Page, label: str):
 
 
 @pytest.mark.browser
-@BROWSER_GROUP
 def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_path):
     folder, url, code, host = served
     db = str(folder / "store")
@@ -92,7 +91,7 @@ def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_pa
     compare_page.reload()
     expect(compare_page.get_by_text("Users who did report_shared").first).to_be_visible(timeout=WAIT_MS)
     data_page = page_of(browser, f"{url}/Data")
-    data_page.get_by_role("combobox", name="Active dataset").click()
+    data_page.get_by_role("combobox", name="Active dataset").click(timeout=WAIT_MS)
     expect(data_page.get_by_role("option", name="extra", exact=True)).to_be_visible(timeout=WAIT_MS)
     for page in (compare_page, workshop_page, data_page):
         no_exception(page)
@@ -100,7 +99,6 @@ def test_cli_commands_run_while_the_app_serves_the_store(served, browser, tmp_pa
 
 
 @pytest.mark.browser
-@BROWSER_GROUP
 def test_a_score_written_through_one_app_process_shows_in_another(tmp_path, browser):
     with Store(tmp_path / "store") as store:
         load_demo(store)
