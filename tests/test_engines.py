@@ -10,17 +10,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import duckdb
 import pandas as pd
 import pytest
 
 from northstar.errors import NorthstarError
 from northstar.ingest import attach_parquet, ingest_file
-from northstar.ingest.load import DEMO_CSV
 from northstar.metrics import compute, engine_for, load_yaml, spark_available
 from northstar.metrics.engines import to_spark
 from northstar.store.core import Store
 from tests.conftest import ROOT
+from tests.test_attach import write_lake
 
 MISSING = spark_available()
 needs_spark = pytest.mark.skipif(MISSING is not None, reason=f"Spark parity not run: {MISSING}")
@@ -48,15 +47,7 @@ def lake_store(tmp_path_factory):
     """The demo's first four months as a hive tree by day, attached; the same rows ingested."""
     root = tmp_path_factory.mktemp("engines")
     lake = root / "lake"
-    duckdb.sql(f"""
-        COPY (
-            SELECT user_id, CAST(timestamp AS TIMESTAMP) AS timestamp, event,
-                   try_cast(amount AS DOUBLE) AS amount, try_cast(duration_s AS DOUBLE) AS duration_s,
-                   try_cast(nps_score AS INTEGER) AS nps_score, plan, platform, country,
-                   CAST(CAST(timestamp AS TIMESTAMP) AS DATE) AS date
-            FROM read_csv('{DEMO_CSV}', all_varchar = true)
-            WHERE CAST(timestamp AS TIMESTAMP) < TIMESTAMP '2025-05-01'
-        ) TO '{lake}' (FORMAT parquet, PARTITION_BY (date))""")
+    write_lake(lake, "CAST(timestamp AS TIMESTAMP) < TIMESTAMP '2025-05-01'")
     store = Store(root / "store")
     attached = attach_parquet(store, lake, "lake")
     yield store, attached
