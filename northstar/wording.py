@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from northstar.i18n import N_, _, number, percent
+from northstar.i18n import N_, _, ngettext, number, percent
 
 
 def plural(count: int, word: str) -> str:
     """`plural(1, "row")` → "1 row"; `plural(1200, "row")` → "1,200 rows" (English words only:
     text for people goes through `i18n.ngettext` instead)."""
     return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def periods(count: int, grain: str) -> str:
+    """`count` periods of `grain` as a noun phrase in the current language: "3 weeks" / "3 veckor"."""
+    if grain == "day":
+        return ngettext("{n} day", "{n} days", count)
+    if grain == "month":
+        return ngettext("{n} month", "{n} months", count)
+    return ngettext("{n} week", "{n} weeks", count)
+
+
+def joined(items: list[str]) -> str:
+    """Names joined with "and" in the current language: "a and b and c" / "a och b och c"."""
+    if not items:
+        return ""
+    text = items[0]
+    for item in items[1:]:
+        text = _("{first} and {second}", first=text, second=item)
+    return text
 
 
 PERCENT_KINDS = ("retention",)

@@ -15,10 +15,11 @@ from northstar.analysis.compare import (
     part_of_outcome,
     season_note,
     shifted,
+    shown_name,
 )
-from northstar.analysis.lead import LeadResult, lead_analysis
+from northstar.analysis.lead import LeadResult, lead_analysis, min_periods
 from northstar.analysis.ranking import rank_candidates, results_frame
-from northstar.analysis.verdicts import changes_phrase
+from northstar.analysis.verdicts import changes_phrase, format_p, format_r, significant
 
 __all__ = [
     "Comparison",
@@ -33,11 +34,16 @@ __all__ = [
     "kind_label",
     "lag_of",
     "lag_phrase",
+    "format_p",
+    "format_r",
     "lead_analysis",
+    "min_periods",
     "pairs_per_lag",
     "rank_candidates",
     "results_frame",
     "part_of_outcome",
     "season_note",
     "shifted",
+    "shown_name",
+    "significant",
 ]

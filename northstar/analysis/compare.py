@@ -11,14 +11,33 @@ import pandas as pd
 from northstar.analysis.lead import LeadResult
 from northstar.analysis.ranking import rank_candidates, results_frame
 from northstar.errors import NorthstarError
-from northstar.metrics import MetricSpec, complete_series, compute, saved_candidates, suggestions
+from northstar.i18n import N_, _
+from northstar.metrics import (
+    MetricSpec,
+    complete_series,
+    compute,
+    display_name,
+    display_names,
+    saved_candidates,
+    suggestions,
+)
 from northstar.store import Dataset, Store
 from northstar.vocab import GRAIN_INFO, GRAINS, MAX_LAG_LIMIT
-from northstar.wording import plural
+from northstar.wording import periods
 
-KIND_LABELS = {"leading": "leading", "coincident": "coincident", "echo": "echo of a stronger leader",
-               "part_of_outcome": "part of the outcome", "none": "no reliable link",
-               "vanity": "vanity: trend only", "too_short": "not enough data"}
+KIND_LABELS = {"leading": N_("leading"), "coincident": N_("coincident"),
+               "echo": N_("echo of a stronger leader"), "part_of_outcome": N_("part of the outcome"),
+               "none": N_("no reliable link"),
+               "vanity": N_("vanity: trend only"), "too_short": N_("not enough data")}
+NO_COMPLETE = {"day": (N_("No complete day in the data yet"),
+                       N_("{dataset} covers only part of a day; load a longer history.")),
+               "week": (N_("No complete week in the data yet"),
+                        N_("{dataset} covers only part of a week; pick a finer grain or load a longer "
+                           "history.")),
+               "month": (N_("No complete month in the data yet"),
+                         N_("{dataset} covers only part of a month; pick a finer grain or load a longer "
+                            "history."))}
+SAME = {"day": N_("same day"), "week": N_("same week"), "month": N_("same month")}
 
 
 def part_of_outcome(candidate: MetricSpec, outcome: MetricSpec) -> bool:
@@ -74,10 +93,12 @@ def available_outcomes(specs: Sequence[MetricSpec]) -> list[str]:
 
 def _check(grain: str, max_lag: int) -> None:
     if grain not in GRAINS:
-        raise NorthstarError(f"Unknown grain {grain!r}", f"Use one of: {', '.join(GRAINS)}.")
+        raise NorthstarError(_("Unknown grain {grain}", grain=repr(grain)),
+                             _("Use one of: {choices}.", choices=", ".join(GRAINS)))
     if isinstance(max_lag, bool) or not isinstance(max_lag, int) or not 1 <= max_lag <= MAX_LAG_LIMIT:
-        raise NorthstarError(f"Max lag must be a whole number from 1 to {MAX_LAG_LIMIT}, not {max_lag!r}",
-                             "It is how many periods ahead a candidate may lead; e.g. 12 for weeks.")
+        raise NorthstarError(_("Max lag must be a whole number from 1 to {limit}, not {value}",
+                               limit=MAX_LAG_LIMIT, value=repr(max_lag)),
+                             _("It is how many periods ahead a candidate may lead; e.g. 12 for weeks."))
 
 
 def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week", max_lag: int = 12,
@@ -96,19 +117,20 @@ def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week"
         outcomes = [s.name for s in known if s.role == "outcome"]
         others = [s.name for s in known if s.role != "outcome"]
         raise NorthstarError(
-            f"Unknown outcome {outcome!r}",
-            f"Available outcomes: {', '.join(outcomes) or 'none saved'}"
-            + (f"; any other metric works too: {', '.join(others)}." if others else "."))
+            _("Unknown outcome {name}", name=repr(outcome)),
+            _("Available outcomes: {outcomes}; any other metric works too: {others}.",
+              outcomes=", ".join(outcomes) or _("none saved"), others=", ".join(others)) if others
+            else _("Available outcomes: {outcomes}.", outcomes=", ".join(outcomes) or _("none saved")))
     specs = [s for s in given if s.name.lower() != target.name.lower()]
     if include_suggestions:
         specs += suggestions(store, dataset, [*given, target])
     series = compute(store, dataset, [*specs, target], grain)
     if not ((series["metric"] == target.name) & ~series["partial"]).any():
-        raise NorthstarError(f"No complete {grain} in the data yet",
-                             f"{dataset.name} covers only part of a {grain}; pick a finer grain or load a "
-                             f"longer history.")
+        title, detail = NO_COMPLETE[grain]
+        raise NorthstarError(_(title), _(detail, dataset=dataset.name))
     inside = [s.name for s in specs if part_of_outcome(s, target)]
-    results = rank_candidates(series, target.name, grain=grain, max_lag=max_lag, part_of_outcome=inside)
+    results = rank_candidates(series, target.name, grain=grain, max_lag=max_lag, part_of_outcome=inside,
+                              labels=display_names([*specs, target]))
     ranking = results_frame(results)
     by_name = {s.name: s for s in specs}
     saved_names = {s.name for s in saved}
@@ -124,17 +146,25 @@ def season_note(comparison: Comparison) -> str | None:
     adjusted = [r for r in comparison.results if r.deseasonalised]
     if not adjusted:
         return None
-    cycle = adjusted[0].season
     outcome_too = any(comparison.outcome.name in r.deseasonalised for r in adjusted)
-    candidates = sum(r.metric in r.deseasonalised for r in adjusted)
-    outcome, total = comparison.outcome.name, len(comparison.results)
+    fields = {"outcome": display_name(comparison.outcome), "total": len(comparison.results),
+              "candidates": sum(r.metric in r.deseasonalised for r in adjusted)}
+    monthly = adjusted[0].season == "month of year"
+    if outcome_too and monthly:
+        return _("A month-of-year cycle was taken out of {outcome} and {candidates} of {total} candidates "
+                 "before the lead statistics, so that a shared yearly rhythm is not mistaken for a lead. "
+                 "The charts show the data as recorded.", **fields)
     if outcome_too:
-        return (f"A {cycle} cycle was taken out of {outcome} and {candidates} of {total} candidates "
-                f"before the lead statistics, so that a shared {cycle} rhythm is not mistaken for a lead. "
-                "The charts show the data as recorded.")
-    return (f"A {cycle} cycle was taken out of {candidates} of {total} candidates before the lead "
-            f"statistics, so that a {cycle} rhythm is not mistaken for a lead. The charts show the data "
-            "as recorded.")
+        return _("A weekday cycle was taken out of {outcome} and {candidates} of {total} candidates before "
+                 "the lead statistics, so that a shared weekday rhythm is not mistaken for a lead. The "
+                 "charts show the data as recorded.", **fields)
+    if monthly:
+        return _("A month-of-year cycle was taken out of {candidates} of {total} candidates before the lead "
+                 "statistics, so that a yearly rhythm is not mistaken for a lead. The charts show the data "
+                 "as recorded.", **fields)
+    return _("A weekday cycle was taken out of {candidates} of {total} candidates before the lead "
+             "statistics, so that a weekday rhythm is not mistaken for a lead. The charts show the data as "
+             "recorded.", **fields)
 
 
 def full_periods(comparison: Comparison, metric: str) -> pd.Series:
@@ -163,13 +193,13 @@ def shifted(values: pd.Series, lag: int, grain: str) -> pd.Series:
 def kind_label(result: LeadResult) -> str:
     """The verdict's kind in a few words, for chart titles and pickers."""
     if result.kind == "leading" and result.best_lag:
-        return f"leading by {plural(result.best_lag, result.grain)}"
-    return KIND_LABELS[result.kind]
+        return _("leading by {span}", span=periods(result.best_lag, result.grain))
+    return _(KIND_LABELS[result.kind])
 
 
 def lag_phrase(lag: int, grain: str) -> str:
     """When the candidate's value is taken, relative to the outcome's: "3 weeks earlier"."""
-    return f"{plural(lag, grain)} earlier" if lag else f"same {grain}"
+    return _("{span} earlier", span=periods(lag, grain)) if lag else _(SAME[grain])
 
 
 def _period_changes(comparison: Comparison, metric: str) -> pd.DataFrame:
@@ -207,12 +237,21 @@ def chart_data(comparison: Comparison, metric: str) -> pd.DataFrame:
     lag, outcome = lag_of(comparison, metric), comparison.outcome.name
     candidate, target = full_periods(comparison, metric), full_periods(comparison, outcome)
     frame = pd.DataFrame({metric: candidate, outcome: target})
-    frame[f"{metric} (index)"] = indexed(candidate)
-    frame[f"{outcome} (index)"] = indexed(target)
+    frame[_("{metric} (index)", metric=metric)] = indexed(candidate)
+    frame[_("{metric} (index)", metric=outcome)] = indexed(target)
     earlier = lag_phrase(lag, comparison.grain)
-    frame[f"{metric}, {earlier} (index)"] = shifted(indexed(candidate), lag, comparison.grain)
+    frame[_("{metric}, {earlier} (index)", metric=metric, earlier=earlier)] = shifted(
+        indexed(candidate), lag, comparison.grain)
     paired = changes(comparison, metric).set_index("period")
-    frame[f"change in {metric}, {earlier}"] = paired["candidate_change"]
-    frame[f"change in {outcome}"] = paired["outcome_change"]
-    return frame.rename_axis("period").reset_index()
+    frame[_("change in {metric}, {earlier}", metric=metric, earlier=earlier)] = paired["candidate_change"]
+    frame[_("change in {metric}", metric=outcome)] = paired["outcome_change"]
+    return frame.rename_axis(_("period")).reset_index()
 
+
+
+def shown_name(comparison: Comparison, metric: str) -> str:
+    """The name people see for a candidate or the outcome: Northstar's own names in their language."""
+    if metric == comparison.outcome.name:
+        return display_name(comparison.outcome)
+    spec = next((s for s in comparison.candidates if s.name == metric), None)
+    return display_name(spec) if spec is not None else metric

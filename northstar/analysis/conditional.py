@@ -24,8 +24,9 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from northstar.analysis.lead import LeadResult, _local_variance
-from northstar.analysis.verdicts import MIN_LINK_R, format_p
-from northstar.wording import plural
+from northstar.analysis.verdicts import MIN_LINK_R, format_p, format_r, significant
+from northstar.i18n import N_, _
+from northstar.wording import joined, periods
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,15 @@ MAX_LEADERS = 4
 HOLDOUT_FIT = 0.7
 # Fewest periods each side of the holdout split.
 MIN_HOLDOUT = 8
+# A leader whose forecasts did no better on the periods it was not fitted on, per grain.
+NO_HOLDOUT = {
+    "day": N_("{verdict}; but it did not hold out: fitted on the first 70% of days, it made forecasts of the "
+              "rest no better"),
+    "week": N_("{verdict}; but it did not hold out: fitted on the first 70% of weeks, it made forecasts of "
+               "the rest no better"),
+    "month": N_("{verdict}; but it did not hold out: fitted on the first 70% of months, it made forecasts "
+                "of the rest no better"),
+}
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ def greedy_leaders(changes: Mapping[str, pd.Series], outcome: pd.Series, first: 
     chosen = [first]
     found: list[tuple[str, int, float | None, float | None]] = [(*first, None, None)]
     while len(chosen) < MAX_LEADERS:
-        left = [m for m in candidates if m not in {c for c, _ in chosen}]
+        left = [m for m in candidates if m not in {c for c, _lag in chosen}]
         tried = [(a, q) for a, q in additions(changes, outcome, chosen, left, max_lag)
                  if q < alpha and a.coefficient > 0 and a.partial_r >= MIN_LINK_R]
         # A further leader must also improve forecasts of periods it was not fitted on.
@@ -150,8 +160,12 @@ def _echo_of(changes: Mapping[str, pd.Series], metric: str, lag: int, leaders: l
 
 
 def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outcome: pd.Series,
-              max_lag: int, alpha: float = 0.05) -> list[LeadResult]:
-    """The results with conditional leaders, echoes and holdout skill, in ranking order."""
+              max_lag: int, alpha: float = 0.05, labels: Mapping[str, str] | None = None) -> list[LeadResult]:
+    """The results with conditional leaders, echoes and holdout skill, in ranking order; verdicts name
+    metrics by `labels` (name → the name people see) where given."""
+    def label(metric: str) -> str:
+        return (labels or {}).get(metric, metric)
+
     leading = [r for r in results if r.kind == "leading" and r.best_lag]
     if not leading:
         return results
@@ -160,20 +174,21 @@ def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outco
             if r.metric != first.metric and r.kind not in ("part_of_outcome", "too_short")
             and r.metric in changes]
     order = greedy_leaders(changes, outcome, (first.metric, first.best_lag or 1), pool, max_lag, alpha)
-    leaders = [(metric, lag) for metric, lag, _, _ in order]
+    leaders = [(metric, lag) for metric, lag, _p, _q in order]
     by_name = {r.metric: r for r in results}
     out: dict[str, LeadResult] = {}
     for rank, (metric, lag, p, q) in enumerate(order):
         result = by_name[metric]
         skill = holdout_skill(changes, outcome, leaders[:rank], (metric, lag))
         if rank:
-            before = " and ".join(m for m, _ in leaders[:rank])
+            before = joined([label(m) for m, _lag in leaders[:rank]])
             r = result.xcorr[lag] if lag < len(result.xcorr) else math.nan
             result = replace(result, kind="leading", best_lag=lag,
                              corr_changes=float(r) if math.isfinite(r) else result.corr_changes,
-                             verdict=f"leads {result.outcome} by {plural(lag, result.grain)} beyond what "
-                                     f"{before} already tell (conditional {format_p(p or 0.0)}, "
-                                     f"q = {q:.2g})")
+                             verdict=_("leads {outcome} by {span} beyond what {before} already tell "
+                                       "(conditional {p}, q = {q})", outcome=label(result.outcome),
+                                       span=periods(lag, result.grain), before=before,
+                                       p=format_p(p or 0.0), q=significant(q or 0.0)))
         out[metric] = _holdout_note(replace(result, leader_rank=rank + 1, conditional_p=p, conditional_q=q,
                                             holdout_skill=skill))
     for result in results:
@@ -187,14 +202,23 @@ def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outco
             tested = _fit(*_design(changes, outcome, [*others, (result.metric, lag)]))
             p = tested[1] if tested else None
             skill = holdout_skill(changes, outcome, others, (result.metric, lag))
-            evidence = f"alone r = {result.corr_changes:.2f}" if result.corr_changes is not None else "alone"
-            if p is not None:
-                evidence += f"; beyond {echo}: {format_p(p)}"
             result = replace(result, kind="echo", echo_of=echo, conditional_p=p, holdout_skill=skill,
-                             verdict=f"moves with {echo}; adds nothing beyond it for {result.outcome} "
-                                     f"({evidence})")
+                             verdict=_echo_verdict(result, label(echo), label(result.outcome), p))
         out[result.metric] = result
     return list(out.values())
+
+
+def _echo_verdict(result: LeadResult, echo: str, outcome: str, p: float | None) -> str:
+    """"moves with X; adds nothing beyond it for Revenue (alone r = 0.55; beyond X: p = 0.4)"."""
+    if result.corr_changes is None:
+        evidence = _("alone")
+    elif p is None:
+        evidence = _("alone r = {r}", r=format_r(result.corr_changes))
+    else:
+        evidence = _("alone r = {r}; beyond {echo}: {p}", r=format_r(result.corr_changes), echo=echo,
+                     p=format_p(p))
+    return _("moves with {echo}; adds nothing beyond it for {outcome} ({evidence})", echo=echo,
+             outcome=outcome, evidence=evidence)
 
 
 def _holdout_note(result: LeadResult) -> LeadResult:
@@ -202,6 +226,4 @@ def _holdout_note(result: LeadResult) -> LeadResult:
         return result
     if result.holdout_skill > 0:
         return replace(result, holds_out=True)
-    return replace(result, holds_out=False,
-                   verdict=f"{result.verdict}; but it did not hold out: fitted on the first 70% of "
-                           f"{result.grain}s, it made forecasts of the rest no better")
+    return replace(result, holds_out=False, verdict=_(NO_HOLDOUT[result.grain], verdict=result.verdict))

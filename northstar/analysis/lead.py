@@ -18,6 +18,7 @@ from statsmodels.tsa.stattools import acf, grangercausalitytests
 from northstar.analysis.season import cycle_name, deseasonalise
 from northstar.analysis.verdicts import classify, verdict
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, ngettext
 from northstar.vocab import GRAIN_INFO, GRAINS
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,18 @@ TRANSFORMS = ("diff", "log_diff", "detrend")
 ACF_LAGS = 10
 # Prewhitening needs this many unbroken periods of the candidate's changes to choose an AR filter.
 MIN_PREWHITEN = 20
+# A series whose periods are not on the grain's grid: the title and what to do, per grain.
+PERIODS_OFF_GRID = {
+    "day": (N_("periods don't line up as days"),
+            N_("e.g. {period}; pass the grain the series were computed at, with periods at each day's "
+               "start")),
+    "week": (N_("periods don't line up as weeks"),
+             N_("e.g. {period}; pass the grain the series were computed at, with periods at each week's "
+                "start")),
+    "month": (N_("periods don't line up as months"),
+              N_("e.g. {period}; pass the grain the series were computed at, with periods at each month's "
+                 "start")),
+}
 # Periods in the centred window that estimates how the size of a series' changes varies over time.
 SCALE_WINDOW = 13
 
@@ -72,6 +85,8 @@ class LeadResult:
     echo_of: str | None = None
     holdout_skill: float | None = None
     holds_out: bool | None = None
+    # The outcome's name as people see it (metrics.display_name), which the verdict names; None: `outcome`.
+    outcome_label: str | None = None
 
 
 def min_periods(max_lag: int) -> int:
@@ -81,17 +96,20 @@ def min_periods(max_lag: int) -> int:
 
 def _as_float(values: pd.Series, name: str) -> pd.Series:
     if not isinstance(values, pd.Series):
-        raise NorthstarError(f"{name} is not a series", "pass a pandas Series indexed by period")
+        raise NorthstarError(_("{name} is not a series", name=name),
+                             _("pass a pandas Series indexed by period"))
     try:
         numbers = values.astype("float64")
     except (TypeError, ValueError) as exc:
-        raise NorthstarError(f"{name} has non-numeric values", f"{exc}; fix the metric definition") from exc
+        raise NorthstarError(_("{name} has non-numeric values", name=name),
+                             _("{cause}; fix the metric definition", cause=exc)) from exc
     if isinstance(numbers.index, pd.PeriodIndex):
         numbers.index = numbers.index.to_timestamp()
     if not (isinstance(numbers.index, pd.DatetimeIndex) or pd.api.types.is_integer_dtype(numbers.index)):
-        raise NorthstarError(f"{name} is not indexed by period", "index it by period start timestamps")
+        raise NorthstarError(_("{name} is not indexed by period", name=name),
+                             _("index it by period start timestamps"))
     if not numbers.index.is_unique:
-        raise NorthstarError(f"{name} has repeated periods", "give each period one value")
+        raise NorthstarError(_("{name} has repeated periods", name=name), _("give each period one value"))
     return numbers
 
 
@@ -102,10 +120,8 @@ def _grid(index: pd.Index, grain: str) -> pd.Index:
     grid = pd.date_range(index.min(), index.max(), freq=GRAIN_INFO[grain].grid_freq)
     if not index.isin(grid).all():
         odd = index[~index.isin(grid)][0]
-        raise NorthstarError(
-            f"periods don't line up as {grain}s",
-            f"e.g. {odd}; pass the grain the series were computed at, with periods at each {grain}'s start",
-        )
+        title, detail = PERIODS_OFF_GRID[grain]
+        raise NorthstarError(_(title), _(detail, period=odd))
     return grid
 
 
@@ -114,10 +130,9 @@ def _transform(values: pd.Series, how: str, name: str) -> pd.Series:
         return values.diff()
     if how == "log_diff":
         if (values <= 0).any():
-            raise NorthstarError(
-                f"can't take logs of {name}",
-                f"it is zero or negative in {int((values <= 0).sum())} periods; use transform 'diff'",
-            )
+            raise NorthstarError(_("can't take logs of {name}", name=name), ngettext(
+                "it is zero or negative in {n} period; use transform 'diff'",
+                "it is zero or negative in {n} periods; use transform 'diff'", int((values <= 0).sum())))
         return np.log(values).diff()
     position = np.arange(len(values), dtype=float)
     known = values.notna().to_numpy()
@@ -197,7 +212,7 @@ def _lag_p(c: pd.Series, o: pd.Series, xcorr: tuple[float, ...], sizes: list[int
     """One-sided p per lag (NaN where r could not be computed), widened for autocorrelated and
     growing changes (by at least `floor`), before any correction for the lags or candidates tried."""
     if not any(math.isfinite(r) for r in xcorr):
-        return tuple(math.nan for _ in xcorr)
+        return tuple(math.nan for _r in xcorr)
     inflation = max(_variance_inflation(c, o), floor)
     c_variance, o_variance = _local_variance(c), _local_variance(o)
     p_raw = []
@@ -242,7 +257,7 @@ def decide(result: LeadResult, q_value: float | None) -> LeadResult:
     kind = classify(result.n_periods, needed, result.part_of_outcome, result.best_lag, result.p_value,
                     result.corr_changes, result.corr_levels, result.alpha, q_value)
     return replace(result, q_value=q_value, kind=kind, verdict=verdict(
-        kind, outcome=result.outcome, grain=result.grain, transform=result.transform,
+        kind, outcome=result.outcome_label or result.outcome, grain=result.grain, transform=result.transform,
         n_periods=result.n_periods, needed=needed, best_lag=result.best_lag,
         corr_changes=result.corr_changes, p_value=result.p_value, corr_levels=result.corr_levels,
         alpha=result.alpha, q_value=q_value))
@@ -325,24 +340,29 @@ def prepared_changes(levels: pd.Series, grain: str, transform: str, name: str) -
     numbers = _as_float(levels, name).dropna()
     if numbers.empty:
         return numbers
-    adjusted, _ = deseasonalise(numbers.reindex(_grid(numbers.index, grain)), grain)
+    adjusted, _had = deseasonalise(numbers.reindex(_grid(numbers.index, grain)), grain)
     return _transform(adjusted, transform, name)
 
 
 def check_options(grain: str, max_lag: int, transform: str, alpha: float) -> None:
     if grain not in GRAINS:
-        raise NorthstarError(f"unknown grain '{grain}'", f"use one of: {', '.join(GRAINS)}")
+        raise NorthstarError(_("unknown grain '{grain}'", grain=grain),
+                             _("use one of: {choices}", choices=", ".join(GRAINS)))
     if transform not in TRANSFORMS:
-        raise NorthstarError(f"unknown transform '{transform}'", f"use one of: {', '.join(TRANSFORMS)}")
+        raise NorthstarError(_("unknown transform '{transform}'", transform=transform),
+                             _("use one of: {choices}", choices=", ".join(TRANSFORMS)))
     if isinstance(max_lag, bool) or not isinstance(max_lag, int) or max_lag < 0:
-        raise NorthstarError(f"max lag must be a whole number >= 0, not {max_lag!r}", "e.g. 12 for weeks")
+        raise NorthstarError(_("max lag must be a whole number >= 0, not {value}", value=repr(max_lag)),
+                             _("e.g. 12 for weeks"))
     if not 0 < alpha < 1:
-        raise NorthstarError(f"alpha must be between 0 and 1, not {alpha!r}", "the usual choice is 0.05")
+        raise NorthstarError(_("alpha must be between 0 and 1, not {value}", value=repr(alpha)),
+                             _("the usual choice is 0.05"))
 
 
 def lead_analysis(
     candidate: pd.Series, outcome: pd.Series, *, metric: str, outcome_name: str, grain: str = "week",
     max_lag: int = 12, part_of_outcome: bool = False, transform: str = "diff", alpha: float = 0.05,
+    outcome_label: str | None = None,
 ) -> LeadResult:
     """How well changes in `candidate` anticipate changes in `outcome`, both indexed by period start.
 
@@ -361,8 +381,8 @@ def lead_analysis(
     n_periods = len(aligned)
     if not n_periods and len(c_levels) and len(o_levels):
         raise NorthstarError(
-            f"{metric} and {outcome_name} have no period in common",
-            "compute both at the same grain over overlapping dates",
+            _("{metric} and {outcome} have no period in common", metric=metric, outcome=outcome_name),
+            _("compute both at the same grain over overlapping dates"),
         )
     if n_periods:
         aligned = aligned.reindex(_grid(aligned.index, grain))
@@ -388,7 +408,7 @@ def lead_analysis(
     p_value = spearman = granger = None
     # An AR filter only approximates over-differenced noise (changes of trend + white noise), so the
     # widening is never below what the changes before the filter call for.
-    lag_p = _lag_p(c_white, o_white, xcorr, [len(x) for x, _ in pairs], floor=_variance_inflation(c, o))
+    lag_p = _lag_p(c_white, o_white, xcorr, [len(x) for x, _y in pairs], floor=_variance_inflation(c, o))
     if best_lag is not None:
         p_value = _corrected_p(lag_p, xcorr, best_lag)
         spearman = _finite(stats.spearmanr(*pairs[best_lag]).statistic)
@@ -402,7 +422,7 @@ def lead_analysis(
         granger_p=granger, volatility=_volatility(aligned["c"]), xcorr=xcorr, kind="none", verdict="",
         lag_p=lag_p, part_of_outcome=part_of_outcome, transform=transform, alpha=alpha,
         season=cycle_name(grain) if deseasonalised else None, deseasonalised=deseasonalised,
-        xcorr_raw=xcorr_raw, ar_order=len(coefficients),
+        xcorr_raw=xcorr_raw, ar_order=len(coefficients), outcome_label=outcome_label,
     )
     # A metric made of the outcome's events is no test of a lead: it gets no q.
     return decide(result, None if part_of_outcome else family_q_values([result])[metric])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import pandas as pd
 
@@ -17,6 +17,7 @@ from northstar.analysis.lead import (
     prepared_changes,
 )
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.vocab import KIND_ORDER
 
 
@@ -32,33 +33,39 @@ def rank_key(result: LeadResult) -> tuple:
 def rank_candidates(
     series: pd.DataFrame, outcome: str, *, grain: str = "week", max_lag: int = 12,
     part_of_outcome: Collection[str] = (), transform: str = "diff", alpha: float = 0.05,
+    labels: Mapping[str, str] | None = None,
 ) -> list[LeadResult]:
     """Every metric in a tidy `period, metric, value[, partial]` frame against `outcome`, best first.
 
     Order: leading (strongest r on changes first, then lower p), coincident, part of the outcome, none,
-    vanity, too short. Rows flagged partial are left out.
+    vanity, too short. Rows flagged partial are left out. Verdicts name metrics by `labels` (name → the
+    name people see, e.g. metrics.display_names) where given, else by their names.
     """
     check_options(grain, max_lag, transform, alpha)
     missing = {"period", "metric", "value"} - set(series.columns)
     if missing:
         lacking = ", ".join(sorted(missing))
-        raise NorthstarError(f"the series lack columns {lacking}", "expected period, metric, value")
+        raise NorthstarError(_("the series lack columns {columns}", columns=lacking),
+                             _("expected period, metric, value"))
     if "partial" in series.columns:
         series = series[~series["partial"].fillna(False).astype(bool)]
     names = list(dict.fromkeys(series["metric"]))
-    have = f"the series have: {', '.join(names) or 'no metrics'}"
+    have = (_("the series have: {names}", names=", ".join(names)) if names
+            else _("the series have: no metrics"))
     if outcome not in names:
-        raise NorthstarError(f"unknown outcome '{outcome}'", have)
+        raise NorthstarError(_("unknown outcome '{outcome}'", outcome=outcome), have)
     unknown = sorted(set(part_of_outcome) - set(names))
     if unknown:
-        raise NorthstarError(f"unknown metric in part_of_outcome: {', '.join(unknown)}", have)
+        raise NorthstarError(_("unknown metric in part_of_outcome: {names}", names=", ".join(unknown)), have)
     if series.duplicated(["period", "metric"]).any():
-        raise NorthstarError("a metric has two values for one period", "give each period and metric one row")
+        raise NorthstarError(_("a metric has two values for one period"),
+                             _("give each period and metric one row"))
     wide = series.pivot(index="period", columns="metric", values="value")
     results = [
         lead_analysis(
             wide[name], wide[outcome], metric=name, outcome_name=outcome, grain=grain, max_lag=max_lag,
             part_of_outcome=name in part_of_outcome, transform=transform, alpha=alpha,
+            outcome_label=(labels or {}).get(outcome),
         )
         for name in names
         if name != outcome
@@ -66,7 +73,7 @@ def rank_candidates(
     results = sorted(control_false_discoveries(results), key=rank_key)
     changes = {name: prepared_changes(wide[name], grain, transform, name) for name in names}
     target = changes.pop(outcome)
-    return sorted(condition(results, changes, target, max_lag, alpha), key=rank_key)
+    return sorted(condition(results, changes, target, max_lag, alpha, labels), key=rank_key)
 
 
 def control_false_discoveries(results: list[LeadResult]) -> list[LeadResult]:

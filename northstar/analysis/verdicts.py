@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
-from northstar.wording import plural
+from babel.numbers import get_decimal_symbol
+
+from northstar.i18n import N_, _, language, number
+from northstar.wording import periods
 
 # Best first. A metric made of the outcome's own events ranks after real leaders and coincident metrics
 # however good its numbers; a vanity metric ranks below "none" because its trend invites false hope.
@@ -13,8 +16,21 @@ VANITY_LEVELS_R = 0.7
 # link is too weak to steer by, however significant; on long series (days over years) r = 0.15 can
 # pass the test.
 MIN_LINK_R = 0.3
-SAME_PERIOD = {"day": "on the same day", "week": "in the same week", "month": "in the same month"}
-PER_PERIOD = {"day": "daily", "week": "weekly", "month": "monthly"}
+# Whole sentences per grain (marked for the catalog; translated where they are said).
+COINCIDENT = {"day": N_("moves with {outcome} on the same day: coincident, no early warning ({evidence})"),
+              "week": N_("moves with {outcome} in the same week: coincident, no early warning ({evidence})"),
+              "month": N_("moves with {outcome} in the same month: coincident, no early warning "
+                          "({evidence})")}
+SAME_PERIOD = {"day": N_("on the same day"), "week": N_("in the same week"), "month": N_("in the same month")}
+CHANGES = {
+    ("day", "diff"): N_("day-over-day changes"), ("week", "diff"): N_("week-over-week changes"),
+    ("month", "diff"): N_("month-over-month changes"),
+    ("day", "log_diff"): N_("day-over-day % changes"), ("week", "log_diff"): N_("week-over-week % changes"),
+    ("month", "log_diff"): N_("month-over-month % changes"),
+    ("day", "detrend"): N_("deviations from the daily trend"),
+    ("week", "detrend"): N_("deviations from the weekly trend"),
+    ("month", "detrend"): N_("deviations from the monthly trend"),
+}
 
 
 def classify(
@@ -50,21 +66,30 @@ def _significant(p_value: float | None, alpha: float) -> TypeGuard[float]:
     return p_value is not None and p_value < alpha
 
 
+def significant(value: float) -> str:
+    """Two significant digits with the locale's decimal mark: 0.034 / 0,034 (as `f"{value:.2g}"`)."""
+    text = f"{value:.2g}"
+    return text if language() == "en" else text.replace(".", get_decimal_symbol(language()))
+
+
+def format_r(r: float) -> str:
+    """A correlation with two decimals in the locale's form: 0.62 / 0,62."""
+    return f"{r:.2f}" if language() == "en" else number(r, 2)
+
+
 def format_p(p: float) -> str:
     """`p < 0.001` below a thousandth, else two significant digits: `p = 0.02`, `p = 0.0034`."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+    return _("p < {limit}", limit=number(0.001, 3)) if p < 0.001 else _("p = {p}", p=significant(p))
 
 
 def changes_phrase(grain: str, transform: str) -> str:
     """What the correlations were computed on, e.g. "week-over-week changes"."""
-    if transform == "detrend":
-        return f"deviations from the {PER_PERIOD[grain]} trend"
-    over = f"{grain}-over-{grain}"
-    return f"{over} % changes" if transform == "log_diff" else f"{over} changes"
+    return _(CHANGES[(grain, transform)])
 
 
 def _evidence(r: float, p: float, grain: str, transform: str) -> str:
-    return f"r = {r:.2f} on {changes_phrase(grain, transform)}, {format_p(p)}"
+    return _("r = {r} on {changes}, {p}", r=format_r(r), changes=changes_phrase(grain, transform),
+             p=format_p(p))
 
 
 def verdict(
@@ -82,23 +107,30 @@ def verdict(
     alpha: float = 0.05,
     q_value: float | None = None,
 ) -> str:
-    """One sentence per kind; the numbers quoted are the ones the kind was decided on."""
+    """One sentence per kind, in the current language; the numbers quoted are the ones the kind was
+    decided on. `outcome` is the name people see (metrics.display_name)."""
     if kind == "too_short":
-        return f"not enough data: {plural(n_periods, grain)}, need at least {needed} (3 × max lag + 10)"
+        return _("not enough data: {span}, need at least {needed} (3 × max lag + 10)",
+                 span=periods(n_periods, grain), needed=number(needed))
     if kind == "part_of_outcome":
-        return f"part of {outcome} itself: built from its own events, so it cannot give early warning"
+        return _("part of {outcome} itself: built from its own events, so it cannot give early warning",
+                 outcome=outcome)
     if kind in ("leading", "coincident") and corr_changes is not None and p_value is not None:
         evidence = _evidence(corr_changes, p_value, grain, transform)
         if kind == "leading" and best_lag is not None:
-            return f"leads {outcome} by {plural(best_lag, grain)} ({evidence})"
-        return f"moves with {outcome} {SAME_PERIOD[grain]}: coincident, no early warning ({evidence})"
+            return _("leads {outcome} by {span} ({evidence})", outcome=outcome,
+                     span=periods(best_lag, grain), evidence=evidence)
+        return _(COINCIDENT[grain], outcome=outcome, evidence=evidence)
     if kind == "vanity" and corr_levels is not None:
-        levels = f"r = {corr_levels:.2f} on levels"
-        return f"moves with {outcome} only in its trend: likely a vanity metric ({levels})"
+        return _("moves with {outcome} only in its trend: likely a vanity metric (r = {r} on levels)",
+                 outcome=outcome, r=format_r(corr_levels))
     if kind == "none" and corr_changes is not None and _significant(p_value, alpha):
         evidence = _evidence(corr_changes, p_value, grain, transform)
         if q_value is not None and q_value >= alpha and corr_changes >= MIN_LINK_R:
-            return (f"no reliable link to {outcome}: with this many candidates and lags tried, "
-                    f"a link this strong is expected by chance ({evidence}, q = {q_value:.2g})")
-        return f"a link to {outcome} too weak to steer by ({evidence}; r below {MIN_LINK_R})"
-    return f"no reliable link to {outcome} in {changes_phrase(grain, transform)}"
+            return _("no reliable link to {outcome}: with this many candidates and lags tried, a link this "
+                     "strong is expected by chance ({evidence}, q = {q})", outcome=outcome,
+                     evidence=evidence, q=significant(q_value))
+        return _("a link to {outcome} too weak to steer by ({evidence}; r below {min_r})", outcome=outcome,
+                 evidence=evidence, min_r=number(MIN_LINK_R, 1))
+    return _("no reliable link to {outcome} in {changes}", outcome=outcome,
+             changes=changes_phrase(grain, transform))

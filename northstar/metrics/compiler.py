@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.metrics.custom import parse_custom
 from northstar.metrics.engines import engine_for, run_spark
 from northstar.metrics.specs import MetricSpec
@@ -148,9 +149,9 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
         value = f"100.0 * ({promoters} - {detractors}) / nullif({responses}, 0)"
     else:  # custom: an arbitrary aggregate needs the rows themselves
         if spec.events:
-            raise NorthstarError(f"Invalid metric {spec.name!r}",
-                                 "A custom metric filters inside its expression (FILTER (WHERE ...)); "
-                                 "remove its events list.")
+            raise NorthstarError(_("Invalid metric {name}", name=repr(spec.name)),
+                                 _("A custom metric filters inside its expression (FILTER (WHERE ...)); "
+                                   "remove its events list."))
         custom = parse_custom(spec.expression or "", spec.name, properties=q.dataset.properties)
         q.needs_user_ids = q.needs_user_ids or custom.needs_user_ids
         value, source = f"r.c{len(q.rows)}", "row_scan r"
@@ -218,9 +219,10 @@ def _mrr(q: _Query, spec: MetricSpec, cte: str) -> None:
     if spec.period_column:
         if spec.period_column not in q.dataset.properties:
             raise NorthstarError(
-                f"Invalid metric {spec.name!r}",
-                f"period_column {spec.period_column!r} is not a column of this dataset. Columns: "
-                f"{', '.join(q.dataset.properties) or 'none besides the roles'}.")
+                _("Invalid metric {name}", name=repr(spec.name)),
+                _("period_column {column} is not a column of this dataset. Columns: {columns}.",
+                  column=repr(spec.period_column),
+                  columns=", ".join(q.dataset.properties) or _("none besides the roles")))
         months = f"greatest(coalesce(try_cast({quote_ident(spec.period_column)} AS INTEGER), 1), 1)"
     q.ctes.append(f"""{cte}_payments AS (
         SELECT user_id, ts, amount / months AS monthly,
@@ -283,9 +285,10 @@ def _window(dataset: Dataset, since: date | None, until: date | None) -> Dataset
     if until is not None and last is not None:
         last = min(last, datetime.combine(until, time.max))
     if first is None or last is None or first > last:
-        raise NorthstarError("Empty date range",
-                             f"{dataset.name} has events from {dataset.first_ts:%Y-%m-%d} to "
-                             f"{dataset.last_ts:%Y-%m-%d}; pick dates inside that span.")
+        span = {"first": f"{dataset.first_ts:%Y-%m-%d}", "last": f"{dataset.last_ts:%Y-%m-%d}"}
+        raise NorthstarError(_("Empty date range"),
+                             _("{dataset} has events from {first} to {last}; pick dates inside that span.",
+                               dataset=dataset.name, **span))
     return replace(dataset, first_ts=first, last_ts=last)
 
 
@@ -301,9 +304,10 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
     must be compiled on its own; `compute` takes care of that.
     """
     if grain not in GRAINS:
-        raise NorthstarError("Unknown grain", f"{grain!r} is not one of: {', '.join(GRAINS)}.")
+        raise NorthstarError(_("Unknown grain"), _("{value} is not one of: {choices}.", value=repr(grain),
+                                                   choices=", ".join(GRAINS)))
     if not specs:
-        raise NorthstarError("No metrics", "Give at least one metric to compute.")
+        raise NorthstarError(_("No metrics"), _("Give at least one metric to compute."))
     ranged = since is not None or until is not None
     dataset = _window(dataset, since, until)
     q = _Query(dataset, grain, ranged)
@@ -353,8 +357,8 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
                     + ",\n               ".join(q.rows) + "\n        FROM events\n        GROUP BY 1\n    )")
     ctes.extend(q.ctes)
     if q.needs_user_ids and len(specs) > 1:
-        raise NorthstarError("Compile separately",
-                             "A custom metric comparing user ids must be compiled on its own.")
+        raise NorthstarError(_("Compile separately"),
+                             _("A custom metric comparing user ids must be compiled on its own."))
     sql = ("WITH " + ",\n".join(f"    {c}" if i else c for i, c in enumerate(ctes))
            + "\nSELECT period, metric, value FROM (\n    "
            + "\n    UNION ALL\n    ".join(q.selects) + "\n)\nORDER BY position, period")
@@ -378,9 +382,10 @@ def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: 
     the days `since` to `until`), computed by `engine` (DuckDB unless asked or set otherwise)."""
     engine = engine_for(dataset, engine)
     if not specs:
-        raise NorthstarError("No metrics to compute",
-                             "The candidate list is empty: add a candidate (e.g. `- {name: Active users, "
-                             "kind: active_users}` under `candidates:`) or leave --candidates out.")
+        raise NorthstarError(_("No metrics to compute"),
+                             _("The candidate list is empty: add a candidate (e.g. `{example}` under "
+                               "`candidates:`) or leave --candidates out.",
+                               example="- {name: Active users, kind: active_users}"))
     alone = [s for s in specs if s.kind == "custom" and parse_custom(
         s.expression or "", s.name, properties=dataset.properties).needs_user_ids]
     shared = [s for s in specs if s not in alone]
@@ -403,5 +408,5 @@ def _run(store: Store, dataset: Dataset, query: CompiledQuery, engine: str = "du
         try:
             cur.execute(query.sql, query.params)
         except duckdb.Error as err:  # DuckDB's own message says which part failed
-            raise NorthstarError("Metric query failed", str(err).splitlines()[0]) from None
+            raise NorthstarError(_("Metric query failed"), str(err).splitlines()[0]) from None
         return cur.df()

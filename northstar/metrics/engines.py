@@ -20,6 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store import Dataset, Store, quote_ident
 
 ENGINES = ("duckdb", "spark")
@@ -41,7 +42,8 @@ def engine_for(dataset: Dataset, engine: str | None = None) -> str:
     else the dataset's own setting (`attach --engine`), else DuckDB."""
     chosen = engine or os.environ.get(ENGINE_ENV) or dataset.lake.get("engine") or DEFAULT_ENGINE
     if chosen not in ENGINES:
-        raise NorthstarError("Unknown engine", f"{chosen!r} is not one of: {', '.join(ENGINES)}.")
+        raise NorthstarError(_("Unknown engine"), _("{value} is not one of: {choices}.", value=repr(chosen),
+                                                    choices=", ".join(ENGINES)))
     return chosen
 
 
@@ -50,11 +52,11 @@ def spark_available() -> str | None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        return (f"Spark needs pyspark and Java 17: pip install {PYSPARK_PIN} (it is in "
-                "requirements.txt), and Java (apt-get install openjdk-17-jre-headless).")
+        return _("Spark needs pyspark and Java 17: pip install {pin} (it is in requirements.txt), and Java "
+                 "(apt-get install openjdk-17-jre-headless).", pin=PYSPARK_PIN)
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        return ("Spark needs Java 17: apt-get install openjdk-17-jre-headless (or set JAVA_HOME), "
-                "then run again.")
+        return _("Spark needs Java 17: apt-get install openjdk-17-jre-headless (or set JAVA_HOME), then run "
+                 "again.")
     return None
 
 
@@ -63,7 +65,7 @@ def spark_session(master: str | None = None) -> Any:
     master = master or os.environ.get(SPARK_MASTER_ENV) or DEFAULT_SPARK_MASTER
     missing = spark_available()
     if missing:
-        raise NorthstarError("Spark is not available", missing)
+        raise NorthstarError(_("Spark is not available"), missing)
     with _lock:
         if master not in _sessions:
             from pyspark.sql import SparkSession
@@ -80,7 +82,7 @@ def spark_session(master: str | None = None) -> Any:
                     .config("spark.sql.ansi.enabled", "false")
                     .getOrCreate())
             except Exception as err:  # py4j / JVM start-up failures carry no useful type
-                raise NorthstarError("Spark did not start",
+                raise NorthstarError(_("Spark did not start"),
                                      f"{master}: {str(err).splitlines()[0][:300]}") from None
             _sessions[master].sparkContext.setLogLevel("ERROR")
         return _sessions[master]
@@ -207,9 +209,10 @@ def run_spark(store: Store, dataset: Dataset, sql: str, params: dict[str, object
     """Run one compiled statement on Spark; `period, metric, value` as from DuckDB."""
     if not dataset.lake:
         raise NorthstarError(
-            "Spark runs on attached lakes",
-            f"{dataset.name} was ingested into DuckDB storage. Attach its Parquet files with "
-            f"`northstar attach PATH --dataset NAME` to run it on Spark, or use --engine duckdb.")
+            _("Spark runs on attached lakes"),
+            _("{dataset} was ingested into DuckDB storage. Attach its Parquet files with "
+              "`northstar attach PATH --dataset NAME` to run it on Spark, or use --engine duckdb.",
+              dataset=dataset.name))
     master = master or os.environ.get(SPARK_MASTER_ENV) or DEFAULT_SPARK_MASTER
     spark = spark_session(master)
     tables = _register(store, dataset, spark, master)
@@ -217,7 +220,7 @@ def run_spark(store: Store, dataset: Dataset, sql: str, params: dict[str, object
     try:
         frame = spark.sql(rendered).toPandas()
     except Exception as err:  # Spark's AnalysisException etc. come through py4j
-        raise NorthstarError("Metric query failed on Spark", str(err).splitlines()[0][:300]) from None
+        raise NorthstarError(_("Metric query failed on Spark"), str(err).splitlines()[0][:300]) from None
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[us]")
     frame["value"] = frame["value"].astype("float64")
     return frame[["period", "metric", "value"]]

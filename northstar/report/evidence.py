@@ -15,12 +15,13 @@ import pandas as pd
 
 from northstar.analysis import LeadResult, lead_analysis, part_of_outcome
 from northstar.errors import NorthstarError
-from northstar.metrics import MetricSpec, complete_series, latest_changes, saved_candidates
+from northstar.i18n import _
+from northstar.metrics import MetricSpec, complete_series, display_name, latest_changes, saved_candidates
 from northstar.report.record import DecisionRecord, record_for_workshop
 from northstar.store import Dataset, Store
 from northstar.tree import MetricTree, NodeStatus, load_tree
 from northstar.vocab import GRAIN_INFO, LINKED_KINDS
-from northstar.wording import format_change, format_value, plural
+from northstar.wording import format_change, format_value, periods
 from northstar.workshop import find_workshop
 
 if TYPE_CHECKING:
@@ -44,14 +45,16 @@ def evidence_outcome(specs: Sequence[MetricSpec]) -> MetricSpec | None:
 
 
 def lead_between(frame: pd.DataFrame, metric: str, target: str, grain: str,
-                 part_of_target: bool = False) -> LeadResult | None:
-    """Does `metric` lead `target`? None when either has no values or they share no period."""
+                 part_of_target: bool = False, target_label: str | None = None) -> LeadResult | None:
+    """Does `metric` lead `target`? None when either has no values or they share no period. The
+    verdict names the target by `target_label` (the name people see) when given."""
     candidate, outcome = complete_series(frame, metric), complete_series(frame, target)
     if candidate.dropna().empty or outcome.dropna().empty:
         return None
     try:
         return lead_analysis(candidate, outcome, metric=metric, outcome_name=target, grain=grain,
-                             max_lag=GRAIN_INFO[grain].default_max_lag, part_of_outcome=part_of_target)
+                             max_lag=GRAIN_INFO[grain].default_max_lag, part_of_outcome=part_of_target,
+                             outcome_label=target_label)
     except NorthstarError as err:  # e.g. too few shared periods: the edge then says "not enough data"
         log.info("No lead test of %r on %r: %s", metric, target, err.one_line())
         return None
@@ -60,14 +63,14 @@ def lead_between(frame: pd.DataFrame, metric: str, target: str, grain: str,
 def lead_phrase(result: LeadResult | None) -> str:
     """Short edge label: "leads by 2 weeks", "moves in step", "no lead found", "not enough data"."""
     if result is None or result.kind == "too_short":
-        return "not enough data"
+        return _("not enough data")
     if result.kind == "leading" and result.best_lag:
-        return f"leads by {plural(result.best_lag, result.grain)}"
+        return _("leads by {span}", span=periods(result.best_lag, result.grain))
     if result.kind == "coincident":
-        return "moves in step, no lead"
+        return _("moves in step, no lead")
     if result.kind == "part_of_outcome":
-        return "part of it"
-    return "no lead found"
+        return _("part of it")
+    return _("no lead found")
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,12 @@ class Evidence:
     outcome: str
     results: Mapping[str, LeadResult | None]  # candidate → result (None: not computable)
     grain: str = EVIDENCE_GRAIN
+    outcome_label: str | None = None  # the outcome's name as people see it
 
     def verdict(self, candidate: str) -> str:
         result = self.results.get(candidate)
-        return result.verdict if result is not None else f"no series to compare with {self.outcome}"
+        return result.verdict if result is not None else _("no series to compare with {outcome}",
+                                                           outcome=self.outcome_label or self.outcome)
 
     def rows(self) -> list[dict[str, object]]:
         """Rows for the decision record's evidence table."""
@@ -104,9 +109,10 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
         return None
     known = [specs[c] for c in candidates if c in specs and c != outcome.name]
     frame = series(store, dataset, [*known, outcome], grain)
+    label = display_name(outcome)
     return Evidence(outcome.name, {
-        c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome))
-        if c in specs and c != outcome.name else None for c in candidates}, grain)
+        c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome), label)
+        if c in specs and c != outcome.name else None for c in candidates}, grain, label)
 
 
 def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: SeriesFn,
@@ -123,7 +129,7 @@ def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: Seri
         parent = tree.node(node.parent) if node.parent else None
         lead = None  # an edge with an unbound end has nothing to compare
         if parent is not None and node.metric in specs and parent.metric in specs:
-            lead = ("same metric as its parent" if node.metric == parent.metric
+            lead = (_("same metric as its parent") if node.metric == parent.metric
                     else lead_phrase(lead_between(frame, node.metric, parent.metric, grain)))
         value = change = value_text = change_text = None
         if node.metric is not None and node.metric in latest.index:
@@ -163,4 +169,13 @@ def nsm_chart(store: Store, dataset: Dataset, metric: str, series: SeriesFn,
     if spec is None:
         return None
     frame = series(store, dataset, [spec], grain)
-    return metric_line(frame, f"{metric} per {grain}")
+    return metric_line(frame, _per(display_name(spec), grain))
+
+
+def _per(metric: str, grain: str) -> str:
+    """"Active users per week" in the current language."""
+    if grain == "day":
+        return _("{metric} per day", metric=metric)
+    if grain == "month":
+        return _("{metric} per month", metric=metric)
+    return _("{metric} per week", metric=metric)
