@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from northstar.analysis import shown_name
 from northstar.errors import NorthstarError
-from northstar.i18n import N_
+from northstar.i18n import N_, _
 from northstar.metrics import saved_candidates
 from northstar.ui import cache, compare, messages, page
 from northstar.ui.text import plain
@@ -26,13 +27,14 @@ compare.headline(comparison)
 compare.ranking(comparison, active)
 
 st.divider()
-st.subheader("One candidate up close")
+st.subheader(_("One candidate up close"))
 selected = compare.pick_candidate(store, active, comparison)
 if selected:
     compare.detail(comparison, selected, active)
 
 st.divider()
-st.subheader(f"Every candidate against {plain(comparison.outcome.name)}")
-st.caption("Each candidate (coloured by its verdict) shifted by its best lag over the outcome (grey), "
-    "both indexed to 100 at their mean.")
+st.subheader(_("Every candidate against {outcome}",
+               outcome=plain(shown_name(comparison, comparison.outcome.name))))
+st.caption(_("Each candidate (coloured by its verdict) shifted by its best lag over the outcome (grey), "
+             "both indexed to 100 at their mean."))
 compare.multiples(comparison)

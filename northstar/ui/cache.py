@@ -9,6 +9,7 @@ import streamlit as st
 
 from northstar import metrics
 from northstar.analysis import Comparison, compare
+from northstar.i18n import language
 from northstar.metrics import MetricSpec, saved_candidates
 from northstar.store import Dataset, Store
 
@@ -53,13 +54,14 @@ def metric_series(store: Store, dataset: Dataset, specs: list[MetricSpec], grain
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
 def _comparison(_store: Store, _dataset: Dataset, key: str, saved_key: str, outcome: str, grain: str,
-                max_lag: int) -> Comparison:
+                max_lag: int, lang: str) -> Comparison:
     return compare(_store, _dataset, outcome, grain=grain, max_lag=max_lag)
 
 
 def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag: int) -> Comparison:
     """Saved candidates and suggestions against `outcome`, cached per dataset contents, saved
-    candidates (so keeping a suggestion re-ranks), outcome, grain and max lag."""
+    candidates (so keeping a suggestion re-ranks), outcome, grain, max lag and language (the verdicts
+    are sentences in the reader's language)."""
     saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
                            sort_keys=True)
-    return _comparison(store, dataset, _key(store, dataset), saved_key, outcome, grain, max_lag)
+    return _comparison(store, dataset, _key(store, dataset), saved_key, outcome, grain, max_lag, language())

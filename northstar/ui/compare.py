@@ -9,15 +9,25 @@ import pandas as pd
 import streamlit as st
 
 from northstar import charts
-from northstar.analysis import Comparison, available_outcomes, chart_data, kind_label, season_note
+from northstar.analysis import (
+    Comparison,
+    available_outcomes,
+    chart_data,
+    kind_label,
+    min_periods,
+    season_note,
+    shown_name,
+    significant,
+)
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
-from northstar.metrics import MetricSpec, save_candidate
+from northstar.i18n import N_, _, ngettext, number
+from northstar.metrics import MetricSpec, display_names, save_candidate
 from northstar.store import Dataset, Store
 from northstar.ui import messages
 from northstar.ui.candidates import grain_picker
 from northstar.ui.text import csv_bytes, plain
-from northstar.wording import plural
+from northstar.wording import periods
 
 OUTCOME_KEY = "compare_outcome"
 MAX_LAG_KEY = "compare_max_lag"
@@ -30,7 +40,12 @@ BADGE = {"leading": "blue", "coincident": "violet", "echo": "gray", "part_of_out
          "none": "gray", "vanity": "red", "too_short": "gray"}
 ROW_PX = 35  # st.dataframe's row height: the table shows up to MAX_ROWS_SHOWN without scrolling
 MAX_ROWS_SHOWN = 25
-SOURCE_LABELS = {"default": "default", "user": "yours", "suggested": "kept suggestion"}
+SOURCE_LABELS = {"default": N_("default"), "user": N_("yours"), "suggested": N_("kept suggestion")}
+# The ranking's columns: the frame's own keys (tests and code read them), their headings as shown.
+COLUMN_HEADINGS = {"metric": N_("metric"), "verdict": N_("verdict"), "best lag": N_("best lag"),
+                   "r on changes": N_("r on changes"), "r on levels": N_("r on levels"),
+                   "Granger p": N_("Granger p"), "volatility": N_("volatility"), "source": N_("source")}
+LAG_UNITS = {"day": N_("In days"), "week": N_("In weeks"), "month": N_("In months")}
 
 
 def _png(name: str) -> dict:
@@ -45,20 +60,21 @@ def controls(specs: list[MetricSpec]) -> tuple[str, str, int]:
     names = available_outcomes(specs)
     default = next((i for i, n in enumerate(names) if n.lower() == "revenue"), 0)
     roles = {s.name: s.role for s in specs}
+    shown = display_names(specs)
     outcome_col, grain_col, lag_col = st.columns([3, 2, 1.2])
     outcome = outcome_col.selectbox(
-        "Outcome", names, index=default, key=OUTCOME_KEY,
-        format_func=lambda n: n if roles[n] == "outcome" else f"{n} (candidate)",
-        help="The business result candidates should move ahead of. Saved outcomes come first; "
-             "any other metric can serve too.")
+        _("Outcome"), names, index=default, key=OUTCOME_KEY,
+        format_func=lambda n: shown[n] if roles[n] == "outcome" else _("{name} (candidate)", name=shown[n]),
+        help=_("The business result candidates should move ahead of. Saved outcomes come first; "
+               "any other metric can serve too."))
     with grain_col:
         grain = grain_picker()
     # Defaults go in the widget call, not session state: a browser that remounts a widget resets it
     # to the default it was created with.
     max_lag = lag_col.number_input(
-        "Max lag", *MAX_LAG_RANGE, value=DEFAULT_MAX_LAG, key=MAX_LAG_KEY, step=1,
-        help="The longest lead tried, in periods. Each extra lag needs 3 more periods of data and "
-             "widens the correction for trying many lags.")
+        _("Max lag"), *MAX_LAG_RANGE, value=DEFAULT_MAX_LAG, key=MAX_LAG_KEY, step=1,
+        help=_("The longest lead tried, in periods. Each extra lag needs 3 more periods of data and "
+               "widens the correction for trying many lags."))
     return outcome, grain, int(max_lag)
 
 
@@ -70,12 +86,12 @@ def _md(text: str) -> str:
 def _p(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.2g}"
+    return _("< {limit}", limit=number(0.001, 3)) if value < 0.001 else significant(value)
 
 
 def _source(row: pd.Series) -> str:
-    label = SOURCE_LABELS[row["source"]] if row["saved"] else "suggestion"
-    return f"{label} · outcome" if row["role"] == "outcome" else label
+    label = _(SOURCE_LABELS[row["source"]]) if row["saved"] else _("suggestion")
+    return _("{source} · outcome", source=label) if row["role"] == "outcome" else label
 
 
 def ranking_frame(comparison: Comparison) -> pd.DataFrame:
@@ -84,7 +100,7 @@ def ranking_frame(comparison: Comparison) -> pd.DataFrame:
     ranked = comparison.ranking
     return pd.DataFrame({
         "rank": range(1, len(ranked) + 1),
-        "metric": ranked["metric"],
+        "metric": [shown_name(comparison, m) for m in ranked["metric"]],
         "verdict": [kind_label(r) for r in comparison.results],
         "best lag": ranked["best_lag"],
         "r on changes": ranked["corr_changes"].astype("float64").round(2),
@@ -99,19 +115,28 @@ def ranking_frame(comparison: Comparison) -> pd.DataFrame:
 
 def headline(comparison: Comparison) -> None:
     """The answer in one sentence, before the evidence."""
-    outcome = comparison.outcome.name
+    outcome = shown_name(comparison, comparison.outcome.name)
     leaders = [r for r in comparison.results if r.kind == "leading"]
     if leaders:
         best = leaders[0]
-        others = f" {len(leaders) - 1} more lead it too, less strongly." if len(leaders) > 1 else ""
-        st.success(f"**{_md(best.metric)}** {_md(best.verdict)}.{others}", icon=":material/trending_up:")
+        sentence = _("**{metric}** {verdict}.", metric=_md(shown_name(comparison, best.metric)),
+                     verdict=_md(best.verdict))
+        if len(leaders) > 1:
+            sentence = ngettext("{sentence} {n} more leads it too, less strongly.",
+                                "{sentence} {n} more lead it too, less strongly.", len(leaders) - 1,
+                                sentence=sentence)
+        st.success(sentence, icon=":material/trending_up:")
     elif short := [r for r in comparison.results if r.kind == "too_short"]:
-        why = short[0].verdict.removeprefix("not enough data: ")
-        st.warning(f"Not enough data to judge {plural(len(short), 'candidate')} against {_md(outcome)}: "
-                   f"{_md(why)}. Load a longer history, pick a finer grain or lower the max lag.",
-                   icon=":material/hourglass_empty:")
+        first = short[0]
+        st.warning(ngettext(
+            "Not enough data to judge {n} candidate against {outcome}: {span}, need at least {needed} "
+            "(3 × max lag + 10). Load a longer history, pick a finer grain or lower the max lag.",
+            "Not enough data to judge {n} candidates against {outcome}: {span}, need at least {needed} "
+            "(3 × max lag + 10). Load a longer history, pick a finer grain or lower the max lag.",
+            len(short), outcome=_md(outcome), span=periods(first.n_periods, first.grain),
+            needed=number(min_periods(len(first.xcorr) - 1))), icon=":material/hourglass_empty:")
     else:
-        st.info(f"No candidate leads {_md(outcome)} reliably at this grain and max lag.",
+        st.info(_("No candidate leads {outcome} reliably at this grain and max lag.", outcome=_md(outcome)),
                 icon=":material/info:")
     if note := season_note(comparison):
         st.caption(_md(note))
@@ -124,27 +149,29 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
     styled = frame.style.apply(lambda _: colours, subset=["verdict"]).format(precision=2, na_rep="–")
     column = st.column_config
     height = ROW_PX * (min(len(frame), MAX_ROWS_SHOWN) + 1) + 3
+    heading = {key: _(label) for key, label in COLUMN_HEADINGS.items()}
     st.dataframe(styled, hide_index=True, key="compare_ranking", height=height,
                  placeholder="–",
                  column_config={
         "rank": column.NumberColumn("#", width=32),
-        "metric": column.TextColumn("metric", width=205),
-        "verdict": column.TextColumn("verdict", width=130),
-        "best lag": column.NumberColumn("best lag", width=62, help=f"In {comparison.grain}s"),
-        "r on changes": column.NumberColumn("r on changes", width=88,
-                                            help="Pearson r of period-over-period changes at the best "
-                                                 "lag, after prewhitening"),
-        "r on levels": column.NumberColumn("r on levels", width=80,
-                                           help="Pearson r of the levels, same period"),
-        "p": column.TextColumn("p", width=62, help="At the best lag, corrected for the lags tried"),
+        "metric": column.TextColumn(heading["metric"], width=205),
+        "verdict": column.TextColumn(heading["verdict"], width=130),
+        "best lag": column.NumberColumn(heading["best lag"], width=62, help=_(LAG_UNITS[comparison.grain])),
+        "r on changes": column.NumberColumn(heading["r on changes"], width=88,
+                                            help=_("Pearson r of period-over-period changes at the best "
+                                                   "lag, after prewhitening")),
+        "r on levels": column.NumberColumn(heading["r on levels"], width=80,
+                                           help=_("Pearson r of the levels, same period")),
+        "p": column.TextColumn("p", width=62, help=_("At the best lag, corrected for the lags tried")),
         "q": column.TextColumn("q", width=62,
-                               help="False-discovery rate: corrected for every candidate and lag of this "
-                                    "comparison. Leading needs q below 0.05."),
-        "Granger p": column.TextColumn("Granger p", width=75),
-        "volatility": column.NumberColumn("volatility", width=72,
-                                          help="Std of period-over-period changes ÷ mean level"),
+                               help=_("False-discovery rate: corrected for every candidate and lag of this "
+                                      "comparison. Leading needs q below 0.05.")),
+        "Granger p": column.TextColumn(heading["Granger p"], width=75),
+        "volatility": column.NumberColumn(heading["volatility"], width=72,
+                                          help=_("Std of period-over-period changes ÷ mean level")),
+        "source": column.TextColumn(heading["source"]),
     })
-    st.download_button("Download the ranking (CSV)", csv_bytes(comparison.ranking),
+    st.download_button(_("Download the ranking (CSV)"), csv_bytes(comparison.ranking),
                        file_name=f"{dataset.name}-{comparison.outcome.name}-ranking.csv",
                        mime="text/csv", icon=":material/download:", key="download_ranking")
 
@@ -157,36 +184,40 @@ def pick_candidate(store: Store, dataset: Dataset, comparison: Comparison) -> st
     """A candidate to look at closely (the top one unless chosen), with Keep for a suggestion."""
     names = [r.metric for r in comparison.results]
     if not names:
-        st.info("No candidates to compare: add some on the Candidates page.")
+        st.info(_("No candidates to compare: add some on the Candidates page."))
         return None
     pick, keep, shift = st.columns([4, 1.3, 1.5], vertical_alignment="bottom")
     # One picker per outcome, so a new outcome opens on its best candidate while a new grain or max
     # lag keeps the one being studied. Plain names as labels: a label that changed with the ranking
     # would linger in the browser.
-    metric = pick.selectbox("Candidate", names, index=0, key=candidate_key(comparison),
-                            help="Ranked as in the table above; the top one is shown first.")
+    metric = pick.selectbox(_("Candidate"), names, index=0, key=candidate_key(comparison),
+                            format_func=lambda name: shown_name(comparison, name),
+                            help=_("Ranked as in the table above; the top one is shown first."))
     if metric in comparison.unsaved and keep.button(
-            "Keep", key="compare_keep", icon=":material/add:", type="primary",
-            help="Save this suggestion among the dataset's candidates."):
+            _("Keep"), key="compare_keep", icon=":material/add:", type="primary",
+            help=_("Save this suggestion among the dataset's candidates.")):
         try:
             save_candidate(store, dataset, comparison.spec(metric))
         except NorthstarError as err:
             messages.show_error(err)
             return metric
-        messages.flash(f"Kept {_md(metric)} among the candidates.")
+        messages.flash(_("Kept {name} among the candidates.", name=_md(shown_name(comparison, metric))))
         st.rerun()
-    shift.toggle("Shift by its lag", value=True, key=SHIFT_KEY,
-                 help="Move the candidate forward by its best lag so its bumps line up with the outcome's.")
+    shift.toggle(_("Shift by its lag"), value=True, key=SHIFT_KEY,
+                 help=_("Move the candidate forward by its best lag so its bumps line up with the "
+                        "outcome's."))
     return metric
 
 
 def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
     """The selected candidate: its verdict, levels together, cross-correlation, changes scatter."""
     result, spec = comparison.result(metric), comparison.spec(metric)
-    st.markdown(f"**{_md(metric)}** :{BADGE[result.kind]}-badge[{kind_label(result)}] "
+    name, outcome = shown_name(comparison, metric), shown_name(comparison, comparison.outcome.name)
+    st.markdown(f"**{_md(name)}** :{BADGE[result.kind]}-badge[{_md(kind_label(result))}] "
                 f"{_md(result.verdict)}.")
-    st.caption(_md(f"{spec.definition()} Compared with {comparison.outcome.name}: "
-                   f"{comparison.outcome.definition()}"))
+    st.caption(_md(_("{definition} Compared with {outcome}: {outcome_definition}",
+                     definition=spec.definition(), outcome=outcome,
+                     outcome_definition=comparison.outcome.definition())))
     shift = bool(st.session_state.get(SHIFT_KEY, True))
     fig = charts.lead_lines(comparison, metric, shift=shift)
     st.plotly_chart(fig, key="compare_lines", config=_png(f"{metric} vs {comparison.outcome.name}"))
@@ -195,15 +226,15 @@ def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
                       config=_png(f"{metric} cross-correlation"))
     right.plotly_chart(charts.changes_scatter(comparison, metric), key="compare_scatter",
                        config=_png(f"{metric} changes"))
-    st.caption("Dashed band: ±1.96/√n, where a single lag's r is plausibly noise. The p in the table "
-               "is stricter: corrected for every lag tried and for autocorrelated changes. "
-               "Partial periods are left out. The camera icon on each chart saves it as a PNG.")
+    st.caption(_("Dashed band: ±1.96/√n, where a single lag's r is plausibly noise. The p in the table "
+                 "is stricter: corrected for every lag tried and for autocorrelated changes. "
+                 "Partial periods are left out. The camera icon on each chart saves it as a PNG."))
     if result.ar_order:
-        st.caption(f"Bars: r after prewhitening, which filters {_md(metric)}'s own rhythm (an AR model of "
-                   f"order {result.ar_order}, chosen by AIC) out of both series so that a slow drift can't "
-                   "fake a lead; the lead is tested on these. Dashes: r on the changes as recorded, as in "
-                   "the scatter.")
-    st.download_button("Download this candidate's chart data (CSV)",
+        st.caption(_("Bars: r after prewhitening, which filters the own rhythm of {metric} (an AR model of "
+                     "order {order}, chosen by AIC) out of both series so that a slow drift can't fake a "
+                     "lead; the lead is tested on these. Dashes: r on the changes as recorded, as in the "
+                     "scatter.", metric=_md(name), order=result.ar_order))
+    st.download_button(_("Download this candidate's chart data (CSV)"),
                        csv_bytes(chart_data(comparison, metric)),
                        file_name=f"{dataset.name}-{metric}-vs-{comparison.outcome.name}.csv",
                        mime="text/csv", icon=":material/download:", key="download_chart_data")
