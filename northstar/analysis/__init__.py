@@ -17,7 +17,7 @@ from northstar.analysis.compare import (
     shifted,
     shown_name,
 )
-from northstar.analysis.lead import LeadResult, lead_analysis, min_periods
+from northstar.analysis.lead import LeadResult, lead_analysis, min_periods, reworded
 from northstar.analysis.ranking import rank_candidates, results_frame
 from northstar.analysis.verdicts import changes_phrase, format_p, format_r, significant
 
@@ -41,6 +41,7 @@ __all__ = [
     "pairs_per_lag",
     "rank_candidates",
     "results_frame",
+    "reworded",
     "part_of_outcome",
     "season_note",
     "shifted",

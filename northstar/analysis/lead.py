@@ -263,6 +263,13 @@ def decide(result: LeadResult, q_value: float | None) -> LeadResult:
         alpha=result.alpha, q_value=q_value))
 
 
+def reworded(result: LeadResult, outcome_label: str | None = None) -> str:
+    """The verdict of a single lead test (lead_analysis) said again in the current language, naming the
+    outcome `outcome_label` when given."""
+    label = outcome_label if outcome_label is not None else result.outcome_label
+    return decide(replace(result, outcome_label=label), result.q_value).verdict
+
+
 def _longest_run(values: np.ndarray) -> np.ndarray:
     """The longest stretch of consecutive finite values."""
     known = np.isfinite(values)

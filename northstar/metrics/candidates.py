@@ -80,14 +80,20 @@ def suggestions(store: Store, dataset: Dataset, existing: Sequence[MetricSpec],
     return found
 
 
-def display_name(spec: MetricSpec) -> str:
-    """The name people see: Northstar's own names in the current language; names people typed as typed."""
+def own_name(spec: MetricSpec) -> tuple[str, dict[str, str]] | None:
+    """The catalog message and its fields behind a name Northstar gave; None for a name people typed."""
     if spec.source == "default":
-        return _(spec.name)
+        return spec.name, {}
     if spec.source == "suggested" and len(spec.events) == 1 \
             and spec.name == SUGGESTED_NAME.format(event=spec.events[0]):
-        return _(SUGGESTED_NAME, event=spec.events[0])
-    return spec.name
+        return SUGGESTED_NAME, {"event": spec.events[0]}
+    return None
+
+
+def display_name(spec: MetricSpec) -> str:
+    """The name people see: Northstar's own names in the current language; names people typed as typed."""
+    own = own_name(spec)
+    return _(own[0], **own[1]) if own else spec.name
 
 
 def display_description(spec: MetricSpec) -> str:

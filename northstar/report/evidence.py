@@ -13,10 +13,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from northstar.analysis import LeadResult, lead_analysis, part_of_outcome
+from northstar.analysis import LeadResult, lead_analysis, part_of_outcome, reworded
 from northstar.errors import NorthstarError
-from northstar.i18n import _
-from northstar.metrics import MetricSpec, complete_series, display_name, latest_changes, saved_candidates
+from northstar.i18n import LANGUAGES, _, use_language
+from northstar.metrics import (
+    MetricSpec,
+    complete_series,
+    display_name,
+    latest_changes,
+    own_name,
+    saved_candidates,
+)
 from northstar.report.record import DecisionRecord, record_for_workshop
 from northstar.store import Dataset, Store
 from northstar.tree import MetricTree, NodeStatus, load_tree
@@ -81,17 +88,31 @@ class Evidence:
     results: Mapping[str, LeadResult | None]  # candidate → result (None: not computable)
     grain: str = EVIDENCE_GRAIN
     outcome_label: str | None = None  # the outcome's name as people see it
+    # The catalog message behind the outcome's name when Northstar gave it, to say it in any language.
+    outcome_own: tuple[str, Mapping[str, str]] | None = None
 
     def verdict(self, candidate: str) -> str:
         result = self.results.get(candidate)
         return result.verdict if result is not None else _("no series to compare with {outcome}",
                                                            outcome=self.outcome_label or self.outcome)
 
+    def verdicts(self, candidate: str) -> dict[str, str]:
+        """The verdict in every language Northstar speaks (a frozen record renders in any of them)."""
+        result = self.results.get(candidate)
+        said = {}
+        for lang in LANGUAGES:
+            with use_language(lang):
+                label = _(self.outcome_own[0], **self.outcome_own[1]) if self.outcome_own else self.outcome
+                said[lang] = reworded(result, label) if result is not None else _(
+                    "no series to compare with {outcome}", outcome=label)
+        return said
+
     def rows(self) -> list[dict[str, object]]:
         """Rows for the decision record's evidence table."""
         rows: list[dict[str, object]] = []
         for candidate, result in self.results.items():
             rows.append({"metric": candidate, "outcome": self.outcome, "verdict": self.verdict(candidate),
+                         "verdict_i18n": self.verdicts(candidate),
                          # A lag is only a finding when the link is real.
                          "best_lag": result.best_lag if result and result.kind in LINKED_KINDS else None,
                          "corr_changes": round(result.corr_changes, 2)
@@ -112,7 +133,7 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
     label = display_name(outcome)
     return Evidence(outcome.name, {
         c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome), label)
-        if c in specs and c != outcome.name else None for c in candidates}, grain, label)
+        if c in specs and c != outcome.name else None for c in candidates}, grain, label, own_name(outcome))
 
 
 def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: SeriesFn,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from html import escape
 from numbers import Real
@@ -14,7 +14,8 @@ from urllib.parse import quote
 import pandas as pd
 
 from northstar.errors import NorthstarError
-from northstar.i18n import N_, _, ngettext, parse_language, use_language
+from northstar.i18n import N_, _, language, ngettext, parse_language, use_language
+from northstar.metrics import own_name, saved_candidates
 from northstar.store import Store
 from northstar.tree import (
     MetricTree,
@@ -68,6 +69,9 @@ class DecisionRecord:
     series_grain: str = "week"
     history: tuple[Mapping[str, object], ...] = ()  # every lock: version, chosen, locked_at, reopened_at
     language: str = "en"  # the workshop's language: the record's headings and labels are written in it
+    # Northstar's own candidate names (saved name → catalog message and its fields), shown in the
+    # language the record is rendered in; names people typed are not here and stay as typed.
+    names: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
 
 
 def record_for_workshop(store: Store, code: str, *, evidence: Sequence[Mapping[str, object]] = (),
@@ -84,7 +88,47 @@ def record_for_workshop(store: Store, code: str, *, evidence: Sequence[Mapping[s
     return DecisionRecord(workshop.name, decision.locked_at, decision.chosen, decision.definition,
                           decision.rationale, tuple(p.name for p in participants(store, code)),
                           workshop.dataset, found.by_candidate, found.by_criterion, tuple(evidence),
-                          tree, tree_values, chart_png, language=workshop.language)
+                          tree, tree_values, chart_png, language=workshop.language,
+                          names=own_names(store, workshop.dataset))
+
+
+def own_names(store: Store, dataset_name: str | None) -> dict[str, tuple[str, Mapping[str, str]]]:
+    """The dataset's candidates whose names Northstar gave, with the catalog message behind each."""
+    dataset = store.find(dataset_name) if dataset_name else None
+    if dataset is None:
+        return {}
+    return {spec.name: own for spec in saved_candidates(store, dataset) if (own := own_name(spec))}
+
+
+def shown_name(record: DecisionRecord, name: str) -> str:
+    """A candidate's name in the current language when Northstar gave it, else as it was typed."""
+    own = record.names.get(name)
+    return _(own[0], **own[1]) if own else name
+
+
+def _localised(record: DecisionRecord) -> DecisionRecord:
+    """The record with Northstar's own candidate names in the current language (a copy to render)."""
+    if not record.names and not any("verdict_i18n" in row for row in record.evidence):
+        return record
+
+    def names(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        if frame is None or "candidate" not in frame:
+            return frame
+        return frame.assign(candidate=frame["candidate"].map(lambda n: shown_name(record, str(n))))
+
+    def row(values: Mapping[str, object], *keys: str) -> dict[str, object]:
+        out = {key: shown_name(record, value) if key in keys and isinstance(value, str) else value
+               for key, value in values.items()}
+        said = values.get("verdict_i18n")
+        if isinstance(said, Mapping) and said.get(language()):
+            out["verdict"] = said[language()]
+        return out
+
+    return replace(record, nsm=shown_name(record, record.nsm),
+                   leader=shown_name(record, record.leader) if record.leader else record.leader,
+                   by_candidate=names(record.by_candidate), by_criterion=names(record.by_criterion),
+                   evidence=tuple(row(r, "metric", "outcome") for r in record.evidence),
+                   history=tuple(row(h, "chosen") for h in record.history))
 
 
 def _day(when: date | datetime) -> str:
@@ -126,10 +170,14 @@ def _score_rows(record: DecisionRecord) -> list[_ScoreRow]:
             for r in record.by_candidate.itertuples()]
 
 
+# Evidence keys that are not columns: the verdict in every language (one of them is shown).
+_HIDDEN = ("verdict_i18n",)
+
+
 def _evidence_columns(record: DecisionRecord) -> list[str]:
     columns: list[str] = []
     for row in record.evidence:
-        columns += [key for key in row if key not in columns]
+        columns += [key for key in row if key not in columns and key not in _HIDDEN]
     return columns
 
 
@@ -184,7 +232,7 @@ def decision_markdown(record: DecisionRecord, lang: str | None = None) -> str:
 
     Headings and labels in `lang`, by default the workshop's language."""
     with use_language(_record_language(record, lang)):
-        return _markdown(record)
+        return _markdown(_localised(record))
 
 
 def _markdown(record: DecisionRecord) -> str:
@@ -368,7 +416,7 @@ def decision_html(record: DecisionRecord, chart: go.Figure | None = None, lang: 
     in `lang`, by default the workshop's language."""
     language = _record_language(record, lang)
     with use_language(language):
-        return _html(record, chart, language)
+        return _html(_localised(record), chart, language)
 
 
 def _html(record: DecisionRecord, chart: go.Figure | None, language: str) -> str:

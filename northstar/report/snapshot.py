@@ -125,6 +125,7 @@ def to_snapshot(record: DecisionRecord) -> dict[str, Any]:
         "series_grain": record.series_grain,
         "history": [dict(h) for h in record.history],
         "language": record.language,
+        "names": {name: [message, dict(fields)] for name, (message, fields) in record.names.items()},
     }
 
 
@@ -156,7 +157,9 @@ def from_snapshot(data: Mapping[str, Any]) -> DecisionRecord:
                      for p, v, partial in data.get("series") or ()),
         series_grain=data.get("series_grain") or EVIDENCE_GRAIN,
         history=tuple(data.get("history") or ()),
-        language=data.get("language") or "en")
+        language=data.get("language") or "en",
+        names={name: (message, dict(fields))
+               for name, (message, fields) in (data.get("names") or {}).items()})
 
 
 def frozen_record(store: Store, code: str, series: SeriesFn | None = None,

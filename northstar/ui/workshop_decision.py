@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from northstar.errors import NorthstarError
-from northstar.i18n import _
+from northstar.i18n import _, language
 from northstar.metrics import compute, saved_candidates
 from northstar.report import (
     EVIDENCE_GRAIN,
@@ -28,19 +28,20 @@ from northstar.workshop import leader as ws_leader
 
 @st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
 def _evidence(_store: Store, _dataset: Dataset, key: str, specs_key: str, candidates: tuple[str, ...],
-              grain: str) -> Evidence | None:
+              grain: str, lang: str) -> Evidence | None:
     return workshop_evidence(_store, _dataset, candidates, cache.metric_series, grain)
 
 
 def evidence(store: Store, workshop: Workshop) -> Evidence | None:
-    """Each candidate's lead on the dataset's outcome; computed once per dataset contents and specs."""
+    """Each candidate's lead on the dataset's outcome; computed once per dataset contents, specs and
+    language (the verdicts are sentences)."""
     dataset = store.find(workshop.dataset) if workshop.dataset else None
     if dataset is None:
         return None
     specs_key = json.dumps([s.to_dict() for s in saved_candidates(store, dataset)], sort_keys=True)
     try:
         return _evidence(store, dataset, f"{store.path}:{dataset.cache_key}", specs_key,
-                         workshop.candidates, EVIDENCE_GRAIN)
+                         workshop.candidates, EVIDENCE_GRAIN, language())
     except NorthstarError as err:
         messages.show_error(err)
         return None
