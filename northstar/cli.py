@@ -166,6 +166,9 @@ def _cmd_compare(args: argparse.Namespace) -> None:
         print(out.to_json(orient="records", double_precision=10))
     else:
         print(csv_safe(out).to_csv(index=False, float_format="%.10g"), end="")
+    if comparison.lag_choice is not None and comparison.lag_choice.fitted:
+        reason = comparison.lag_choice.reason()
+        print(f"{reason[:1].upper()}{reason[1:]}.", file=sys.stderr)
     if kept:
         print(f"Kept {kept!r} among the saved candidates of {dataset.name}.", file=sys.stderr)
 
@@ -315,7 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", parents=[series],
                                   help="rank candidates as leading indicators of an outcome")
     compare.add_argument("--outcome", required=True, help="name of the outcome metric, e.g. Revenue")
-    compare.add_argument("--max-lag", type=int, default=12, help="longest lead tried, in periods")
+    compare.add_argument("--max-lag", type=int, default=None,
+                         help="longest lead tried, in periods (default: the grain's, 28 days, 12 weeks or 6 "
+                              "months, or a quarter of the history when that is less)")
     compare.add_argument("--candidates", type=Path,
                          help="YAML file of candidates, may define the outcome (default: saved + suggested)")
     compare.add_argument("--save", metavar="NAME", help="keep this suggested candidate in the saved ones")

@@ -16,7 +16,7 @@ store, active = page.open_page(
 active = page.require_dataset(active)
 messages.show_flash()
 
-outcome, grain, max_lag = compare.controls(saved_candidates(store, active))
+outcome, grain, max_lag = compare.controls(saved_candidates(store, active), active)
 try:
     comparison = cache.comparison(store, active, outcome, grain, max_lag)
 except NorthstarError as err:

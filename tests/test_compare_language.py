@@ -109,7 +109,8 @@ def test_the_compare_page_in_swedish(tmp_path, monkeypatch, demo):
     headings = json.loads(at.dataframe[0].proto.columns)
     assert {headings[key]["label"] for key in ("verdict", "best lag", "source")} == {
         "utlåtande", "bästa fördröjning", "källa"}
-    charts = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    charts = " ".join(json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
+                      for chart in at.get("plotly_chart"))
     assert "Korskorrelation av förändringar vecka för vecka" in charts and "Försprång (veckor)" in charts
     assert "Cross-correlation" not in charts and "(outcome" not in charts and "Lead (weeks)" not in charts
 
@@ -148,8 +149,7 @@ def test_names_people_typed_stay_as_typed_in_the_record():
                   {"metric": "Sharers", "verdict": "no lead found"}),
         names={"Active users": ("Active users", {}),
                "Users who did share": ("Users who did {event}", {"event": "share"})})
-    with use_language("sv"):
-        shown = report.decision_markdown(record)
+    shown = report.decision_markdown(record, lang="sv")  # a record renders in its language or `lang`
     assert "Antal aktiva användare" in shown and "Användare som gjorde share" in shown
     assert "| Sharers |" in shown  # typed by someone: as typed
     assert "leads Revenue by 2 weeks" in shown  # a row without translations keeps its words

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from northstar.analysis.lags import MaxLag, default_max_lag
 from northstar.analysis.lead import LeadResult
 from northstar.analysis.ranking import rank_candidates, results_frame
 from northstar.errors import NorthstarError
@@ -18,6 +19,7 @@ from northstar.metrics import (
     compute,
     display_name,
     display_names,
+    event_catalogue,
     saved_candidates,
     suggestions,
 )
@@ -40,20 +42,23 @@ NO_COMPLETE = {"day": (N_("No complete day in the data yet"),
 SAME = {"day": N_("same day"), "week": N_("same week"), "month": N_("same month")}
 
 
-def part_of_outcome(candidate: MetricSpec, outcome: MetricSpec) -> bool:
+def part_of_outcome(candidate: MetricSpec, outcome: MetricSpec, events: Collection[str] = ()) -> bool:
     """Whether `candidate` is made of `outcome` itself rather than being evidence about it.
 
-    The rule: the candidate counts only events the outcome also counts (it has an event filter, the
-    outcome has one too, and every candidate event is among the outcome's), or it is the outcome's
-    very definition under another name. "Users who did purchase" or Transactions on [purchase,
-    subscription_payment] are part of Revenue on those events: they rise the moment revenue does, so
-    they can't warn of it. An outcome over every event (retention, active users) owns no events in
-    particular, so filtered candidates stay independent of it.
+    The rule: the candidate counts only events the outcome also counts (the outcome has an event filter,
+    and every event the candidate counts is among the outcome's), or it is the outcome's very definition
+    under another name. "Users who did purchase" or Transactions on [purchase, subscription_payment] are
+    part of Revenue on those events: they rise the moment revenue does, so they can't warn of it. A
+    candidate without a filter counts every event of the dataset (`events`): when those are all the
+    outcome's (a transactions export, one event named after the file), Active users is the buyers, as
+    much part of Revenue as "Users who did orders", whose series it equals. An outcome over every event
+    (retention, active users) owns no events in particular, so candidates stay independent of it.
     """
     same = replace(candidate, name="", role="candidate", description="")
     if same == replace(outcome, name="", role="candidate", description=""):
         return True
-    return bool(candidate.events and outcome.events and set(candidate.events) <= set(outcome.events))
+    counted = set(candidate.events) or set(events)
+    return bool(counted and outcome.events and counted <= set(outcome.events))
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Comparison:
     series: pd.DataFrame  # tidy period, metric, value, partial: candidates and the outcome
     grain: str
     max_lag: int
+    lag_choice: MaxLag | None = None  # how the max lag was chosen when none was asked for
 
     def result(self, metric: str) -> LeadResult:
         return next(r for r in self.results if r.metric == metric)
@@ -91,7 +97,7 @@ def available_outcomes(specs: Sequence[MetricSpec]) -> list[str]:
     return [s.name for s in specs if s.role == "outcome"] + [s.name for s in specs if s.role != "outcome"]
 
 
-def _check(grain: str, max_lag: int) -> None:
+def _check(grain: str, max_lag: int | None) -> int:
     if grain not in GRAINS:
         raise NorthstarError(_("Unknown grain {grain}", grain=repr(grain)),
                              _("Use one of: {choices}.", choices=", ".join(GRAINS)))
@@ -99,16 +105,19 @@ def _check(grain: str, max_lag: int) -> None:
         raise NorthstarError(_("Max lag must be a whole number from 1 to {limit}, not {value}",
                                limit=MAX_LAG_LIMIT, value=repr(max_lag)),
                              _("It is how many periods ahead a candidate may lead; e.g. 12 for weeks."))
+    return max_lag
 
 
-def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week", max_lag: int = 12,
+def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week", max_lag: int | None = None,
             candidates: Sequence[MetricSpec] | None = None, include_suggestions: bool = True) -> Comparison:
     """Rank `candidates` (default: the dataset's saved ones) and, optionally, suggestions made from
     its frequent events as leading indicators of the metric named `outcome`.
 
     The outcome is looked up among the given candidates, then the saved ones; any role may serve.
+    Without `max_lag`, the grain's default is tried, or a quarter of the history when that is less.
     """
-    _check(grain, max_lag)
+    lag_choice = default_max_lag(dataset, grain) if max_lag is None and grain in GRAINS else None
+    max_lag = _check(grain, lag_choice.value if lag_choice is not None else max_lag)
     saved = saved_candidates(store, dataset)
     given = list(candidates) if candidates is not None else saved
     target = _find(given, outcome) or _find(saved, outcome)
@@ -128,7 +137,8 @@ def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week"
     if not ((series["metric"] == target.name) & ~series["partial"]).any():
         title, detail = NO_COMPLETE[grain]
         raise NorthstarError(_(title), _(detail, dataset=dataset.name))
-    inside = [s.name for s in specs if part_of_outcome(s, target)]
+    events = tuple(event_catalogue(store, dataset)["event"])
+    inside = [s.name for s in specs if part_of_outcome(s, target, events)]
     results = rank_candidates(series, target.name, grain=grain, max_lag=max_lag, part_of_outcome=inside,
                               labels=display_names([*specs, target]))
     ranking = results_frame(results)
@@ -138,7 +148,7 @@ def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week"
     ranking["role"] = [by_name[m].role for m in ranking["metric"]]
     ranking["saved"] = ranking["metric"].isin(saved_names)
     return Comparison(outcome=target, candidates=tuple(specs), results=tuple(results), ranking=ranking,
-                      series=series, grain=grain, max_lag=max_lag)
+                      series=series, grain=grain, max_lag=max_lag, lag_choice=lag_choice)
 
 
 def season_note(comparison: Comparison) -> str | None:

@@ -170,9 +170,11 @@ def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outco
     if not leading:
         return results
     first = leading[0]  # results come ranked: the strongest marginal leader
+    # A twin of the first leader (the same series) would only make the fits rank-deficient: it takes the
+    # leader's verdict below.
     pool = [r.metric for r in results
             if r.metric != first.metric and r.kind not in ("part_of_outcome", "too_short")
-            and r.metric in changes]
+            and r.metric in changes and not _same(changes, r.metric, first.metric)]
     order = greedy_leaders(changes, outcome, (first.metric, first.best_lag or 1), pool, max_lag, alpha)
     leaders = [(metric, lag) for metric, lag, _p, _q in order]
     by_name = {r.metric: r for r in results}
@@ -195,6 +197,12 @@ def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outco
         if result.metric in out:
             continue
         marginal_lag = result.best_lag
+        twin = next((m for m, lg in leaders if lg == marginal_lag and _same(changes, m, result.metric)), None)
+        if result.kind == "leading" and twin is not None:
+            # The same series as a chosen leader (e.g. Active users and "Users who did X" when everyone
+            # does X) is that leader under another name: the same verdict, not an echo of itself.
+            out[result.metric] = replace(out[twin], metric=result.metric)
+            continue
         if result.kind == "leading" and marginal_lag:
             lag = marginal_lag
             others = [(m, lg) for m, lg in leaders if m != result.metric]
@@ -206,6 +214,14 @@ def condition(results: list[LeadResult], changes: Mapping[str, pd.Series], outco
                              verdict=_echo_verdict(result, label(echo), label(result.outcome), p))
         out[result.metric] = result
     return list(out.values())
+
+
+def _same(changes: Mapping[str, pd.Series], first: str, second: str) -> bool:
+    """Whether two metrics' changes are the same series (equal wherever either is known)."""
+    if first not in changes or second not in changes:
+        return False
+    a, b = changes[first].astype(float), changes[second].astype(float)
+    return bool(a.index.equals(b.index) and np.allclose(a.to_numpy(), b.to_numpy(), equal_nan=True))
 
 
 def _echo_verdict(result: LeadResult, echo: str, outcome: str, p: float | None) -> str:

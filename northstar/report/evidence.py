@@ -20,6 +20,7 @@ from northstar.metrics import (
     MetricSpec,
     complete_series,
     display_name,
+    event_catalogue,
     latest_changes,
     own_name,
     saved_candidates,
@@ -130,9 +131,9 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
         return None
     known = [specs[c] for c in candidates if c in specs and c != outcome.name]
     frame = series(store, dataset, [*known, outcome], grain)
-    label = display_name(outcome)
+    label, events = display_name(outcome), tuple(event_catalogue(store, dataset)["event"])
     return Evidence(outcome.name, {
-        c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome), label)
+        c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome, events), label)
         if c in specs and c != outcome.name else None for c in candidates}, grain, label, own_name(outcome))
 
 

@@ -54,11 +54,11 @@ def metric_series(store: Store, dataset: Dataset, specs: list[MetricSpec], grain
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
 def _comparison(_store: Store, _dataset: Dataset, key: str, saved_key: str, outcome: str, grain: str,
-                max_lag: int, lang: str) -> Comparison:
+                max_lag: int | None, lang: str) -> Comparison:
     return compare(_store, _dataset, outcome, grain=grain, max_lag=max_lag)
 
 
-def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag: int) -> Comparison:
+def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag: int | None) -> Comparison:
     """Saved candidates and suggestions against `outcome`, cached per dataset contents, saved
     candidates (so keeping a suggestion re-ranks), outcome, grain, max lag and language (the verdicts
     are sentences in the reader's language)."""

@@ -13,6 +13,7 @@ from northstar.analysis import (
     Comparison,
     available_outcomes,
     chart_data,
+    default_max_lag,
     kind_label,
     min_periods,
     season_note,
@@ -33,8 +34,7 @@ OUTCOME_KEY = "compare_outcome"
 MAX_LAG_KEY = "compare_max_lag"
 CANDIDATE_KEY = "compare_candidate"
 SHIFT_KEY = "compare_shift"
-DEFAULT_MAX_LAG = 12
-MAX_LAG_RANGE = (1, 26)
+MAX_LAG_RANGE = (1, 52)
 # Streamlit's Markdown badge colours nearest to the charts' KIND_COLOUR.
 BADGE = {"leading": "blue", "coincident": "violet", "echo": "gray", "part_of_outcome": "orange",
          "none": "gray", "vanity": "red", "too_short": "gray"}
@@ -55,8 +55,9 @@ def _png(name: str) -> dict:
                                                            "scale": 2}}
 
 
-def controls(specs: list[MetricSpec]) -> tuple[str, str, int]:
-    """Outcome (saved outcomes first, then any other metric), grain and max lag."""
+def controls(specs: list[MetricSpec], dataset: Dataset) -> tuple[str, str, int | None]:
+    """Outcome (saved outcomes first, then any other metric), grain and max lag (None: left empty, so
+    it fits the history: the grain's default or a quarter of the periods)."""
     names = available_outcomes(specs)
     default = next((i for i, n in enumerate(names) if n.lower() == "revenue"), 0)
     roles = {s.name: s.role for s in specs}
@@ -72,10 +73,12 @@ def controls(specs: list[MetricSpec]) -> tuple[str, str, int]:
     # Defaults go in the widget call, not session state: a browser that remounts a widget resets it
     # to the default it was created with.
     max_lag = lag_col.number_input(
-        _("Max lag"), *MAX_LAG_RANGE, value=DEFAULT_MAX_LAG, key=MAX_LAG_KEY, step=1,
+        _("Max lag"), *MAX_LAG_RANGE, value=None, key=MAX_LAG_KEY, step=1,
+        placeholder=_("auto: {lag}", lag=default_max_lag(dataset, grain).value),
         help=_("The longest lead tried, in periods. Each extra lag needs 3 more periods of data and "
-               "widens the correction for trying many lags."))
-    return outcome, grain, int(max_lag)
+               "widens the correction for trying many lags. Left empty, it fits the history: the "
+               "grain's default, or a quarter of the periods when that is less."))
+    return outcome, grain, None if max_lag is None else int(max_lag)
 
 
 def _md(text: str) -> str:
@@ -138,6 +141,9 @@ def headline(comparison: Comparison) -> None:
     else:
         st.info(_("No candidate leads {outcome} reliably at this grain and max lag.", outcome=_md(outcome)),
                 icon=":material/info:")
+    if comparison.lag_choice is not None:
+        reason = comparison.lag_choice.reason()
+        st.caption(_md(f"{reason[:1].upper()}{reason[1:]}."))
     if note := season_note(comparison):
         st.caption(_md(note))
 
