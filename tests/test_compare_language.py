@@ -96,7 +96,7 @@ def test_the_compare_page_in_swedish(tmp_path, monkeypatch, demo):
     assert not _english_left(at), _english_left(at)
     labels = [w.label for w in (*at.selectbox, *at.number_input, *at.toggle, *at.button,
                                 *at.get("download_button"))]
-    assert {"Utfall", "Största fördröjning", "Kandidat", "Förskjut med fördröjningen",
+    assert {"Utfall", "Största fördröjning", "Kandidat", "Förskjut kurvan",
             "Ladda ner rangordningen (CSV)"} <= set(labels), labels
     left = [text for text in [*labels, *_texts(at)] if ENGLISH.search(text.replace("report_shared", ""))]
     assert not left, left

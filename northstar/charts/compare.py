@@ -115,15 +115,30 @@ def cross_correlation(comparison: Comparison, metric: str, height: int = 320) ->
                            text=_("best: {span}", span=periods(result.best_lag, unit)), showarrow=False,
                            font={"color": ACCENT, "size": 12})
     title = _("Cross-correlation of {changes}", changes=changes_phrase(unit, "diff"))
-    fig.update_layout(title={"text": title, "x": 0},
-                      showlegend=bool(result.xcorr_raw and result.ar_order), bargap=0.25,
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    fig.update_layout(title={"text": title, "x": 0}, showlegend=_legend_row(comparison, metric), bargap=0.25)
     fig.update_xaxes(title=_(LEAD_AXIS[unit]), dtick=1 if len(lags) <= 14 else 2,
                      range=[-0.6, len(lags) - 0.4])
     fig.update_yaxes(title="r", range=[-1, 1.08], zeroline=True, zerolinecolor=MUTED)
     _style(fig, height)
-    fig.update_layout(hovermode="closest")
+    _title_row(fig, comparison, metric, height)
+    fig.update_layout(hovermode="closest",
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
     return fig
+
+
+def _legend_row(comparison: Comparison, metric: str) -> bool:
+    """Whether the cross-correlation shows its legend (raw changes beside the prewhitened bars)."""
+    result = comparison.result(metric)
+    return bool(result.xcorr_raw and result.ar_order)
+
+
+def _title_row(fig: go.Figure, comparison: Comparison, metric: str, height: int) -> None:
+    """With the cross-correlation's legend, its title gets a row of its own above the legend (a long
+    title and the legend overlap otherwise, in Swedish at once); the scatter beside it gets the same
+    row, so the two plots stay the same height side by side."""
+    if _legend_row(comparison, metric):
+        fig.update_layout(height=height + 28, margin={"t": 68},
+                          title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10}})
 
 
 def changes_scatter(comparison: Comparison, metric: str, height: int = 320) -> go.Figure:
@@ -153,6 +168,7 @@ def changes_scatter(comparison: Comparison, metric: str, height: int = 320) -> g
                              when=lag_phrase(lag, comparison.grain)), zeroline=True, zerolinecolor=MUTED)
     fig.update_yaxes(title=chart_text(shown_name(comparison, outcome)), zeroline=True, zerolinecolor=MUTED)
     _style(fig, height)
+    _title_row(fig, comparison, metric, height)
     fig.update_layout(hovermode="closest")
     return fig
 

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import get_decimal_symbol
 
 from northstar import charts
 from northstar.analysis import (
@@ -22,7 +23,7 @@ from northstar.analysis import (
 )
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
-from northstar.i18n import N_, _, ngettext, number
+from northstar.i18n import N_, _, language, ngettext, number
 from northstar.metrics import MetricSpec, display_names, save_candidate
 from northstar.store import Dataset, Store
 from northstar.ui import messages
@@ -152,7 +153,8 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
     """The ranked table and its CSV."""
     frame = ranking_frame(comparison)
     colours = [f"color: {KIND_COLOUR[r.kind]}" for r in comparison.results]
-    styled = frame.style.apply(lambda _: colours, subset=["verdict"]).format(precision=2, na_rep="–")
+    styled = frame.style.apply(lambda column: colours, subset=["verdict"]).format(
+        precision=2, na_rep="–", decimal=get_decimal_symbol(language()))  # 0,92 in Swedish
     column = st.column_config
     height = ROW_PX * (min(len(frame), MAX_ROWS_SHOWN) + 1) + 3
     heading = {key: _(label) for key, label in COLUMN_HEADINGS.items()}
@@ -160,10 +162,10 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
                  placeholder="–",
                  column_config={
         "rank": column.NumberColumn("#", width=32),
-        "metric": column.TextColumn(heading["metric"], width=205),
-        "verdict": column.TextColumn(heading["verdict"], width=130),
-        "best lag": column.NumberColumn(heading["best lag"], width=62, help=_(LAG_UNITS[comparison.grain])),
-        "r on changes": column.NumberColumn(heading["r on changes"], width=88,
+        "metric": column.TextColumn(heading["metric"], width=215),
+        "verdict": column.TextColumn(heading["verdict"], width=150),
+        "best lag": column.NumberColumn(heading["best lag"], width=112, help=_(LAG_UNITS[comparison.grain])),
+        "r on changes": column.NumberColumn(heading["r on changes"], width=115,
                                             help=_("Pearson r of period-over-period changes at the best "
                                                    "lag, after prewhitening")),
         "r on levels": column.NumberColumn(heading["r on levels"], width=80,
