@@ -162,16 +162,16 @@ def ranking(comparison: Comparison, dataset: Dataset) -> None:
                  placeholder="–",
                  column_config={
         "rank": column.NumberColumn("#", width=32),
-        "metric": column.TextColumn(heading["metric"], width=215),
+        "metric": column.TextColumn(heading["metric"], width=195),
         "verdict": column.TextColumn(heading["verdict"], width=150),
-        "best lag": column.NumberColumn(heading["best lag"], width=112, help=_(LAG_UNITS[comparison.grain])),
-        "r on changes": column.NumberColumn(heading["r on changes"], width=115,
+        "best lag": column.NumberColumn(heading["best lag"], width=106, help=_(LAG_UNITS[comparison.grain])),
+        "r on changes": column.NumberColumn(heading["r on changes"], width=110,
                                             help=_("Pearson r of period-over-period changes at the best "
                                                    "lag, after prewhitening")),
         "r on levels": column.NumberColumn(heading["r on levels"], width=80,
                                            help=_("Pearson r of the levels, same period")),
-        "p": column.TextColumn("p", width=62, help=_("At the best lag, corrected for the lags tried")),
-        "q": column.TextColumn("q", width=62,
+        "p": column.TextColumn("p", width=58, help=_("At the best lag, corrected for the lags tried")),
+        "q": column.TextColumn("q", width=58,
                                help=_("False-discovery rate: corrected for every candidate and lag of this "
                                       "comparison. Leading needs q below 0.05.")),
         "Granger p": column.TextColumn(heading["Granger p"], width=75),
