@@ -36,7 +36,7 @@ def test_each_check_finds_what_the_fixture_holds(findings):
 
 def test_each_finding_says_what_it_does_to_the_candidates(findings):
     assert "dip in 2024-W10" in findings["gaps"].effect
-    assert "Transactions, Revenue and Events per active user are inflated by 1 events" in \
+    assert "Transactions, Revenue and Events per active user are inflated by 1 event;" in \
         findings["duplicates"].effect
     assert "median of 3" in findings["busiest"].effect
     assert "not in Active users" in findings["anonymous"].effect

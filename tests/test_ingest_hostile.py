@@ -35,12 +35,12 @@ LOADS = {
     "nul_bytes.csv": (
         "user_id,timestamp\nu1,2024-01-01\nu1\x00,2024-01-02\nu2,2024-01-03\n",
         2, 2, datetime(2024, 1, 1), datetime(2024, 1, 3), None,
-        "1 row left out: their user id or event name holds NUL bytes (e.g. 'u1\\x00')"),
+        "1 row left out: its user id or event name holds NUL bytes (e.g. 'u1\\x00')"),
     "what?.csv": ("user_id,timestamp\nu1,2024-01-01\n", 1, 1, datetime(2024, 1, 1),
                   datetime(2024, 1, 1), None, "no money column"),
     "ragged.txt": ("user  time  event\nu1  2024-01-01  a\nu2  2024-01-02\nu3  2024-01-03  c\n",
                    2, 2, datetime(2024, 1, 1), datetime(2024, 1, 3), None,
-                   "1 lines with another number of fields than the header were left out"),
+                   "1 line with another number of fields than the header was left out"),
 }
 
 # name → (content, the start of the one line printed)

@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, lazy, number
 from northstar.ingest.inputs import GLOB_CHARS, display_stem, expand
+from northstar.ingest.roles import one_column_hint
 from northstar.store import fetch_one, quote_ident, quote_literal
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -78,8 +80,8 @@ def parse_delimiter(text: str | None) -> str | None:
     if len(text) == 1:
         return text
     raise NorthstarError(
-        "Unknown delimiter",
-        f"{text!r} is not a delimiter. Give one character (, ; |) or tab or whitespace.")
+        _("Unknown delimiter"),
+        _("{text!r} is not a delimiter. Give one character (, ; |) or tab or whitespace.", text=text))
 
 
 def parse_encoding(text: str | None) -> str | None:
@@ -88,8 +90,8 @@ def parse_encoding(text: str | None) -> str | None:
     key = text.strip().lower().replace("_", "-")
     if key not in _ENCODING_NAMES:
         raise NorthstarError(
-            "Unknown encoding", f"{text!r} is not an encoding Northstar reads. Use utf-8, utf-16 "
-                                f"or latin-1.")
+            _("Unknown encoding"), _("{text!r} is not an encoding Northstar reads. Use utf-8, utf-16 "
+                                     "or latin-1.", text=text))
     return _ENCODING_NAMES[key]
 
 
@@ -161,14 +163,14 @@ def check_gzip(path: Path) -> None:
                     decompressor.decompress(rest, 0)
     except zlib.error as err:
         raise NorthstarError(
-            f"{path.name} is a corrupt gzip file",
-            f"Decompressing failed ({err}). Nothing was loaded; download or export the file again.") \
-            from None
+            _("{name} is a corrupt gzip file", name=path.name),
+            _("Decompressing failed ({error}). Nothing was loaded; download or export the file again.",
+              error=err)) from None
     if not decompressor.eof:
         raise NorthstarError(
-            f"{path.name} is a truncated gzip file",
-            "The compressed data ends before the end of the file. Nothing was loaded; download or "
-            "export the file again.")
+            _("{name} is a truncated gzip file", name=path.name),
+            _("The compressed data ends before the end of the file. Nothing was loaded; download or "
+              "export the file again."))
 
 
 def _sample(path: Path) -> bytes:
@@ -245,19 +247,20 @@ def _read_error(path: Path, err: duckdb.Error, kind: str = "CSV") -> NorthstarEr
     lines = [ln.strip()[:200] for ln in text.splitlines() if ln.strip()]
     summary = " ".join(lines[:3])[:400].rstrip(" .")
     if "maximum line size" in str(err).lower():
-        summary = ("a line is longer than DuckDB's maximum line size (a huge cell or a missing "
-                   "closing quote): " + summary)
+        summary = _("a line is longer than DuckDB's maximum line size (a huge cell or a missing "
+                    "closing quote): {cause}", cause=summary)
     return NorthstarError(
-        f"Could not read {path.name} as {kind}",
-        f"DuckDB says: {summary}. Check that the file is a {kind} export with one header row and "
-        f"the same number of fields on every line.")
+        _("Could not read {name} as {kind}", name=path.name, kind=kind),
+        _("DuckDB says: {cause}. Check that the file is a {kind} export with one header row and "
+          "the same number of fields on every line.", cause=summary, kind=kind))
 
 
 def _check_file(path: Path) -> None:
     if not path.exists() and not any(c in str(path) for c in GLOB_CHARS):
-        raise NorthstarError("File not found", f"{path} does not exist. Check the path.")
+        raise NorthstarError(_("File not found"), _("{path} does not exist. Check the path.", path=path))
     if path.is_file() and path.stat().st_size == 0:
-        raise NorthstarError("Empty file", f"{path.name} is empty (0 bytes). Export it again.")
+        raise NorthstarError(_("Empty file"),
+                             _("{name} is empty (0 bytes). Export it again.", name=path.name))
 
 
 _GLOB_CHARS = re.compile(r"[*?\[\]{}]")
@@ -299,27 +302,30 @@ def readable_files(path: Path) -> Iterator[tuple[list[Path], str]]:
         kinds = {file: file_kind(file) for file in files}
         if len(set(kinds.values())) > 1:
             listed = ", ".join(f"{f.name} ({k})" for f, k in list(kinds.items())[:6])
-            raise NorthstarError("Files of different kinds",
-                                 f"{path.name} mixes file kinds: {listed}. Load one kind at a time.")
+            raise NorthstarError(_("Files of different kinds"),
+                                 _("{name} mixes file kinds: {files}. Load one kind at a time.",
+                                   name=path.name, files=listed))
         for file in files:
             if is_gzip(file):
                 check_gzip(file)
         yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]]
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def check_header(path: Path, header: list[str]) -> None:
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         key = name.strip().lower()
         if not key:
             raise NorthstarError(
-                "Column without a name",
-                f"Column {position} of {path.name} has an empty header. Give every column a name.")
+                _("Column without a name"),
+                _("Column {position} of {name} has an empty header. Give every column a name.",
+                  position=position, name=path.name))
         if key in seen:
             raise NorthstarError(
-                "Duplicate column name",
-                f"{path.name} has two columns named {name.strip()!r} (columns {seen[key]} and "
-                f"{position}). Rename one in the header and load again.")
+                _("Duplicate column name"),
+                _("{file} has two columns named {column!r} (columns {first} and {second}). Rename "
+                  "one in the header and load again.", file=path.name, column=name.strip(),
+                  first=seen[key], second=position))
         seen[key] = position
 
 
@@ -402,10 +408,10 @@ def _check_width(path: Path, options: ReadOptions) -> None:
 
 def _too_wide(path: Path, columns: int) -> None:
     raise NorthstarError(
-        "Too many columns",
-        f"{path.name} has {columns:,} columns; Northstar loads at most {MAX_COLUMNS:,}. Export "
-        f"only the columns you need (the user, the time, the event and the properties you will "
-        f"filter on) and load again.")
+        _("Too many columns"),
+        _("{name} has {columns} columns; Northstar loads at most {most}. Export only the columns "
+          "you need (the user, the time, the event and the properties you will filter on) and "
+          "load again.", name=path.name, columns=number(columns), most=number(MAX_COLUMNS)))
 
 
 def _text_plan(cur: duckdb.DuckDBPyConnection, files: list[Path], options: ReadOptions) -> _Plan:
@@ -417,18 +423,20 @@ def _text_plan(cur: duckdb.DuckDBPyConnection, files: list[Path], options: ReadO
         lay = replace(lay, delimiter=_sniffed_delimiter(cur, first_file, lay))
         return lay, _first_fields(cur, first_file, lay)
 
-    _, (layout, first) = _with_encoding(first_file, layout, options.encoding is not None, attempt)
+    _tried, (layout, first) = _with_encoding(first_file, layout, options.encoding is not None, attempt)
     if not first:
-        raise NorthstarError("Empty file", f"{first_file.name} has no header row. Export it again.")
+        raise NorthstarError(_("Empty file"),
+                             _("{name} has no header row. Export it again.", name=first_file.name))
     names = _names(first, layout.header)
     if layout.header:
-        _check_header(first_file, names)
+        check_header(first_file, names)
         for other in files[1:]:
             if _first_fields(cur, other, replace(layout, gzip=is_gzip(other))) != first:
                 raise NorthstarError(
-                    "Files with different columns",
-                    f"{other.name} does not have the columns of {first_file.name} "
-                    f"({', '.join(first[:8])}). Load files with the same header together.")
+                    _("Files with different columns"),
+                    _("{other} does not have the columns of {first} ({columns}). Load files with the "
+                      "same header together.", other=other.name, first=first_file.name,
+                      columns=", ".join(first[:8])))
     if layout.delimiter == WHITESPACE:
         body = replace(layout, skip=layout.skip + (1 if layout.header else 0))
         fields = ", ".join(f"f[{i}] AS {quote_ident(n)}" for i, n in enumerate(names, start=1))
@@ -475,10 +483,10 @@ def flatten(columns: Sequence[str], types: Sequence[Any]) -> list[tuple[str, str
 
     for column, sql_type in zip(columns, types, strict=True):
         walk(quote_ident(column), (column,), sql_type)
-    counts = Counter(path[-1].lower() for path, _, _ in leaves)
+    counts = Counter(path[-1].lower() for path, _expression, _text in leaves)
     out: list[tuple[str, str]] = []
     taken: set[str] = set()
-    for path, _, text in leaves:
+    for path, _expression, text in leaves:
         name = path[-1] if counts[path[-1].lower()] == 1 else ".".join(path)
         while name.lower() in taken:
             name += "_"
@@ -493,10 +501,10 @@ def _json_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
         leaves = flatten(relation.columns, relation.types)
     except duckdb.Error as err:
         raise _read_error(files[0], err, "JSON") from None
-    nested = len(leaves) > len(relation.columns) or any("." in n for n, _ in leaves)
+    nested = len(leaves) > len(relation.columns) or any("." in n for n, _sql in leaves)
     select = ", ".join(f"{text} AS {quote_ident(name)}" for name, text in leaves)
-    notes = ("nested JSON properties flattened into columns",) if nested else ()
-    return _Plan(f"SELECT {select} FROM {JSON_READER}", tuple(n for n, _ in leaves), None, "JSON",
+    notes = (lazy.gettext("nested JSON properties flattened into columns"),) if nested else ()
+    return _Plan(f"SELECT {select} FROM {JSON_READER}", tuple(n for n, _sql in leaves), None, "JSON",
                  notes)
 
 
@@ -534,7 +542,8 @@ def _source(path: Path, files: list[Path], plan: _Plan, rows: int, options: Read
     layout = plan.layout
     delimiter = (layout.delimiter or ",") if layout else ","
     encoding = layout.encoding if layout else "utf-8"
-    many = (f"{len(files):,} files read as one dataset",) if len(files) > 1 else ()
+    many = (lazy.ngettext("{n} file read as one dataset", "{n} files read as one dataset",
+                          len(files)),) if len(files) > 1 else ()
     return SourceFile(path=display_stem(path), columns=plan.columns, rows=rows, encoding=encoding,
                       delimiter=delimiter, notes=(*many, *plan.notes, *notes), options=options,
                       kind=plan.kind, files=len(files))
@@ -544,16 +553,10 @@ def layout_notes(src: SourceFile) -> tuple[str, ...]:
     """What a person should know about how the text was split."""
     notes = []
     if src.delimiter == WHITESPACE:
-        notes.append("columns are separated by runs of spaces (whitespace-aligned text)")
+        notes.append(lazy.gettext("columns are separated by runs of spaces (whitespace-aligned text)"))
     if len(src.columns) == 1 and re.search(r"\s", src.columns[0]):
         notes.append(one_column_hint(src.columns[0]))
     return tuple(notes)
-
-
-def one_column_hint(column: str) -> str:
-    return (f"The file was read as one column named {column!r}: is it separated by spaces or "
-            f"tabs? Choose the delimiter (--delimiter whitespace or --delimiter tab in the CLI, "
-            f"Read options on the Data page).")
 
 
 def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
@@ -574,11 +577,13 @@ def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
             raise _read_error(path, err, plan.kind) from None
         notes: tuple[str, ...] = ()
         if ragged:
-            notes = (f"{ragged:,} lines with another number of fields than the header were left out",)
+            notes = (lazy.ngettext(
+                "{n} line with another number of fields than the header was left out",
+                "{n} lines with another number of fields than the header were left out", ragged),)
         if rows == 0:
             raise NorthstarError(
-                "No rows",
-                f"{path.name} has a header ({', '.join(plan.columns[:8])}) but no data rows.")
+                _("No rows"), _("{name} has a header ({columns}) but no data rows.", name=path.name,
+                                columns=", ".join(plan.columns[:8])))
         src = _source(path, files, plan, rows, options, notes)
     return replace(src, notes=(*layout_notes(src), *src.notes))
 
