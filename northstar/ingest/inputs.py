@@ -16,15 +16,17 @@ from pathlib import Path
 
 from northstar.errors import NorthstarError
 from northstar.i18n import _, number
+from northstar.ingest.excel import is_xlsx
 
 GLOB_CHARS = "*?["
 MAX_FILES = 10_000
 
 
 def _is_zip(path: Path) -> bool:
+    """An archive of export files (an Excel workbook is a zip too, but one export)."""
     try:
         with path.open("rb") as handle:
-            return handle.read(4) == b"PK\x03\x04"
+            return handle.read(4) == b"PK\x03\x04" and not is_xlsx(path)
     except OSError:
         return False
 

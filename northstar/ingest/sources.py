@@ -1,8 +1,9 @@
 """Read an export file into a staging table of text columns, its layout detected from the content.
 
 Text files (CSV with any delimiter, whitespace-aligned text; UTF-8 with or without BOM, UTF-16 with
-a BOM, Latin-1), gzip, Parquet. What is detected can be overridden with `ReadOptions` (the CLI's
-`--delimiter/--encoding/--header/--no-header/--skip-rows`, the Data page's read options).
+a BOM, Latin-1), gzip, Parquet, Excel .xlsx (one sheet). What is detected can be overridden with
+`ReadOptions` (the CLI's `--delimiter/--encoding/--header/--no-header/--skip-rows/--sheet`, the
+Data page's read options).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import duckdb
 
 from northstar.errors import NorthstarError
 from northstar.i18n import _, lazy, number
+from northstar.ingest.excel import EXCEL_SUFFIXES, is_xlsx, sheet_to_parquet
 from northstar.ingest.inputs import GLOB_CHARS, display_stem, expand
 from northstar.ingest.roles import one_column_hint
 from northstar.store import fetch_one, quote_ident, quote_literal
@@ -55,18 +57,19 @@ class ReadOptions:
     header: bool = True
     skip: int = 0
     date_format: str | None = None
+    sheet: str | None = None  # an Excel workbook's sheet; None: the first
 
     @classmethod
     def parse(cls, delimiter: str | None = None, encoding: str | None = None, header: bool = True,
-              skip: int = 0, date_format: str | None = None) -> ReadOptions:
+              skip: int = 0, date_format: str | None = None, sheet: str | None = None) -> ReadOptions:
         """Options as a person types them: `tab`, `whitespace`, `;`, `latin1`, `UTF-16`..."""
         return cls(delimiter=parse_delimiter(delimiter), encoding=parse_encoding(encoding),
                    header=header, skip=max(0, int(skip or 0)),
-                   date_format=(date_format or "").strip() or None)
+                   date_format=(date_format or "").strip() or None, sheet=(sheet or "").strip() or None)
 
     def as_dict(self) -> dict[str, object]:
         return {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header,
-                "skip": self.skip, "date_format": self.date_format}
+                "skip": self.skip, "date_format": self.date_format, "sheet": self.sheet}
 
 
 def parse_delimiter(text: str | None) -> str | None:
@@ -113,7 +116,7 @@ class SourceFile:
     def stem(self) -> str:
         """The file name without extensions (`orders.csv.gz` → `orders`)."""
         name = self.path.name
-        for suffix in (*TEXT_SUFFIXES, *PARQUET_SUFFIXES):
+        for suffix in (*TEXT_SUFFIXES, *PARQUET_SUFFIXES, *EXCEL_SUFFIXES):
             name = name.removesuffix(suffix)
         for suffix in TEXT_SUFFIXES:
             name = name.removesuffix(suffix)
@@ -285,7 +288,9 @@ def literal_path(path: Path) -> Iterator[Path]:
 
 
 def file_kind(path: Path) -> str:
-    """"parquet", "json" (JSON lines or an array of objects, maybe gzipped) or "text"."""
+    """"excel", "parquet", "json" (JSON lines or an array of objects, maybe gzipped) or "text"."""
+    if _magic(path) == b"PK\x03\x04" and is_xlsx(path):
+        return "excel"
     if is_parquet(path):
         return "parquet"
     sample = _sample(path)
@@ -294,9 +299,12 @@ def file_kind(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def readable_files(path: Path) -> Iterator[tuple[list[Path], str]]:
+def readable_files(path: Path, options: ReadOptions | None = None
+                   ) -> Iterator[tuple[list[Path], str, tuple[str, ...]]]:
     """The files `path` names (archive members extracted), checked, under names DuckDB reads
-    literally, and their one kind."""
+    literally, their one kind, and notes on how they were read. An Excel sheet is given as a text
+    Parquet file written for the time of the block."""
+    options = options or ReadOptions()
     _check_file(path)
     with expand(path) as files, contextlib.ExitStack() as stack:
         kinds = {file: file_kind(file) for file in files}
@@ -308,7 +316,17 @@ def readable_files(path: Path) -> Iterator[tuple[list[Path], str]]:
         for file in files:
             if is_gzip(file):
                 check_gzip(file)
-        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]]
+        if kinds[files[0]] == "excel":
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="northstar-xlsx-")))
+            sheets: list[Path] = []
+            notes: list[str] = []
+            for position, file in enumerate(files):
+                sheets.append(folder / f"{position:05d}.parquet")
+                notes.extend(sheet_to_parquet(file, sheets[-1], options.sheet, options.header,
+                                              options.skip))
+            yield sheets, "excel", tuple(dict.fromkeys(notes))
+            return
+        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]], ()
 
 
 def check_header(path: Path, header: list[str]) -> None:
@@ -515,7 +533,9 @@ MAX_COLUMNS = 1_000
 
 def _plan(cur: duckdb.DuckDBPyConnection, files: list[Path], kind: str,
           options: ReadOptions) -> _Plan:
-    if kind == "parquet":
+    if kind == "excel":
+        plan = replace(_parquet_plan(cur, files), kind="Excel")
+    elif kind == "parquet":
         plan = _parquet_plan(cur, files)
     elif kind == "json":
         plan = _json_plan(cur, files)
@@ -565,8 +585,9 @@ def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
     text; raise on unusable files."""
     path = Path(path)
     options = options or ReadOptions()
-    with readable_files(path) as (files, kind):
+    with readable_files(path, options) as (files, kind, read_notes):
         plan = _plan(cur, files, kind, options)
+        plan = replace(plan, notes=(*read_notes, *plan.notes))
         try:
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS {plan.select}",
                         _paths(files))
@@ -593,8 +614,9 @@ def preview_file(cur: duckdb.DuckDBPyConnection, path: str | Path, limit: int = 
     """The first `limit` rows as a DataFrame of text plus the SourceFile (rows = rows previewed)."""
     path = Path(path)
     options = options or ReadOptions()
-    with readable_files(path) as (files, kind):
+    with readable_files(path, options) as (files, kind, read_notes):
         plan = _plan(cur, files, kind, options)
+        plan = replace(plan, notes=(*read_notes, *plan.notes))
         try:
             cur.execute(f"{plan.select} LIMIT {int(limit)}", _paths(files))
             frame = cur.df()

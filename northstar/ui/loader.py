@@ -28,7 +28,8 @@ from northstar.store import Dataset, Store
 from northstar.ui import messages, state
 from northstar.ui.text import plain
 
-FILE_TYPES = ["csv", "tsv", "txt", "dat", "gz", "parquet", "pq", "json", "jsonl", "ndjson", "zip"]
+FILE_TYPES = ["csv", "tsv", "txt", "dat", "gz", "parquet", "pq", "json", "jsonl", "ndjson", "zip", "xlsx",
+              "xlsm"]
 # The choices beside the columns; translated where shown (the widget's value stays this constant).
 NONE, EXPRESSION = N_("— not in this file —"), N_("✎ expression…")
 
@@ -102,7 +103,7 @@ ENCODINGS = {N_("Detect"): None, "UTF-8": "utf-8", "UTF-16": "utf-16", "Latin-1"
 
 def read_options_form(key: str) -> ReadOptions:
     """How to read the file, when detection got it wrong; the preview is re-read with it."""
-    with st.expander(_("Read options: delimiter, encoding, header, skip rows, date format")):
+    with st.expander(_("Read options: delimiter, encoding, header, skip rows, date format, sheet")):
         delimiter, encoding, skip, date_format = st.columns(4)
         chosen_delimiter = delimiter.selectbox(_("Delimiter"), list(DELIMITERS), key=f"{key}-delimiter",
                                                format_func=_translator())
@@ -112,9 +113,15 @@ def read_options_form(key: str) -> ReadOptions:
                                       key=f"{key}-skip", help=_("Lines before the header to ignore."))
         fmt = date_format.text_input(_("Date format"), key=f"{key}-date-format", placeholder="%Y%m%d",
                                      help=_("strptime codes, e.g. %d/%m/%Y %H:%M; empty: detected."))
-        header = st.checkbox(_("The first row names the columns"), value=True, key=f"{key}-header")
+        header_cell, sheet_cell = st.columns(2)
+        header = header_cell.checkbox(_("The first row names the columns"), value=True,
+                                      key=f"{key}-header")
+        sheet = sheet_cell.text_input(_("Sheet (Excel)"), key=f"{key}-sheet",
+                                      placeholder=_("the first sheet"),
+                                      help=_("Which sheet of an .xlsx workbook to read."))
     return ReadOptions(delimiter=DELIMITERS[chosen_delimiter], encoding=ENCODINGS[chosen_encoding],
-                       header=header, skip=int(skip_rows), date_format=fmt.strip() or None)
+                       header=header, skip=int(skip_rows), date_format=fmt.strip() or None,
+                       sheet=sheet.strip() or None)
 
 
 def _options_key(options: ReadOptions) -> str:
@@ -177,8 +184,8 @@ def load_flow(store: Store, path: Path, display_name: str, key: str) -> None:
 def upload_and_load(store: Store) -> None:
     """The whole flow; a loaded dataset becomes the session's active one and the page reruns."""
     uploaded = st.file_uploader(_("Event export: CSV or text in any layout, JSON lines, Parquet, "
-                                  ".gz or a .zip of them (Mixpanel, Amplitude, GA4, Segment, Stripe, "
-                                  "or your own columns)"), type=FILE_TYPES, key="upload")
+                                  "Excel .xlsx, .gz or a .zip of them (Mixpanel, Amplitude, GA4, "
+                                  "Segment, Stripe, or your own columns)"), type=FILE_TYPES, key="upload")
     if uploaded is None:
         return
     load_flow(store, _save_upload(uploaded), uploaded.name, uploaded.file_id)
