@@ -135,18 +135,28 @@ def _outage(days: list[date], longest: int) -> bool:
     return longest >= 3 and longest + 1 >= 3 * usual
 
 
-def _after_export(cur, view: str, exported: datetime) -> Finding:
+def _after_export(cur, view: str, exported: datetime, dataset: Dataset) -> Finding:
+    """Events after the load that were kept (within its day of slack), and those left out at load
+    for lying more than a day after it (ingest.plausible)."""
     cur.execute(f"SELECT count(*), max(ts) FROM {view} WHERE ts > $at", {"at": exported})
     later, latest = fetch_one(cur)
-    if not later:
+    left_out = int((dataset.mapping.get("implausible") or {}).get("after_load") or 0)
+    if not later and not left_out:
         return Finding("after_export", _("No events after the export"),
                        _("No timestamp lies after the moment the file was loaded."), False)
+    parts = []
+    if later:
+        parts.append(ngettext("{n} event after the export date (up to {latest})",
+                              "{n} events after the export date (up to {latest})", later,
+                              latest=f"{latest:%Y-%m-%d}"))
+    if left_out:
+        parts.append(ngettext("{n} event more than a day after the export date, left out at load",
+                              "{n} events more than a day after the export date, left out at load",
+                              left_out))
     return Finding(
-        "after_export", ngettext("{n} event after the export date (up to {latest})",
-                                 "{n} events after the export date (up to {latest})", later,
-                                 latest=f"{latest:%Y-%m-%d}"),
+        "after_export", "; ".join(parts),
         _("Timestamps in the future point at a clock or time-zone problem; the last periods look "
-          "bigger than they are."), True, float(later))
+          "bigger than they are."), True, float(later + left_out))
 
 
 def _busiest(cur, view: str) -> Finding:
@@ -181,4 +191,4 @@ def health(store: Store, dataset: Dataset) -> list[Finding]:
     with store.events(dataset) as cur:
         view = dataset.events_view
         return [_duplicates(cur, view, dataset), _anonymous(cur, view), _one_event_users(cur, view),
-                _gaps(cur, view, exported), _after_export(cur, view, exported), _busiest(cur, view)]
+                _gaps(cur, view, exported), _after_export(cur, view, exported, dataset), _busiest(cur, view)]

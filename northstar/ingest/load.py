@@ -21,6 +21,7 @@ from northstar.ingest import convert
 from northstar.ingest.append import COMBINED, combine, load_old
 from northstar.ingest.demo import write_demo_csv
 from northstar.ingest.derived import parse_derived
+from northstar.ingest.plausible import Implausible, drop_implausible
 from northstar.ingest.roles import (
     AMOUNT,
     DURATION,
@@ -247,9 +248,12 @@ def _drop_nul_rows(cur: duckdb.DuckDBPyConnection) -> tuple[int, tuple[str, ...]
 
 
 def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int,
-            nul: tuple[int, tuple[str, ...]] = (0, ())) -> Dataset:
+            nul: tuple[int, tuple[str, ...]] = (0, ()), implausible: Implausible | None = None,
+            loaded_at: datetime | None = None) -> Dataset:
     """The catalog record of what was written: counts, span, how each column was read, notes."""
+    implausible = implausible or Implausible()
     notes = list(plan.notes)
+    notes.extend(implausible.notes())
     if nul[0]:
         notes.append(lazy.ngettext(
             "{n} row left out: its user id or event name holds NUL bytes (e.g. {examples})",
@@ -272,13 +276,14 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int,
         "encoding": plan.source.encoding, "delimiter": plan.source.delimiter,
         "read_options": plan.source.options.as_dict(),
         "properties": {p.name: p.sql_type for p in plan.properties},
+        **({"implausible": implausible.as_dict()} if implausible.total else {}),
     }
     fingerprint = hashlib.sha256(
         (content_hash + json.dumps(mapping_record, sort_keys=True)).encode()).hexdigest()[:16]
     return Dataset(id=0, name="", source=plan.source.path.name, rows=stats.rows, users=stats.users,
                    first_ts=stats.first_ts, last_ts=stats.last_ts, mapping=mapping_record,
                    properties=tuple(p.name for p in plan.properties), notes=tuple(notes),
-                   fingerprint=fingerprint, loaded_at=datetime.now())
+                   fingerprint=fingerprint, loaded_at=loaded_at or datetime.now())
 
 
 def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
@@ -293,6 +298,7 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     and workshop writes never wait for an ingest.
     """
     path = Path(path)
+    loaded_at = datetime.now()
     report = progress or _silent
     report(0.02, _("Reading {name}", name=display_name or path.name))
     content_hash = file_fingerprint(path) if path.is_file() else ""
@@ -313,22 +319,23 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         plan = plan_load(cur, src, mapping, default_event=src.stem)
         report(0.5, _("Converting values"))
         _kept, skipped = _type_rows(cur, plan, default_event=src.stem)
+        implausible = drop_implausible(cur, TYPED, loaded_at)
         nul = _drop_nul_rows(cur)
         report(0.7, _("Writing events"))
         if previous is not None:
-            return _append(cur, plan, previous, content_hash, skipped, nul)
+            return _append(cur, plan, previous, content_hash, skipped, nul, implausible)
         stats = write_layout(cur, TYPED, tuple(p.name for p in plan.properties))
         cur.execute(f"DROP TABLE {TYPED}")
-        return _record(plan, stats, content_hash, skipped, nul)
+        return _record(plan, stats, content_hash, skipped, nul, implausible, loaded_at)
 
     def _append(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, old: Dataset, content_hash: str,
-                skipped: int, nul: tuple[int, tuple[str, ...]]) -> Dataset:
+                skipped: int, nul: tuple[int, tuple[str, ...]], implausible: Implausible) -> Dataset:
         load_old(store, old, cur)
         result = combine(cur, TYPED, old, tuple(p.name for p in plan.properties))
         cur.execute(f"DROP TABLE {TYPED}")
         stats = write_layout(cur, COMBINED, result.properties)
         cur.execute(f"DROP TABLE {COMBINED}")
-        added = _record(plan, stats, content_hash, skipped, nul)
+        added = _record(plan, stats, content_hash, skipped, nul, implausible, loaded_at)
         note = lazy.ngettext(
             "added {file}: {n} new event, {already} already there (matched on {matched})",
             "added {file}: {n} new events, {already} already there (matched on {matched})",
@@ -340,7 +347,8 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         fingerprint = hashlib.sha256((old.fingerprint + added.fingerprint).encode()).hexdigest()[:16]
         return replace(added, source=f"{old.source} + {plan.source.path.name}",
                        mapping={**added.mapping, "appends": appends},
-                       properties=result.properties, notes=(*old.notes, note),
+                       properties=result.properties,
+                       notes=(*old.notes, note, *implausible.notes()),
                        fingerprint=fingerprint)
 
     record = store.write_dataset(name, build)
