@@ -47,7 +47,7 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     overrides = parse_overrides(args.map or [])
     options = ReadOptions.parse(delimiter=args.delimiter, encoding=args.encoding,
                                 header=args.header, skip=args.skip_rows,
-                                date_format=args.date_format)
+                                date_format=args.date_format, sheet=args.sheet)
     store = Store(args.db)
     try:
         dataset = ingest_file(store, args.file, dataset=args.dataset, overrides=overrides,
@@ -297,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lines to skip before the header")
     ingest.add_argument("--date-format", metavar="FORMAT",
                         help="how the timestamp is written, e.g. %%Y%%m%%d or %%d/%%m/%%Y %%H:%%M")
+    ingest.add_argument("--sheet", metavar="NAME",
+                        help="the sheet of an Excel .xlsx workbook to read (default: the first)")
     ingest.set_defaults(run=_cmd_ingest)
 
     attach = commands.add_parser("attach", parents=[store],

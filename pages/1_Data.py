@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from northstar.i18n import N_
+from northstar.i18n import N_, _
 from northstar.ui import datasets, loader, messages, page
 
 store, active = page.open_page(
@@ -11,20 +11,20 @@ store, active = page.open_page(
     "between datasets."))
 
 messages.show_flash()
-with st.expander("Load a file", expanded=active is None):
+with st.expander(_("Load a file"), expanded=active is None):
     loader.upload_and_load(store)
 
 if active is None:
-    with st.expander("Attach a Parquet folder"):
+    with st.expander(_("Attach a Parquet folder")):
         datasets.attach_folder(store, None)
-    st.info("No dataset yet: upload a file above, or load the demo from the home page.")
+    st.info(_("No dataset yet: upload a file above, or load the demo from the home page."))
     st.stop()
 
 datasets.summary(store, active)
 loader.health_section(store, active)
 
 st.divider()
-st.subheader("Datasets in this store")
+st.subheader(_("Datasets in this store"))
 datasets.manage(store, active)
-with st.expander("Attach a Parquet folder"):
+with st.expander(_("Attach a Parquet folder")):
     datasets.attach_folder(store, active)

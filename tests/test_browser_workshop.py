@@ -164,7 +164,7 @@ def test_tree_page_shows_values_leads_and_adds_a_kpi(server, browser):
     page.get_by_role("button", name="Add the KPI").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added the KPI Churned users",
                                                                        timeout=WAIT_MS)
-    expect(page.get_by_test_id("stMetric").filter(has_text="Churned users")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Churned users")).to_be_visible(timeout=WAIT_MS)
     no_exception(page)
     shot(page, "tree")
 

@@ -35,12 +35,21 @@ LOADS = {
     "nul_bytes.csv": (
         "user_id,timestamp\nu1,2024-01-01\nu1\x00,2024-01-02\nu2,2024-01-03\n",
         2, 2, datetime(2024, 1, 1), datetime(2024, 1, 3), None,
-        "1 row left out: their user id or event name holds NUL bytes (e.g. 'u1\\x00')"),
+        "1 row left out: its user id or event name holds NUL bytes (e.g. 'u1\\x00')"),
     "what?.csv": ("user_id,timestamp\nu1,2024-01-01\n", 1, 1, datetime(2024, 1, 1),
                   datetime(2024, 1, 1), None, "no money column"),
     "ragged.txt": ("user  time  event\nu1  2024-01-01  a\nu2  2024-01-02\nu3  2024-01-03  c\n",
                    2, 2, datetime(2024, 1, 1), datetime(2024, 1, 3), None,
-                   "1 lines with another number of fields than the header were left out"),
+                   "1 line with another number of fields than the header was left out"),
+    # 120 events in March 2024 (u0..u9; the first 1 March 10:00, the last 28 March 17:00: i = 55 is
+    # day 28 at 17h) and three that cannot be real: epoch zero, 2099, and 2004 (20 years before a
+    # bulk 4 weeks wide: beyond P1 - 2 x 30 days). All three are left out, each counted.
+    "implausible_times.csv": (
+        "user_id,timestamp\n" + "".join(f"u{i % 10},2024-03-{1 + i % 28:02d} 1{i % 8}:00\n"
+                                        for i in range(120))
+        + "u10,1970-01-01 00:00\nu11,2099-01-01 00:00\nu12,2004-03-01 00:00\n",
+        120, 10, datetime(2024, 3, 1, 10), datetime(2024, 3, 28, 17), None,
+        "1 event left out: its timestamp lies far outside the bulk of the data"),
 }
 
 # name → (content, the start of the one line printed)
@@ -84,6 +93,32 @@ def test_hostile_file_loads_with_exact_counts_and_a_counted_note(store, tmp_path
         assert cur.fetchone() == (amount, 0)
     assert any(note in n for n in (*dataset.notes, *dataset.mapping["read_as"].values())), \
         dataset.notes
+
+
+def test_implausible_timestamps_are_each_left_out_with_a_note(store, tmp_path):
+    name = "implausible_times.csv"
+    _write(tmp_path / name, LOADS[name][0])
+    dataset = ingest_file(store, tmp_path / name)
+    assert dataset.mapping["implausible"] | {"low": None, "high": None} == {
+        "before_1990": 1, "after_load": 1, "outside_bulk": 1, "low": None, "high": None}
+    notes = " | ".join(dataset.notes)
+    assert "1 event left out: its timestamp is before 1990, a zero or placeholder date " \
+           "(e.g. '1970-01-01 00:00:00')" in notes
+    assert "1 event left out: its timestamp is more than a day after the load " \
+           "(e.g. '2099-01-01 00:00:00')" in notes
+    assert "(e.g. '2004-03-01 00:00:00')" in notes
+    with store.events(dataset) as cur:  # u10, u11, u12 had only the events left out
+        cur.execute(f"SELECT count(DISTINCT user_id) FROM {dataset.events_view} "
+                    f"WHERE user_id IN ('u10', 'u11', 'u12')")
+        assert cur.fetchone() == (0,)
+
+
+def test_a_small_file_keeps_its_far_apart_events(store, tmp_path):
+    """Under 100 events the bulk rule does not apply: two events years apart are both kept."""
+    path = tmp_path / "sparse.csv"
+    path.write_text("user_id,timestamp\nu1,2004-03-01\nu2,2024-03-01\n", encoding="utf-8")
+    dataset = ingest_file(store, path)
+    assert (dataset.rows, "implausible" in dataset.mapping) == (2, False)
 
 
 @pytest.mark.parametrize("name", REFUSED)

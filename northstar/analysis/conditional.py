@@ -73,10 +73,25 @@ def _design(changes: Mapping[str, pd.Series], outcome: pd.Series, terms: list[tu
     """Outcome changes and a constant plus each (metric, lag) term, on the periods where all are known,
     each series standardised by its local scale (for the tests) or as recorded (for forecasts)."""
     scaled = _standardised if standardise else (lambda series: series)
-    columns = [scaled(changes[metric]).shift(lag).rename(f"{metric}@{lag}") for metric, lag in terms]
-    frame = pd.concat([scaled(outcome).rename("__y"), *columns], axis=1).dropna()
-    y = frame.pop("__y").to_numpy(float)
-    return y, sm.add_constant(frame.to_numpy(float), has_constant="add")
+    target = scaled(outcome)
+    series = [(scaled(changes[metric]), lag) for metric, lag in terms]
+    if all(s.index.equals(target.index) for s, _lag in series):
+        # The usual case, every series on the outcome's periods: shift positions in numpy (this runs
+        # for every candidate x lag of every greedy round, and pandas' concat would dominate Compare).
+        stacked = np.column_stack([target.to_numpy(float),
+                                   *(_shifted(s.to_numpy(float), lag) for s, lag in series)])
+    else:
+        columns = [s.shift(lag).rename(f"{i}@{lag}") for i, (s, lag) in enumerate(series)]
+        stacked = pd.concat([target.rename("__y"), *columns], axis=1).to_numpy(float)
+    stacked = stacked[~np.isnan(stacked).any(axis=1)]
+    return stacked[:, 0], sm.add_constant(stacked[:, 1:], has_constant="add")
+
+
+def _shifted(values: np.ndarray, lag: int) -> np.ndarray:
+    """`values` moved `lag` positions later, NaN in front: pandas' shift on a plain array."""
+    if lag <= 0:
+        return values
+    return np.concatenate([np.full(min(lag, len(values)), np.nan), values[: max(len(values) - lag, 0)]])
 
 
 def _fit(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float] | None:
@@ -87,11 +102,12 @@ def _fit(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float] | None:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": _hac_lags(len(y))})
+            ols = sm.OLS(y, x).fit()  # one fit: the plain t from it, the HAC t from its residuals
+            fit = ols.get_robustcov_results(cov_type="HAC", maxlags=_hac_lags(len(y)))
         except (ValueError, np.linalg.LinAlgError):
             return None
     t, df = float(fit.tvalues[-1]), max(len(y) - x.shape[1], 1)
-    plain = float(sm.OLS(y, x).fit().tvalues[-1])
+    plain = float(ols.tvalues[-1])
     if not (math.isfinite(t) and math.isfinite(plain)):
         return None
     return float(fit.params[-1]), float(stats.t.sf(t, df=df)), plain / math.sqrt(plain**2 + df)
@@ -101,9 +117,12 @@ def additions(changes: Mapping[str, pd.Series], outcome: pd.Series, chosen: list
               candidates: list[str], max_lag: int) -> list[tuple[Addition, float]]:
     """Every candidate x lag 1..max_lag tested on what it adds to `chosen`, with its BH q over them all."""
     tested: list[Addition] = []
+    # Each series is standardised once per round, not once per candidate × lag it appears in.
+    scaled = {metric: _standardised(changes[metric]) for metric in {*candidates, *(m for m, _lag in chosen)}}
+    scaled_outcome = _standardised(outcome)
     for metric in candidates:
         for lag in range(1, max_lag + 1):
-            found = _fit(*_design(changes, outcome, [*chosen, (metric, lag)]))
+            found = _fit(*_design(scaled, scaled_outcome, [*chosen, (metric, lag)], standardise=False))
             if found is not None:
                 tested.append(Addition(metric, lag, *found))
     if not tested:

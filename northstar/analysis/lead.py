@@ -152,7 +152,13 @@ def _lagged(candidate: pd.Series, outcome: pd.Series, lag: int) -> tuple[np.ndar
 def _pearson_r(x: np.ndarray, y: np.ndarray) -> float:
     """NaN rather than scipy's warnings when r is undefined (too few pairs, a constant series)."""
     computable = len(x) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0
-    return float(stats.pearsonr(x, y).statistic) if computable else math.nan
+    if not computable:
+        return math.nan
+    # scipy.pearsonr's own arithmetic (centre, normalise, dot, clip) without its per-call overhead,
+    # which was a third of a comparison: this runs for every lag of every candidate, twice.
+    dx, dy = x - x.mean(), y - y.mean()
+    dx, dy = dx / np.linalg.norm(dx), dy / np.linalg.norm(dy)
+    return float(np.clip(np.dot(dx, dy), -1.0, 1.0))
 
 
 def _variance_inflation(candidate: pd.Series, outcome: pd.Series) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from northstar.i18n import lazy
 from northstar.ingest.roles import normalise
 from northstar.store import CANONICAL_COLUMNS, Dataset, Store, fetch_one, quote_ident
 
@@ -54,14 +55,14 @@ def combine(cur: duckdb.DuckDBPyConnection, typed: str, old: Dataset,
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {NEW} AS SELECT * FROM {src} t "
                     f"WHERE t.ts IS NOT NULL AND (t.{col} IS NULL OR CAST(t.{col} AS VARCHAR) NOT IN "
                     f"(SELECT CAST({col} AS VARCHAR) FROM {OLD} WHERE {col} IS NOT NULL))")
-        matched_on = f"the insert id {key!r}"
+        matched_on: str = lazy.gettext("the insert id {column!r}", column=key)
     else:
         shared = [*CANONICAL_COLUMNS, *(p for p in old.properties if p in new_props)]
         row = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" for c in shared)
         row_key = f"md5(CAST(list_value({row}) AS VARCHAR))"
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {NEW} AS SELECT * FROM {src} t "
                     f"WHERE t.ts IS NOT NULL AND {row_key} NOT IN (SELECT {row_key} FROM {OLD})")
-        matched_on = "whole event rows"
+        matched_on = lazy.gettext("whole event rows")
     cur.execute(f"SELECT (SELECT count(*) FROM {NEW}), count(*) FROM {src} WHERE ts IS NOT NULL")
     new, offered = fetch_one(cur)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {COMBINED} AS "

@@ -9,9 +9,10 @@ from typing import Any
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, lazy, ngettext, number
 from northstar.ingest.derived import DerivedExpression
+from northstar.ingest.roles import role_word
 from northstar.store import fetch_one, quote_ident, quote_literal
-from northstar.wording import plural
 
 # Values exports use for "nothing here"; they count as missing, not as unparseable.
 NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "-", "nil", "(null)", "undefined")
@@ -35,6 +36,13 @@ DATE_FORMATS: tuple[tuple[str, ...], ...] = (
     ("%Y-%m",), ("%Y%m%d",), ("%d %b %Y",), ("%b %d, %Y",), ("%d %B %Y",), ("%B %d, %Y",),
 )
 FORMAT_SAMPLE_ROWS = 20_000
+# How an epoch unit is named in a note: alone, and counted in a mix.
+EPOCH_NAMES = {
+    "seconds": (N_("epoch seconds"), N_("{n} in seconds")),
+    "milliseconds": (N_("epoch milliseconds"), N_("{n} in milliseconds")),
+    "microseconds": (N_("epoch microseconds"), N_("{n} in microseconds")),
+    "nanoseconds": (N_("epoch nanoseconds"), N_("{n} in nanoseconds")),
+}
 
 
 @dataclass(frozen=True)
@@ -97,16 +105,20 @@ def _failures(cur: duckdb.DuckDBPyConnection, table: str, column: str,
 
 def _check(role: str, column: str, total: int, failed: int, examples: Sequence[str], expected: str,
            fix: str) -> None:
+    """`expected` ("dates or times", "numbers") and `fix` come translated."""
+    word = str(role_word(role))
     if total == 0:
         raise NorthstarError(
-            f"Column {column!r} is empty",
-            f"{column!r}, mapped to {role}, has no values. {fix}")
+            _("Column {column!r} is empty", column=column),
+            _("{column!r}, mapped to {role}, has no values. {fix}", column=column, role=word, fix=fix))
     if failed / total > MAX_BAD_SHARE:
         shown = ", ".join(repr(e) for e in examples)
         raise NorthstarError(
-            f"{role} column {column!r} does not hold {expected}",
-            f"{failed:,} of {total:,} values in {column!r} could not be read as {expected} "
-            f"(e.g. {shown}). {fix}")
+            _("{role} column {column!r} does not hold {expected}", role=word, column=column,
+              expected=expected),
+            _("{failed} of {total} values in {column!r} could not be read as {expected} "
+              "(e.g. {examples}). {fix}", failed=number(failed), total=number(total), column=column,
+              expected=expected, examples=shown, fix=fix))
 
 
 def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str,
@@ -119,10 +131,11 @@ def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str
     if date_format:
         if "%" not in date_format:
             raise NorthstarError(
-                "Bad date format", f"{date_format!r} has no % codes. Write it like %Y-%m-%d, "
-                                   f"%d/%m/%Y %H:%M or %Y%m%d.")
+                _("Bad date format"), _("{format!r} has no % codes. Write it like %Y-%m-%d, "
+                                        "%d/%m/%Y %H:%M or %Y%m%d.", format=date_format))
         sql = f"try_strptime(trim({col}), {quote_literal(date_format)})"
-        return _timestamp_result(cur, table, column, sql, f"dates like {date_format} (as chosen)")
+        return _timestamp_result(cur, table, column, sql,
+                                 lazy.gettext("dates like {format} (as chosen)", format=date_format))
     number = f"try_cast(trim({col}) AS DOUBLE)"
     is_number = f"{present(col)} AND regexp_full_match(trim({col}), '-?\\d+(\\.\\d+)?')"
     total, numeric, magnitude, low, high, iso = _fetch(
@@ -134,7 +147,7 @@ def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str
         return _epoch_result(cur, table, column, number, is_number)
     if iso and iso >= total / 2:
         sql = f"CAST(timezone('UTC', try_cast(trim({col}) AS TIMESTAMPTZ)) AS TIMESTAMP)"
-        return _timestamp_result(cur, table, column, sql, "date/time text (ISO 8601)")
+        return _timestamp_result(cur, table, column, sql, lazy.gettext("date/time text (ISO 8601)"))
     counts = ", ".join(f"count(try_strptime(v, {_format_list(f)}))" for f in DATE_FORMATS)
     parsed = _fetch(cur, f"SELECT {counts} FROM (SELECT trim({col}) AS v FROM {tbl} "
                          f"WHERE {present(col)} LIMIT {FORMAT_SAMPLE_ROWS})")
@@ -142,30 +155,33 @@ def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str
     if parsed[best] > max(iso, 0):
         formats = DATE_FORMATS[best]
         sql = f"try_strptime(trim({col}), {_format_list(formats)})"
-        return _timestamp_result(cur, table, column, sql, f"dates like {formats[-1]}")
+        return _timestamp_result(cur, table, column, sql,
+                                 lazy.gettext("dates like {format}", format=formats[-1]))
     sql = f"CAST(timezone('UTC', try_cast(trim({col}) AS TIMESTAMPTZ)) AS TIMESTAMP)"
-    return _timestamp_result(cur, table, column, sql, "date/time text (ISO 8601)")
+    return _timestamp_result(cur, table, column, sql, lazy.gettext("date/time text (ISO 8601)"))
 
 
 def _epoch_result(cur: duckdb.DuckDBPyConnection, table: str, column: str, number: str,
                   is_number: str) -> Conversion:
     """Epoch numbers, each read in the unit its magnitude says: an export mixing seconds and
     milliseconds (two SDKs, a migration) puts no row in 1970."""
-    scale = " ".join(f"WHEN abs({number}) < {limit} THEN {micros}" for limit, _, micros
+    scale = " ".join(f"WHEN abs({number}) < {limit} THEN {micros}" for limit, _unit, micros
                      in EPOCH_UNITS[:-1])
     scale = f"CASE {scale} ELSE {EPOCH_UNITS[-1][2]} END"
     sql = f"CASE WHEN {is_number} THEN make_timestamp(CAST(round({number} * {scale}) AS BIGINT)) END"
-    unit_of = " ".join(f"WHEN abs({number}) < {limit} THEN {i}" for i, (limit, _, _)
+    unit_of = " ".join(f"WHEN abs({number}) < {limit} THEN {i}" for i, (limit, _unit, _micros)
                        in enumerate(EPOCH_UNITS[:-1]))
     counts = _fetch(cur, f"SELECT {', '.join(f'count(*) FILTER (u = {i})' for i in range(4))} "
                          f"FROM (SELECT CASE {unit_of} ELSE 3 END AS u FROM {quote_ident(table)} "
                          f"WHERE {is_number})")
-    used = [(n, unit) for n, (_, unit, _) in zip(counts, EPOCH_UNITS, strict=True) if n]
+    used = [(n, unit) for n, (_limit, unit, _micros) in zip(counts, EPOCH_UNITS, strict=True) if n]
+    how: str
     if len(used) == 1:
-        how = f"epoch {used[0][1]}"
+        how = lazy.gettext(EPOCH_NAMES[used[0][1]][0])
     else:
-        how = ("epoch times in mixed units, each read by its magnitude ("
-               + ", ".join(f"{n:,} in {unit}" for n, unit in used) + ")")
+        parts = [lazy.gettext(EPOCH_NAMES[unit][1], n=n) for n, unit in used]
+        how = lazy.gettext("epoch times in mixed units, each read by its magnitude ({parts})",
+                           parts=parts)
     return _timestamp_result(cur, table, column, sql, how)
 
 
@@ -176,9 +192,9 @@ def _format_list(formats: tuple[str, ...]) -> str:
 def _timestamp_result(cur: duckdb.DuckDBPyConnection, table: str, column: str, sql: str,
                       how: str) -> Conversion:
     total, failed, examples = _failures(cur, table, column, sql)
-    _check("timestamp", column, total, failed, examples, "dates or times",
-           "Map timestamp to another column (--map timestamp=COLUMN or the mapping form), or "
-           "export times as ISO 8601 (2024-03-01 14:30:00) or epoch seconds.")
+    _check("timestamp", column, total, failed, examples, _("dates or times"),
+           _("Map timestamp to another column (--map timestamp=COLUMN or the mapping form), or "
+             "export times as ISO 8601 (2024-03-01 14:30:00) or epoch seconds."))
     return Conversion("timestamp", sql, how, failed, examples)
 
 
@@ -195,9 +211,10 @@ def numeric_conversion(cur: duckdb.DuckDBPyConnection, table: str, role: str,
         styles[column] = n_comma > n_dot or (n_comma == n_dot and prefer_decimal_comma)
         converted = number_value(column, styles[column])
         total, failed, found = _failures(cur, table, column, converted)
-        _check(role, column, total, failed, found, "numbers",
-               f"Clean the column, map {role} to another column (--map {role}=COLUMN or the "
-               f"mapping form), or leave {role} unmapped (--map {role}=).")
+        _check(role, column, total, failed, found, _("numbers"),
+               _("Clean the column, map {role} to another column (--map {option}=COLUMN or the "
+                 "mapping form), or leave it unmapped (--map {option}=).", role=role_word(role),
+                 option=role))
         if failed > bad_rows:
             bad_rows, examples = failed, found
     if isinstance(source, DerivedExpression):
@@ -205,7 +222,7 @@ def numeric_conversion(cur: duckdb.DuckDBPyConnection, table: str, role: str,
         how = f"= {source.text}"
     else:
         sql = number_value(source, styles[source])
-        how = "numbers with decimal commas" if styles[source] else "numbers"
+        how = lazy.gettext("numbers with decimal commas") if styles[source] else lazy.gettext("numbers")
     return Conversion(role, sql, how, bad_rows, examples)
 
 
@@ -220,6 +237,10 @@ def check_range(cur: duckdb.DuckDBPyConnection, table: str, conversion: Conversi
     if count:
         shown = ", ".join(f"{v:g}" for v in examples)
         raise NorthstarError(
-            f"{conversion.role} values out of range",
-            f"{plural(count, 'value')} of {column!r} lie outside {low:g}–{high:g} (e.g. {shown}). "
-            f"Map {conversion.role} to a column of 0–10 answers, or leave it unmapped.")
+            _("{role} values out of range", role=role_word(conversion.role)),
+            ngettext("{n} value of {column!r} lies outside {low}–{high} (e.g. {examples}). Map "
+                     "{role} to a column of 0–10 answers, or leave it unmapped.",
+                     "{n} values of {column!r} lie outside {low}–{high} (e.g. {examples}). Map "
+                     "{role} to a column of 0–10 answers, or leave it unmapped.", count,
+                     column=column, low=f"{low:g}", high=f"{high:g}", examples=shown,
+                     role=role_word(conversion.role)))

@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store import parse_expression
 
 # Arithmetic and a few null-handling helpers; nothing that can reach a table, a file or a statement.
@@ -47,11 +48,14 @@ def _resolve(name: str, columns: Sequence[str]) -> str:
 def parse_derived(text: str, role: str, file_columns: Sequence[str]) -> DerivedExpression:
     """Parse `text` as the expression for `role`, or raise a NorthstarError naming the bad part."""
     tree, used = parse_expression(
-        text, f"The expression for {role} ({text!r})", _ALLOWED_NODES, file_columns,
-        f"Only + - * / %, numbers, column names and {ALLOWED_FUNCTIONS} may be used.",
+        text, _("The expression for {role} ({text!r})", role=role, text=text), _ALLOWED_NODES,
+        file_columns,
+        _("Only + - * / %, numbers, column names and {functions} may be used.",
+          functions=ALLOWED_FUNCTIONS),
         "Quantity * UnitPrice")
     if not used:
         raise NorthstarError(
-            "Expression uses no column",
-            f"The expression for {role} ({text!r}) must read at least one of the file's columns.")
+            _("Expression uses no column"),
+            _("The expression for {role} ({text!r}) must read at least one of the file's columns.",
+              role=role, text=text))
     return DerivedExpression(text=text, columns=used, tree=tree)

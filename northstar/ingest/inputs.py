@@ -15,15 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, number
+from northstar.ingest.excel import is_xlsx
 
 GLOB_CHARS = "*?["
 MAX_FILES = 10_000
 
 
 def _is_zip(path: Path) -> bool:
+    """An archive of export files (an Excel workbook is a zip too, but one export)."""
     try:
         with path.open("rb") as handle:
-            return handle.read(4) == b"PK\x03\x04"
+            return handle.read(4) == b"PK\x03\x04" and not is_xlsx(path)
     except OSError:
         return False
 
@@ -39,21 +42,24 @@ def _extract(archive: Path, into: Path) -> list[Path]:
             members = [m for m in zipped.infolist()
                        if not m.is_dir() and _visible(Path(m.filename)) and m.file_size > 0]
             if len(members) > MAX_FILES:
-                raise NorthstarError("Too many files", f"{archive.name} holds {len(members):,} "
-                                                       f"files; Northstar reads at most {MAX_FILES:,}.")
+                raise NorthstarError(_("Too many files"), _(
+                    "{name} holds {count} files; Northstar reads at most {most}.", name=archive.name,
+                    count=number(len(members)), most=number(MAX_FILES)))
             out = []
-            for number, member in enumerate(sorted(members, key=lambda m: m.filename)):
+            for position, member in enumerate(sorted(members, key=lambda m: m.filename)):
                 suffix = "".join(Path(member.filename).suffixes[-2:])
-                target = into / f"{number:05d}{suffix}"
+                target = into / f"{position:05d}{suffix}"
                 with zipped.open(member) as src, target.open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
                 out.append(target)
     except (zipfile.BadZipFile, EOFError, OSError) as err:
         raise NorthstarError(
-            f"{archive.name} is a corrupt or truncated .zip",
-            f"Reading the archive failed ({err}). Nothing was loaded; download it again.") from None
+            _("{name} is a corrupt or truncated .zip", name=archive.name),
+            _("Reading the archive failed ({error}). Nothing was loaded; download it again.",
+              error=err)) from None
     if not out:
-        raise NorthstarError("Empty archive", f"{archive.name} holds no files with data.")
+        raise NorthstarError(_("Empty archive"),
+                             _("{name} holds no files with data.", name=archive.name))
     return out
 
 
@@ -61,7 +67,7 @@ def _folder(path: Path) -> list[Path]:
     files = sorted(p for p in path.rglob("*") if p.is_file() and _visible(p.relative_to(path)))
     files = [p for p in files if p.stat().st_size > 0]
     if not files:
-        raise NorthstarError("Empty folder", f"{path} holds no files with data.")
+        raise NorthstarError(_("Empty folder"), _("{path} holds no files with data.", path=path))
     return files
 
 
@@ -71,7 +77,8 @@ def expand(path: Path) -> Iterator[list[Path]]:
     if not path.exists() and any(c in str(path) for c in GLOB_CHARS):
         matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
         if not matches:
-            raise NorthstarError("No file matches", f"No file matches the pattern {path}.")
+            raise NorthstarError(_("No file matches"),
+                                 _("No file matches the pattern {pattern}.", pattern=path))
         files = [p for p in matches if p.stat().st_size > 0]
     elif path.is_dir():
         files = _folder(path)
@@ -83,9 +90,9 @@ def expand(path: Path) -> Iterator[list[Path]]:
     temp = Path(tempfile.mkdtemp(prefix="northstar-unzip-"))
     try:
         found: list[Path] = []
-        for number, file in enumerate(files):
+        for position, file in enumerate(files):
             if _is_zip(file):
-                into = temp / str(number)
+                into = temp / str(position)
                 into.mkdir()
                 found.extend(_extract(file, into))
             else:

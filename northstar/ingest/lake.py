@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, lazy
 from northstar.ingest import convert
 from northstar.ingest.derived import parse_derived
 from northstar.ingest.roles import AMOUNT, DURATION, EVENT, NPS, TIMESTAMP, USER, resolve_mapping
@@ -67,8 +68,8 @@ def _pattern(path: str) -> str:
     if local.is_dir():
         return str(local / "**" / "*.parquet")
     if not local.exists():
-        raise NorthstarError("Nothing to attach", f"{path} does not exist. Give a folder, a glob or a "
-                                                  "Parquet file.")
+        raise NorthstarError(_("Nothing to attach"), _("{path} does not exist. Give a folder, a glob "
+                                                       "or a Parquet file.", path=path))
     return str(local)
 
 
@@ -89,12 +90,13 @@ def describe(cur: duckdb.DuckDBPyConnection, path: str) -> LakeSource:
         cur.execute("SELECT file FROM glob(?) ORDER BY file", [pattern])
         files = tuple(row[0] for row in cur.fetchall())
     except duckdb.Error as err:
-        raise NorthstarError("Could not list the files", f"{pattern}: {str(err).splitlines()[0]}"
-                             ) from None
+        raise NorthstarError(_("Could not list the files"),
+                             f"{pattern}: {str(err).splitlines()[0]}") from None
     files = tuple(f for f in files if not Path(f).name.startswith((".", "_")))
     if not files:
-        raise NorthstarError("No Parquet files", f"Nothing matches {pattern}. Give a folder of "
-                                                 "Parquet files, a glob such as lake/*.parquet, or a file.")
+        raise NorthstarError(_("No Parquet files"), _("Nothing matches {pattern}. Give a folder of "
+                                                      "Parquet files, a glob such as lake/*.parquet, "
+                                                      "or a file.", pattern=pattern))
     keys = _hive_keys(files)
     dated = [k for k, values in keys.items() if all(_ISO_DATE.match(v) for v in values)]
     partition = next((k for k in _PARTITION_NAMES if k in dated), dated[0] if dated else None)
@@ -109,16 +111,17 @@ def describe(cur: duckdb.DuckDBPyConnection, path: str) -> LakeSource:
         same = columns == {row[0]: str(row[1]) for row in cur.fetchall()}
     except duckdb.Error as err:
         lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-        raise NorthstarError("Could not read the files as Parquet",
-                             f"{' '.join(lines[:2])[:300]}. Attach Parquet files only.") from None
+        raise NorthstarError(_("Could not read the files as Parquet"),
+                             _("{cause}. Attach Parquet files only.", cause=" ".join(lines[:2])[:300])
+                             ) from None
     return LakeSource(pattern, files, bool(keys), columns, partition, union=not same)
 
 
 def _column(role: str, name: str, source: LakeSource) -> str:
     if name not in source.columns:
-        raise NorthstarError(f"No column {name!r} for {role}",
-                             f"The files' columns are: {', '.join(source.columns)}. Pick one of them "
-                             f"with --map {role}=COLUMN.")
+        raise NorthstarError(_("No column {column!r} for {role}", column=name, role=role),
+                             _("The files' columns are: {columns}. Pick one of them with "
+                               "--map {role}=COLUMN.", columns=", ".join(source.columns), role=role))
     return name
 
 
@@ -133,9 +136,9 @@ def _timestamp(name: str, sql_type: str) -> str:
         return f"CAST({quote_ident(name)} AS TIMESTAMP)"
     if sql_type == "VARCHAR":
         return f"try_cast(trim({quote_ident(name)}) AS TIMESTAMP)"
-    raise NorthstarError(f"Column {name!r} is not a timestamp",
-                         f"It holds {sql_type} values; map a TIMESTAMP, DATE or text column with "
-                         "--map timestamp=COLUMN.")
+    raise NorthstarError(_("Column {column!r} is not a timestamp", column=name),
+                         _("It holds {type} values; map a TIMESTAMP, DATE or text column with "
+                           "--map timestamp=COLUMN.", type=sql_type))
 
 
 def _number(name: str, sql_type: str) -> str:
@@ -144,7 +147,8 @@ def _number(name: str, sql_type: str) -> str:
         return f"CAST({col} AS DOUBLE)"
     if sql_type == "VARCHAR":
         return f"try_cast(trim({col}) AS DOUBLE)"
-    raise NorthstarError(f"Column {name!r} is not a number", f"It holds {sql_type} values.")
+    raise NorthstarError(_("Column {column!r} is not a number", column=name),
+                         _("It holds {type} values.", type=sql_type))
 
 
 def _numeric_role(role: str, text: str, source: LakeSource) -> str:
@@ -213,7 +217,8 @@ def attach_parquet(store: Store, path: str | Path, dataset: str,
     `engine` ("duckdb" or "spark") is where its metrics run unless a command says otherwise.
     """
     if engine not in (None, "duckdb", "spark"):
-        raise NorthstarError("Unknown engine", f"{engine!r} is not one of: duckdb, spark.")
+        raise NorthstarError(_("Unknown engine"), _("{engine!r} is not one of: duckdb, spark.",
+                                                    engine=engine))
     path_text = str(path)
     with store.scratch() as cur:
         source = describe(cur, path_text)
@@ -232,17 +237,23 @@ def attach_parquet(store: Store, path: str | Path, dataset: str,
         try:
             stats = write_lake_layout(cur, rows_sql, tuple(properties))
         except duckdb.Error as err:
-            raise NorthstarError("Could not read the files as Parquet",
+            raise NorthstarError(_("Could not read the files as Parquet"),
                                  str(err).splitlines()[0][:300]) from None
         if not stats.rows:
-            raise NorthstarError("No rows", f"The files at {path_text} hold no events with a timestamp.")
-        notes = list(mapping.notes)
-        notes.append(f"attached in place: {len(source.files)} Parquet file(s) at {path_text}, "
-                     "no rows copied")
+            raise NorthstarError(_("No rows"), _("The files at {path} hold no events with a timestamp.",
+                                                 path=path_text))
+        notes: list[str] = list(mapping.notes)
+        notes.append(lazy.ngettext(
+            "attached in place: {n} Parquet file at {path}, no rows copied",
+            "attached in place: {n} Parquet files at {path}, no rows copied",
+            len(source.files), path=path_text))
         if source.partition:
-            notes.append(f"partitioned by {source.partition}: queries skip files outside their dates")
+            notes.append(lazy.gettext("partitioned by {key}: queries skip files outside their dates",
+                                      key=source.partition))
         if stats.anonymous:
-            notes.append(f"{stats.anonymous:,} rows without a user id (kept; not counted as users)")
+            notes.append(lazy.ngettext("{n} row without a user id (kept; not counted as users)",
+                                       "{n} rows without a user id (kept; not counted as users)",
+                                       stats.anonymous))
         return Dataset(id=0, name="", source=path_text, rows=stats.rows, users=stats.users,
                        first_ts=stats.first_ts, last_ts=stats.last_ts, mapping=record_mapping,
                        properties=tuple(properties), notes=tuple(notes), fingerprint=fingerprint,
@@ -255,7 +266,8 @@ def refresh_lake(store: Store, dataset: str) -> Dataset:
     """Attach an attached dataset again from the same place and mapping: new files are picked up."""
     current = store.dataset(dataset)
     if not current.lake:
-        raise NorthstarError(f"Dataset {dataset!r} was not attached",
-                             "Only datasets attached in place can be refreshed; ingest the file again.")
+        raise NorthstarError(_("Dataset {name!r} was not attached", name=dataset),
+                             _("Only datasets attached in place can be refreshed; ingest the file "
+                               "again."))
     return attach_parquet(store, current.lake["source"], dataset, current.lake.get("overrides") or {},
                           current.lake.get("engine"))

@@ -16,10 +16,12 @@ import duckdb
 import pandas as pd
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, lazy, ngettext
 from northstar.ingest import convert
 from northstar.ingest.append import COMBINED, combine, load_old
 from northstar.ingest.demo import write_demo_csv
 from northstar.ingest.derived import parse_derived
+from northstar.ingest.plausible import Implausible, drop_implausible
 from northstar.ingest.roles import (
     AMOUNT,
     DURATION,
@@ -29,9 +31,11 @@ from northstar.ingest.roles import (
     TIMESTAMP,
     USER,
     RoleMapping,
+    one_column_hint,
     resolve_mapping,
+    role_word,
 )
-from northstar.ingest.sources import ReadOptions, SourceFile, one_column_hint, preview_file, stage_file
+from northstar.ingest.sources import ReadOptions, SourceFile, preview_file, stage_file
 from northstar.store import (
     CANONICAL_COLUMNS,
     Dataset,
@@ -41,7 +45,6 @@ from northstar.store import (
     quote_ident,
     write_layout,
 )
-from northstar.wording import plural
 
 # Told (fraction done, what is happening); whatever it returns is ignored (st.progress returns itself).
 Progress = Callable[[float, str], object]
@@ -88,9 +91,11 @@ def _column_role_sql(role: str, source: str | None, columns: tuple[str, ...]) ->
         return None
     if source not in columns:
         listed = ", ".join(repr(c) for c in columns)
-        detail = (one_column_hint(columns[0]) if len(columns) == 1 and " " in columns[0].strip()
-                  else f"The file's columns are: {listed}. Pick one of them for {role}.")
-        raise NorthstarError(f"No column {source!r} for {role}", detail)
+        detail = (str(one_column_hint(columns[0])) if len(columns) == 1 and " " in columns[0].strip()
+                  else _("The file's columns are: {columns}. Pick one of them for {role}.",
+                         columns=listed, role=role_word(role)))
+        raise NorthstarError(_("No column {column!r} for {role}", column=source, role=role_word(role)),
+                             detail)
     return convert.text_value(source)
 
 
@@ -180,16 +185,22 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
         cast = "INTEGER" if role == NPS else "DOUBLE"
         parts.append(f"CAST({sql} AS {cast}) AS {target}")
     parts.extend(_property_sql(p) for p in properties)
-    notes = [*src.notes, *mapping.notes]
+    notes: list[str] = [*src.notes, *mapping.notes]
     if not event_sql:
-        notes.append(f"no event column: every row is the event {default_event!r}")
+        notes.append(lazy.gettext("no event column: every row is the event {event!r}",
+                                  event=default_event))
     for role, conversion in conversions.items():
         source = mapping.source(role)
-        notes.append(f"{role} = {source}" if source not in src.columns
-                     else f"{role} read from {source!r} as {conversion.how}")
+        notes.append(lazy.gettext("{role} = {expression}", role=role_word(role), expression=source)
+                     if source not in src.columns else
+                     lazy.gettext("{role} read from {column!r} as {how}", role=role_word(role),
+                                  column=source, how=conversion.how))
         if conversion.bad_rows and role != TIMESTAMP:
-            notes.append(f"{plural(conversion.bad_rows, role + ' value')} could not be read, left empty "
-                         f"(e.g. {', '.join(repr(e) for e in conversion.examples)})")
+            notes.append(lazy.ngettext(
+                "{n} {role} value could not be read, left empty (e.g. {examples})",
+                "{n} {role} values could not be read, left empty (e.g. {examples})",
+                conversion.bad_rows, role=role_word(role),
+                examples=", ".join(repr(e) for e in conversion.examples)))
     notes.extend(missing_role_notes(mapping))
     select_sql = f"SELECT {', '.join(parts)} FROM {STAGING}"
     return LoadPlan(src, mapping, select_sql, conversions, properties, tuple(notes))
@@ -197,17 +208,17 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
 
 # What each optional role unlocks, said when the file has no column for it.
 MISSING_ROLE_NOTES = {
-    AMOUNT: "no money column: pick one to get Revenue, LTV and Transactions (and MRR for "
-            "subscription events)",
-    DURATION: "no duration column: pick one to get Time spent per active user (Events per active "
-              "user is used instead)",
-    NPS: "no NPS column: pick one (answers 0-10) to get the NPS candidate",
+    AMOUNT: N_("no money column: pick one to get Revenue, LTV and Transactions (and MRR for "
+               "subscription events)"),
+    DURATION: N_("no duration column: pick one to get Time spent per active user (Events per "
+                 "active user is used instead)"),
+    NPS: N_("no NPS column: pick one (answers 0-10) to get the NPS candidate"),
 }
 
 
 def missing_role_notes(mapping: RoleMapping) -> list[str]:
     """A note for every optional role the file has no column for, saying what it would unlock."""
-    return [note for role, note in MISSING_ROLE_NOTES.items() if not mapping.source(role)]
+    return [lazy.gettext(note) for role, note in MISSING_ROLE_NOTES.items() if not mapping.source(role)]
 
 
 def _type_rows(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, default_event: str) -> tuple[int, int]:
@@ -237,18 +248,27 @@ def _drop_nul_rows(cur: duckdb.DuckDBPyConnection) -> tuple[int, tuple[str, ...]
 
 
 def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int,
-            nul: tuple[int, tuple[str, ...]] = (0, ())) -> Dataset:
+            nul: tuple[int, tuple[str, ...]] = (0, ()), implausible: Implausible | None = None,
+            loaded_at: datetime | None = None) -> Dataset:
     """The catalog record of what was written: counts, span, how each column was read, notes."""
+    implausible = implausible or Implausible()
     notes = list(plan.notes)
+    notes.extend(implausible.notes())
     if nul[0]:
-        notes.append(f"{plural(nul[0], 'row')} left out: their user id or event name holds NUL "
-                     f"bytes (e.g. {', '.join(nul[1])})")
+        notes.append(lazy.ngettext(
+            "{n} row left out: its user id or event name holds NUL bytes (e.g. {examples})",
+            "{n} rows left out: their user id or event name holds NUL bytes (e.g. {examples})",
+            nul[0], examples=", ".join(nul[1])))
     ts = plan.conversions[TIMESTAMP]
     if skipped:
-        notes.append(f"{plural(skipped, 'row')} skipped: their timestamp could not be read "
-                     f"(e.g. {', '.join(repr(e) for e in ts.examples)})")
+        notes.append(lazy.ngettext(
+            "{n} row skipped: its timestamp could not be read (e.g. {examples})",
+            "{n} rows skipped: their timestamp could not be read (e.g. {examples})",
+            skipped, examples=", ".join(repr(e) for e in ts.examples)))
     if stats.anonymous:
-        notes.append(f"{plural(stats.anonymous, 'row')} without a user id (kept; not counted as users)")
+        notes.append(lazy.ngettext("{n} row without a user id (kept; not counted as users)",
+                                   "{n} rows without a user id (kept; not counted as users)",
+                                   stats.anonymous))
     mapping_record = {
         "roles": plan.mapping.as_dict(),
         **({"fallbacks": plan.mapping.fallbacks} if plan.mapping.fallbacks else {}),
@@ -256,13 +276,14 @@ def _record(plan: LoadPlan, stats: LayoutStats, content_hash: str, skipped: int,
         "encoding": plan.source.encoding, "delimiter": plan.source.delimiter,
         "read_options": plan.source.options.as_dict(),
         "properties": {p.name: p.sql_type for p in plan.properties},
+        **({"implausible": implausible.as_dict()} if implausible.total else {}),
     }
     fingerprint = hashlib.sha256(
         (content_hash + json.dumps(mapping_record, sort_keys=True)).encode()).hexdigest()[:16]
     return Dataset(id=0, name="", source=plan.source.path.name, rows=stats.rows, users=stats.users,
                    first_ts=stats.first_ts, last_ts=stats.last_ts, mapping=mapping_record,
                    properties=tuple(p.name for p in plan.properties), notes=tuple(notes),
-                   fingerprint=fingerprint, loaded_at=datetime.now())
+                   fingerprint=fingerprint, loaded_at=loaded_at or datetime.now())
 
 
 def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
@@ -277,54 +298,61 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
     and workshop writes never wait for an ingest.
     """
     path = Path(path)
+    loaded_at = datetime.now()
     report = progress or _silent
-    report(0.02, f"Reading {display_name or path.name}")
+    report(0.02, _("Reading {name}", name=display_name or path.name))
     content_hash = file_fingerprint(path) if path.is_file() else ""
     name = dataset or _stem(Path(display_name) if display_name else path)
     previous = store.find(name) if append else None
     if append and previous is None:
-        raise NorthstarError(f"No dataset named {name!r} to add to",
-                             "Load it first (without --append), or give the dataset's name with "
-                             "--dataset NAME.")
+        raise NorthstarError(_("No dataset named {name!r} to add to", name=name),
+                             _("Load it first (without --append), or give the dataset's name with "
+                               "--dataset NAME."))
 
     def build(cur: duckdb.DuckDBPyConnection) -> Dataset:
         src = stage_file(cur, path, STAGING, options)
         if display_name:
             src = replace(src, path=Path(display_name))
-        report(0.35, f"Read {src.rows:,} rows; detecting columns")
+        report(0.35, ngettext("Read {n} row; detecting columns", "Read {n} rows; detecting columns",
+                              src.rows))
         mapping = resolve_mapping(src.columns, overrides, samples=_samples(cur, src))
         plan = plan_load(cur, src, mapping, default_event=src.stem)
-        report(0.5, "Converting values")
-        _, skipped = _type_rows(cur, plan, default_event=src.stem)
+        report(0.5, _("Converting values"))
+        _kept, skipped = _type_rows(cur, plan, default_event=src.stem)
+        implausible = drop_implausible(cur, TYPED, loaded_at)
         nul = _drop_nul_rows(cur)
-        report(0.7, "Writing events")
+        report(0.7, _("Writing events"))
         if previous is not None:
-            return _append(cur, plan, previous, content_hash, skipped, nul)
+            return _append(cur, plan, previous, content_hash, skipped, nul, implausible)
         stats = write_layout(cur, TYPED, tuple(p.name for p in plan.properties))
         cur.execute(f"DROP TABLE {TYPED}")
-        return _record(plan, stats, content_hash, skipped, nul)
+        return _record(plan, stats, content_hash, skipped, nul, implausible, loaded_at)
 
     def _append(cur: duckdb.DuckDBPyConnection, plan: LoadPlan, old: Dataset, content_hash: str,
-                skipped: int, nul: tuple[int, tuple[str, ...]]) -> Dataset:
+                skipped: int, nul: tuple[int, tuple[str, ...]], implausible: Implausible) -> Dataset:
         load_old(store, old, cur)
         result = combine(cur, TYPED, old, tuple(p.name for p in plan.properties))
         cur.execute(f"DROP TABLE {TYPED}")
         stats = write_layout(cur, COMBINED, result.properties)
         cur.execute(f"DROP TABLE {COMBINED}")
-        added = _record(plan, stats, content_hash, skipped, nul)
-        note = (f"added {plan.source.path.name}: {plural(result.new, 'new event')}, "
-                f"{result.already_there:,} already there (matched on {result.matched_on})")
+        added = _record(plan, stats, content_hash, skipped, nul, implausible, loaded_at)
+        note = lazy.ngettext(
+            "added {file}: {n} new event, {already} already there (matched on {matched})",
+            "added {file}: {n} new events, {already} already there (matched on {matched})",
+            result.new, file=plan.source.path.name, already=result.already_there,
+            matched=result.matched_on)
         appends = [*old.mapping.get("appends", []),
                    {"source": plan.source.path.name, "new": result.new,
                     "already_there": result.already_there, "matched_on": result.matched_on}]
         fingerprint = hashlib.sha256((old.fingerprint + added.fingerprint).encode()).hexdigest()[:16]
         return replace(added, source=f"{old.source} + {plan.source.path.name}",
                        mapping={**added.mapping, "appends": appends},
-                       properties=result.properties, notes=(*old.notes, note),
+                       properties=result.properties,
+                       notes=(*old.notes, note, *implausible.notes()),
                        fingerprint=fingerprint)
 
     record = store.write_dataset(name, build)
-    report(1.0, f"Loaded {record.rows:,} rows")
+    report(1.0, ngettext("Loaded {n} row", "Loaded {n} rows", record.rows))
     return record
 
 

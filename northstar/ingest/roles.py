@@ -7,16 +7,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from northstar.errors import NorthstarError
+from northstar.i18n import N_, _, lazy
 
 USER, TIMESTAMP, EVENT, AMOUNT, DURATION, NPS = (
     "user_id", "timestamp", "event", "amount", "duration", "nps_score")
 ROLES: tuple[str, ...] = (USER, TIMESTAMP, EVENT, AMOUNT, DURATION, NPS)
 REQUIRED_ROLES: tuple[str, ...] = (USER, TIMESTAMP)
 NUMERIC_ROLES: tuple[str, ...] = (AMOUNT, DURATION, NPS)
+# Form labels (translate where shown: `_(ROLE_LABELS[role])`).
 ROLE_LABELS = {
-    USER: "User id", TIMESTAMP: "Timestamp", EVENT: "Event name",
-    AMOUNT: "Amount (money)", DURATION: "Duration (seconds)", NPS: "NPS score (0-10)",
+    USER: N_("User id"), TIMESTAMP: N_("Timestamp"), EVENT: N_("Event name"),
+    AMOUNT: N_("Amount (money)"), DURATION: N_("Duration (seconds)"), NPS: N_("NPS score (0-10)"),
 }
+# The role as a word inside a sentence: its identifier in English, a word in other languages.
+ROLE_WORDS = {
+    USER: N_("user_id"), TIMESTAMP: N_("timestamp"), EVENT: N_("event"), AMOUNT: N_("amount"),
+    DURATION: N_("duration"), NPS: N_("nps_score"),
+}
+
+
+def role_word(role: str) -> lazy.Message:
+    """The role's name for a note, said in the reader's language when shown."""
+    return lazy.gettext(ROLE_WORDS.get(role, role))
 _ROLE_SYNONYMS = {"user": USER, "userid": USER, "ts": TIMESTAMP, "time": TIMESTAMP,
                   "duration_s": DURATION, "nps": NPS, "revenue": AMOUNT}
 
@@ -96,7 +108,8 @@ def role_name(text: str) -> str:
     role = _ROLE_SYNONYMS.get(key, key)
     if role not in ROLES:
         raise NorthstarError(
-            "Unknown role", f"{text!r} is not a column role. Roles: {', '.join(ROLES)}.")
+            _("Unknown role"), _("{text!r} is not a column role. Roles: {roles}.", text=text,
+                                 roles=", ".join(ROLES)))
     return role
 
 
@@ -105,7 +118,7 @@ class RoleMapping:
     """Which source column (or arithmetic expression) plays each role; None = not in the file."""
 
     sources: dict[str, str | None]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # lazy messages: read in the reader's language
     # A column read when the role's own column is empty on a row (Amplitude: the device id).
     fallbacks: dict[str, str] = field(default_factory=dict)
 
@@ -123,7 +136,8 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
         role, sep, source = pair.partition("=")
         if not sep or not role.strip():
             raise NorthstarError(
-                "Bad --map", f"{pair!r} should look like role=COLUMN, e.g. user_id=distinct_id.")
+                _("Bad --map"), _("{pair!r} should look like role=COLUMN, e.g. user_id=distinct_id.",
+                                  pair=pair))
         overrides[role_name(role)] = source.strip()
     return overrides
 
@@ -137,7 +151,7 @@ def _lookup(columns: Sequence[str], exclude: set[str]) -> dict[str, list[str]]:
 
 
 def _detect(role: str, columns: Sequence[str], taken: set[str], strict: bool
-            ) -> tuple[str | None, str | None]:
+            ) -> tuple[str | None, lazy.Message | None]:
     """(column, note) for one role; raises on an ambiguous required role when `strict`."""
     by_norm = _lookup(columns, taken)
     if role == AMOUNT:
@@ -155,63 +169,69 @@ def _detect(role: str, columns: Sequence[str], taken: set[str], strict: bool
                if any(word in norm.split("_") or word in norm for word in KEYWORDS[role])
                and not (role == EVENT and norm.endswith("id"))]
     if len(matches) == 1:
-        return matches[0], f"{role} taken from {matches[0]!r} by its name"
+        return matches[0], lazy.gettext("{role} taken from {column!r} by its name",
+                                        role=role_word(role), column=matches[0])
     if len(matches) > 1:
         return _ambiguous(role, matches, strict)
     if role == AMOUNT:
         coded = [c for c in columns if c not in taken and without_currency(normalise(c)) != normalise(c)]
         if len(coded) == 1:
-            return coded[0], f"amount taken from {coded[0]!r}: its name carries a currency"
+            return coded[0], lazy.gettext("amount taken from {column!r}: its name carries a currency",
+                                          column=coded[0])
     return None, None
 
 
 def _by_content(columns: Sequence[str], taken: set[str],
-                samples: Mapping[str, Sequence[str]]) -> tuple[str | None, str | None]:
+                samples: Mapping[str, Sequence[str]]) -> tuple[str | None, lazy.Message | None]:
     """The one column whose values look like money, when no name said so."""
     found = [c for c in columns if c not in taken and looks_like_money(samples.get(c, ()))]
     if len(found) == 1:
         example = next(v for v in samples[found[0]] if v and v.strip())
-        return found[0], (f"amount taken from {found[0]!r}: its values look like money "
-                          f"(e.g. {example.strip()!r})")
+        return found[0], lazy.gettext("amount taken from {column!r}: its values look like money "
+                                      "(e.g. {example!r})", column=found[0], example=example.strip())
     if len(found) > 1:
-        return None, ("amount left unmapped: several columns hold money-like values ("
-                      + ", ".join(repr(c) for c in found) + ")")
+        return None, lazy.gettext("amount left unmapped: several columns hold money-like values "
+                                  "({columns})", columns=", ".join(repr(c) for c in found))
     return None, None
 
 
-def _ambiguous(role: str, found: Sequence[str], strict: bool) -> tuple[None, str]:
+def _ambiguous(role: str, found: Sequence[str], strict: bool) -> tuple[None, lazy.Message]:
     listed = ", ".join(repr(c) for c in found)
     if strict and role in REQUIRED_ROLES:
         raise NorthstarError(
-            f"Ambiguous {role} column",
-            f"Several columns could be the {role}: {listed}. Choose one with "
-            f"--map {role}=COLUMN (CLI) or in the mapping form (Data page).")
-    return None, f"{role} left unmapped: several columns could be it ({listed})"
+            _("Ambiguous {role} column", role=_(ROLE_WORDS[role])),
+            _("Several columns could be the {role}: {columns}. Choose one with "
+              "--map {option}=COLUMN (CLI) or in the mapping form (Data page).",
+              role=_(ROLE_WORDS[role]), columns=listed, option=role))
+    return None, lazy.gettext("{role} left unmapped: several columns could be it ({columns})",
+                              role=role_word(role), columns=listed)
 
 
 def _special_cases(columns: Sequence[str], sources: dict[str, str | None],
-                   chosen: set[str]) -> dict[str, str]:
+                   chosen: set[str]) -> dict[str, lazy.Message]:
     """Export conventions a name alone can't express: Stripe cents, GA4 milliseconds, qty × price.
 
     Roles the user chose (`chosen`) are left as they are.
     """
-    notes: dict[str, str] = {}
+    notes: dict[str, lazy.Message] = {}
     norm = {normalise(c): c for c in columns}
     amount = sources.get(AMOUNT)
     if AMOUNT not in chosen:
         if amount and amount == norm.get("amount") and "created" in norm and (
                 "customer" in norm or "currency" in norm):
             sources[AMOUNT] = f"{_q(amount)} / 100"
-            notes[AMOUNT] = "Stripe-style export: amount is in cents, divided by 100"
+            notes[AMOUNT] = lazy.gettext("Stripe-style export: amount is in cents, divided by 100")
         quantity = norm.get("quantity") or norm.get("qty")
         price = norm.get("unit_price") or norm.get("price")
         if quantity and price and amount in (None, price):
             sources[AMOUNT] = f"{_q(quantity)} * {_q(price)}"
-            notes[AMOUNT] = f"amount derived as {quantity} × {price}"
+            notes[AMOUNT] = lazy.gettext("amount derived as {quantity} × {price}", quantity=quantity,
+                                         price=price)
     duration = sources.get(DURATION)
     if DURATION not in chosen and duration and normalise(duration).endswith("msec"):
         sources[DURATION] = f"{_q(duration)} / 1000"
-        notes[DURATION] = f"{duration!r} is in milliseconds, divided by 1000"
+        notes[DURATION] = lazy.gettext("{column!r} is in milliseconds, divided by 1000",
+                                       column=duration)
     return notes
 
 
@@ -229,7 +249,7 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
     """
     overrides = {role_name(role): value for role, value in (overrides or {}).items()}
     sources: dict[str, str | None] = {}
-    notes: dict[str, str] = {}
+    notes: dict[str, lazy.Message] = {}
     by_lower = {c.lower(): c for c in columns}
     for role, value in overrides.items():
         sources[role] = by_lower.get(value.lower(), value) if value else None
@@ -252,18 +272,23 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
     if (USER not in overrides and user and normalise(user) == "user_id" and "device_id" in norm
             and ("amplitude_id" in norm or "event_type" in norm)):
         fallbacks[USER] = norm["device_id"]
-        notes["fallback"] = (f"Amplitude export: the user is {user!r}, else {norm['device_id']!r} "
-                             f"on events without a user id (as Amplitude counts users)")
+        notes["fallback"] = lazy.gettext(
+            "Amplitude export: the user is {user!r}, else {device!r} on events without a user id "
+            "(as Amplitude counts users)", user=user, device=norm["device_id"])
     for role in REQUIRED_ROLES if strict else ():
         if not sources.get(role):
             if len(columns) == 1 and re.search(r"\s", columns[0].strip()):
-                raise NorthstarError(
-                    "Read as one column",
-                    f"The file was read as one column named {columns[0]!r}: is it separated by "
-                    f"spaces or tabs? Choose the delimiter (--delimiter whitespace or --delimiter "
-                    f"tab in the CLI, Read options on the Data page).")
+                raise NorthstarError(_("Read as one column"), str(one_column_hint(columns[0])))
             raise NorthstarError(
-                f"No {role} column",
-                f"None of the columns ({', '.join(columns)}) looks like the {role}. "
-                f"Name it with --map {role}=COLUMN (CLI) or in the mapping form (Data page).")
+                _("No {role} column", role=_(ROLE_WORDS[role])),
+                _("None of the columns ({columns}) looks like the {role}. Name it with "
+                  "--map {option}=COLUMN (CLI) or in the mapping form (Data page).",
+                  columns=", ".join(columns), role=_(ROLE_WORDS[role]), option=role))
     return RoleMapping(sources=sources, notes=tuple(notes.values()), fallbacks=fallbacks)
+
+
+def one_column_hint(column: str) -> lazy.Message:
+    """What to do when a file was read as one column whose name holds blanks."""
+    return lazy.gettext("The file was read as one column named {column!r}: is it separated by "
+                        "spaces or tabs? Choose the delimiter (--delimiter whitespace or --delimiter "
+                        "tab in the CLI, Read options on the Data page).", column=column)

@@ -1,8 +1,9 @@
 """Read an export file into a staging table of text columns, its layout detected from the content.
 
 Text files (CSV with any delimiter, whitespace-aligned text; UTF-8 with or without BOM, UTF-16 with
-a BOM, Latin-1), gzip, Parquet. What is detected can be overridden with `ReadOptions` (the CLI's
-`--delimiter/--encoding/--header/--no-header/--skip-rows`, the Data page's read options).
+a BOM, Latin-1), gzip, Parquet, Excel .xlsx (one sheet). What is detected can be overridden with
+`ReadOptions` (the CLI's `--delimiter/--encoding/--header/--no-header/--skip-rows/--sheet`, the
+Data page's read options).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from typing import Any, TypeVar
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, lazy, number
+from northstar.ingest.excel import EXCEL_SUFFIXES, is_xlsx, sheet_to_parquet
 from northstar.ingest.inputs import GLOB_CHARS, display_stem, expand
+from northstar.ingest.roles import one_column_hint
 from northstar.store import fetch_one, quote_ident, quote_literal
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -53,18 +57,19 @@ class ReadOptions:
     header: bool = True
     skip: int = 0
     date_format: str | None = None
+    sheet: str | None = None  # an Excel workbook's sheet; None: the first
 
     @classmethod
     def parse(cls, delimiter: str | None = None, encoding: str | None = None, header: bool = True,
-              skip: int = 0, date_format: str | None = None) -> ReadOptions:
+              skip: int = 0, date_format: str | None = None, sheet: str | None = None) -> ReadOptions:
         """Options as a person types them: `tab`, `whitespace`, `;`, `latin1`, `UTF-16`..."""
         return cls(delimiter=parse_delimiter(delimiter), encoding=parse_encoding(encoding),
                    header=header, skip=max(0, int(skip or 0)),
-                   date_format=(date_format or "").strip() or None)
+                   date_format=(date_format or "").strip() or None, sheet=(sheet or "").strip() or None)
 
     def as_dict(self) -> dict[str, object]:
         return {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header,
-                "skip": self.skip, "date_format": self.date_format}
+                "skip": self.skip, "date_format": self.date_format, "sheet": self.sheet}
 
 
 def parse_delimiter(text: str | None) -> str | None:
@@ -78,8 +83,8 @@ def parse_delimiter(text: str | None) -> str | None:
     if len(text) == 1:
         return text
     raise NorthstarError(
-        "Unknown delimiter",
-        f"{text!r} is not a delimiter. Give one character (, ; |) or tab or whitespace.")
+        _("Unknown delimiter"),
+        _("{text!r} is not a delimiter. Give one character (, ; |) or tab or whitespace.", text=text))
 
 
 def parse_encoding(text: str | None) -> str | None:
@@ -88,8 +93,8 @@ def parse_encoding(text: str | None) -> str | None:
     key = text.strip().lower().replace("_", "-")
     if key not in _ENCODING_NAMES:
         raise NorthstarError(
-            "Unknown encoding", f"{text!r} is not an encoding Northstar reads. Use utf-8, utf-16 "
-                                f"or latin-1.")
+            _("Unknown encoding"), _("{text!r} is not an encoding Northstar reads. Use utf-8, utf-16 "
+                                     "or latin-1.", text=text))
     return _ENCODING_NAMES[key]
 
 
@@ -111,7 +116,7 @@ class SourceFile:
     def stem(self) -> str:
         """The file name without extensions (`orders.csv.gz` → `orders`)."""
         name = self.path.name
-        for suffix in (*TEXT_SUFFIXES, *PARQUET_SUFFIXES):
+        for suffix in (*TEXT_SUFFIXES, *PARQUET_SUFFIXES, *EXCEL_SUFFIXES):
             name = name.removesuffix(suffix)
         for suffix in TEXT_SUFFIXES:
             name = name.removesuffix(suffix)
@@ -161,14 +166,14 @@ def check_gzip(path: Path) -> None:
                     decompressor.decompress(rest, 0)
     except zlib.error as err:
         raise NorthstarError(
-            f"{path.name} is a corrupt gzip file",
-            f"Decompressing failed ({err}). Nothing was loaded; download or export the file again.") \
-            from None
+            _("{name} is a corrupt gzip file", name=path.name),
+            _("Decompressing failed ({error}). Nothing was loaded; download or export the file again.",
+              error=err)) from None
     if not decompressor.eof:
         raise NorthstarError(
-            f"{path.name} is a truncated gzip file",
-            "The compressed data ends before the end of the file. Nothing was loaded; download or "
-            "export the file again.")
+            _("{name} is a truncated gzip file", name=path.name),
+            _("The compressed data ends before the end of the file. Nothing was loaded; download or "
+              "export the file again."))
 
 
 def _sample(path: Path) -> bytes:
@@ -245,19 +250,20 @@ def _read_error(path: Path, err: duckdb.Error, kind: str = "CSV") -> NorthstarEr
     lines = [ln.strip()[:200] for ln in text.splitlines() if ln.strip()]
     summary = " ".join(lines[:3])[:400].rstrip(" .")
     if "maximum line size" in str(err).lower():
-        summary = ("a line is longer than DuckDB's maximum line size (a huge cell or a missing "
-                   "closing quote): " + summary)
+        summary = _("a line is longer than DuckDB's maximum line size (a huge cell or a missing "
+                    "closing quote): {cause}", cause=summary)
     return NorthstarError(
-        f"Could not read {path.name} as {kind}",
-        f"DuckDB says: {summary}. Check that the file is a {kind} export with one header row and "
-        f"the same number of fields on every line.")
+        _("Could not read {name} as {kind}", name=path.name, kind=kind),
+        _("DuckDB says: {cause}. Check that the file is a {kind} export with one header row and "
+          "the same number of fields on every line.", cause=summary, kind=kind))
 
 
 def _check_file(path: Path) -> None:
     if not path.exists() and not any(c in str(path) for c in GLOB_CHARS):
-        raise NorthstarError("File not found", f"{path} does not exist. Check the path.")
+        raise NorthstarError(_("File not found"), _("{path} does not exist. Check the path.", path=path))
     if path.is_file() and path.stat().st_size == 0:
-        raise NorthstarError("Empty file", f"{path.name} is empty (0 bytes). Export it again.")
+        raise NorthstarError(_("Empty file"),
+                             _("{name} is empty (0 bytes). Export it again.", name=path.name))
 
 
 _GLOB_CHARS = re.compile(r"[*?\[\]{}]")
@@ -282,7 +288,9 @@ def literal_path(path: Path) -> Iterator[Path]:
 
 
 def file_kind(path: Path) -> str:
-    """"parquet", "json" (JSON lines or an array of objects, maybe gzipped) or "text"."""
+    """"excel", "parquet", "json" (JSON lines or an array of objects, maybe gzipped) or "text"."""
+    if _magic(path) == b"PK\x03\x04" and is_xlsx(path):
+        return "excel"
     if is_parquet(path):
         return "parquet"
     sample = _sample(path)
@@ -291,35 +299,51 @@ def file_kind(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def readable_files(path: Path) -> Iterator[tuple[list[Path], str]]:
+def readable_files(path: Path, options: ReadOptions | None = None
+                   ) -> Iterator[tuple[list[Path], str, tuple[str, ...]]]:
     """The files `path` names (archive members extracted), checked, under names DuckDB reads
-    literally, and their one kind."""
+    literally, their one kind, and notes on how they were read. An Excel sheet is given as a text
+    Parquet file written for the time of the block."""
+    options = options or ReadOptions()
     _check_file(path)
     with expand(path) as files, contextlib.ExitStack() as stack:
         kinds = {file: file_kind(file) for file in files}
         if len(set(kinds.values())) > 1:
             listed = ", ".join(f"{f.name} ({k})" for f, k in list(kinds.items())[:6])
-            raise NorthstarError("Files of different kinds",
-                                 f"{path.name} mixes file kinds: {listed}. Load one kind at a time.")
+            raise NorthstarError(_("Files of different kinds"),
+                                 _("{name} mixes file kinds: {files}. Load one kind at a time.",
+                                   name=path.name, files=listed))
         for file in files:
             if is_gzip(file):
                 check_gzip(file)
-        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]]
+        if kinds[files[0]] == "excel":
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="northstar-xlsx-")))
+            sheets: list[Path] = []
+            notes: list[str] = []
+            for position, file in enumerate(files):
+                sheets.append(folder / f"{position:05d}.parquet")
+                notes.extend(sheet_to_parquet(file, sheets[-1], options.sheet, options.header,
+                                              options.skip))
+            yield sheets, "excel", tuple(dict.fromkeys(notes))
+            return
+        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]], ()
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def check_header(path: Path, header: list[str]) -> None:
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         key = name.strip().lower()
         if not key:
             raise NorthstarError(
-                "Column without a name",
-                f"Column {position} of {path.name} has an empty header. Give every column a name.")
+                _("Column without a name"),
+                _("Column {position} of {name} has an empty header. Give every column a name.",
+                  position=position, name=path.name))
         if key in seen:
             raise NorthstarError(
-                "Duplicate column name",
-                f"{path.name} has two columns named {name.strip()!r} (columns {seen[key]} and "
-                f"{position}). Rename one in the header and load again.")
+                _("Duplicate column name"),
+                _("{file} has two columns named {column!r} (columns {first} and {second}). Rename "
+                  "one in the header and load again.", file=path.name, column=name.strip(),
+                  first=seen[key], second=position))
         seen[key] = position
 
 
@@ -402,10 +426,10 @@ def _check_width(path: Path, options: ReadOptions) -> None:
 
 def _too_wide(path: Path, columns: int) -> None:
     raise NorthstarError(
-        "Too many columns",
-        f"{path.name} has {columns:,} columns; Northstar loads at most {MAX_COLUMNS:,}. Export "
-        f"only the columns you need (the user, the time, the event and the properties you will "
-        f"filter on) and load again.")
+        _("Too many columns"),
+        _("{name} has {columns} columns; Northstar loads at most {most}. Export only the columns "
+          "you need (the user, the time, the event and the properties you will filter on) and "
+          "load again.", name=path.name, columns=number(columns), most=number(MAX_COLUMNS)))
 
 
 def _text_plan(cur: duckdb.DuckDBPyConnection, files: list[Path], options: ReadOptions) -> _Plan:
@@ -417,18 +441,20 @@ def _text_plan(cur: duckdb.DuckDBPyConnection, files: list[Path], options: ReadO
         lay = replace(lay, delimiter=_sniffed_delimiter(cur, first_file, lay))
         return lay, _first_fields(cur, first_file, lay)
 
-    _, (layout, first) = _with_encoding(first_file, layout, options.encoding is not None, attempt)
+    _tried, (layout, first) = _with_encoding(first_file, layout, options.encoding is not None, attempt)
     if not first:
-        raise NorthstarError("Empty file", f"{first_file.name} has no header row. Export it again.")
+        raise NorthstarError(_("Empty file"),
+                             _("{name} has no header row. Export it again.", name=first_file.name))
     names = _names(first, layout.header)
     if layout.header:
-        _check_header(first_file, names)
+        check_header(first_file, names)
         for other in files[1:]:
             if _first_fields(cur, other, replace(layout, gzip=is_gzip(other))) != first:
                 raise NorthstarError(
-                    "Files with different columns",
-                    f"{other.name} does not have the columns of {first_file.name} "
-                    f"({', '.join(first[:8])}). Load files with the same header together.")
+                    _("Files with different columns"),
+                    _("{other} does not have the columns of {first} ({columns}). Load files with the "
+                      "same header together.", other=other.name, first=first_file.name,
+                      columns=", ".join(first[:8])))
     if layout.delimiter == WHITESPACE:
         body = replace(layout, skip=layout.skip + (1 if layout.header else 0))
         fields = ", ".join(f"f[{i}] AS {quote_ident(n)}" for i, n in enumerate(names, start=1))
@@ -475,10 +501,10 @@ def flatten(columns: Sequence[str], types: Sequence[Any]) -> list[tuple[str, str
 
     for column, sql_type in zip(columns, types, strict=True):
         walk(quote_ident(column), (column,), sql_type)
-    counts = Counter(path[-1].lower() for path, _, _ in leaves)
+    counts = Counter(path[-1].lower() for path, _expression, _text in leaves)
     out: list[tuple[str, str]] = []
     taken: set[str] = set()
-    for path, _, text in leaves:
+    for path, _expression, text in leaves:
         name = path[-1] if counts[path[-1].lower()] == 1 else ".".join(path)
         while name.lower() in taken:
             name += "_"
@@ -493,10 +519,10 @@ def _json_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
         leaves = flatten(relation.columns, relation.types)
     except duckdb.Error as err:
         raise _read_error(files[0], err, "JSON") from None
-    nested = len(leaves) > len(relation.columns) or any("." in n for n, _ in leaves)
+    nested = len(leaves) > len(relation.columns) or any("." in n for n, _sql in leaves)
     select = ", ".join(f"{text} AS {quote_ident(name)}" for name, text in leaves)
-    notes = ("nested JSON properties flattened into columns",) if nested else ()
-    return _Plan(f"SELECT {select} FROM {JSON_READER}", tuple(n for n, _ in leaves), None, "JSON",
+    notes = (lazy.gettext("nested JSON properties flattened into columns"),) if nested else ()
+    return _Plan(f"SELECT {select} FROM {JSON_READER}", tuple(n for n, _sql in leaves), None, "JSON",
                  notes)
 
 
@@ -507,7 +533,9 @@ MAX_COLUMNS = 1_000
 
 def _plan(cur: duckdb.DuckDBPyConnection, files: list[Path], kind: str,
           options: ReadOptions) -> _Plan:
-    if kind == "parquet":
+    if kind == "excel":
+        plan = replace(_parquet_plan(cur, files), kind="Excel")
+    elif kind == "parquet":
         plan = _parquet_plan(cur, files)
     elif kind == "json":
         plan = _json_plan(cur, files)
@@ -534,7 +562,8 @@ def _source(path: Path, files: list[Path], plan: _Plan, rows: int, options: Read
     layout = plan.layout
     delimiter = (layout.delimiter or ",") if layout else ","
     encoding = layout.encoding if layout else "utf-8"
-    many = (f"{len(files):,} files read as one dataset",) if len(files) > 1 else ()
+    many = (lazy.ngettext("{n} file read as one dataset", "{n} files read as one dataset",
+                          len(files)),) if len(files) > 1 else ()
     return SourceFile(path=display_stem(path), columns=plan.columns, rows=rows, encoding=encoding,
                       delimiter=delimiter, notes=(*many, *plan.notes, *notes), options=options,
                       kind=plan.kind, files=len(files))
@@ -544,16 +573,10 @@ def layout_notes(src: SourceFile) -> tuple[str, ...]:
     """What a person should know about how the text was split."""
     notes = []
     if src.delimiter == WHITESPACE:
-        notes.append("columns are separated by runs of spaces (whitespace-aligned text)")
+        notes.append(lazy.gettext("columns are separated by runs of spaces (whitespace-aligned text)"))
     if len(src.columns) == 1 and re.search(r"\s", src.columns[0]):
         notes.append(one_column_hint(src.columns[0]))
     return tuple(notes)
-
-
-def one_column_hint(column: str) -> str:
-    return (f"The file was read as one column named {column!r}: is it separated by spaces or "
-            f"tabs? Choose the delimiter (--delimiter whitespace or --delimiter tab in the CLI, "
-            f"Read options on the Data page).")
 
 
 def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
@@ -562,8 +585,9 @@ def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
     text; raise on unusable files."""
     path = Path(path)
     options = options or ReadOptions()
-    with readable_files(path) as (files, kind):
+    with readable_files(path, options) as (files, kind, read_notes):
         plan = _plan(cur, files, kind, options)
+        plan = replace(plan, notes=(*read_notes, *plan.notes))
         try:
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS {plan.select}",
                         _paths(files))
@@ -574,11 +598,13 @@ def stage_file(cur: duckdb.DuckDBPyConnection, path: str | Path, table: str,
             raise _read_error(path, err, plan.kind) from None
         notes: tuple[str, ...] = ()
         if ragged:
-            notes = (f"{ragged:,} lines with another number of fields than the header were left out",)
+            notes = (lazy.ngettext(
+                "{n} line with another number of fields than the header was left out",
+                "{n} lines with another number of fields than the header were left out", ragged),)
         if rows == 0:
             raise NorthstarError(
-                "No rows",
-                f"{path.name} has a header ({', '.join(plan.columns[:8])}) but no data rows.")
+                _("No rows"), _("{name} has a header ({columns}) but no data rows.", name=path.name,
+                                columns=", ".join(plan.columns[:8])))
         src = _source(path, files, plan, rows, options, notes)
     return replace(src, notes=(*layout_notes(src), *src.notes))
 
@@ -588,8 +614,9 @@ def preview_file(cur: duckdb.DuckDBPyConnection, path: str | Path, limit: int = 
     """The first `limit` rows as a DataFrame of text plus the SourceFile (rows = rows previewed)."""
     path = Path(path)
     options = options or ReadOptions()
-    with readable_files(path) as (files, kind):
+    with readable_files(path, options) as (files, kind, read_notes):
         plan = _plan(cur, files, kind, options)
+        plan = replace(plan, notes=(*read_notes, *plan.notes))
         try:
             cur.execute(f"{plan.select} LIMIT {int(limit)}", _paths(files))
             frame = cur.df()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from northstar.errors import NorthstarError
-from northstar.i18n import _
+from northstar.i18n import N_, _
 from northstar.store import parse_expression
 
 EVENT_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
@@ -27,7 +27,7 @@ _ALLOWED: tuple[type[exp.Expression], ...] = (
     exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between,
     exp.Like, exp.ILike, exp.And, exp.Or, exp.Not,
 )
-ALLOWED_TEXT = ("Only aggregates (count, sum, avg, min, max, median, stddev, quantile), "
+ALLOWED_TEXT = N_("Only aggregates (count, sum, avg, min, max, median, stddev, quantile), "
                 "arithmetic, CASE, FILTER (WHERE ...) and comparisons over the event table's "
                 "columns may be used.")
 EXAMPLE = "count(DISTINCT user_id) FILTER (WHERE event = 'upgrade')"
@@ -56,8 +56,8 @@ def parse_custom(text: str, metric: str, columns: Sequence[str] = EVENT_COLUMNS,
     when no dataset is known yet (any column name passes; compiling checks them)."""
     where = _("The custom expression of {metric!r} ({text!r})", metric=metric, text=text)
     tree, used = parse_expression(text, where, _ALLOWED, [*columns, *(properties or ())],
-                                  ALLOWED_TEXT, EXAMPLE, string_literals=True,
-                                  scope="of the event table", any_columns=properties is None)
+                                  _(ALLOWED_TEXT), EXAMPLE, string_literals=True,
+                                  scope=_("of the event table"), any_columns=properties is None)
     if not any(isinstance(node, _AGGREGATES) for node in tree.walk()):
         raise NorthstarError(_("Expression is not an aggregate"),
                              _("{where} must aggregate the period's events, e.g. {example}.", where=where,

@@ -24,6 +24,7 @@ from types import TracebackType
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _, lazy
 from northstar.store import legacy
 from northstar.store.events import EventFiles, alias_of
 from northstar.store.schema import EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
@@ -105,7 +106,8 @@ def _dataset(row: tuple) -> Dataset:
     return Dataset(id=id_, name=name, source=source, rows=rows, users=users,
                    first_ts=from_db(first_ts), last_ts=from_db(last_ts),
                    mapping=json.loads(mapping or "{}"), properties=tuple(json.loads(properties or "[]")),
-                   notes=tuple(json.loads(notes or "[]")), fingerprint=fingerprint or "",
+                   notes=tuple(lazy.from_json(n) for n in json.loads(notes or "[]")),
+                   fingerprint=fingerprint or "",
                    loaded_at=from_db(loaded_at) or datetime.min, file=file)
 
 
@@ -183,14 +185,15 @@ class Store:
             found = self.datasets()
             if not found:
                 raise NorthstarError(
-                    "No dataset loaded",
-                    f"The store {self.path} is empty. Load one with `northstar ingest FILE --db "
-                    f"{self.path}` or on the Data page.")
+                    _("No dataset loaded"),
+                    _("The store {path} is empty. Load one with `northstar ingest FILE --db "
+                      "{path}` or on the Data page.", path=self.path))
             return found[0]
         dataset = self.find(name)
         if dataset is None:
             names = ", ".join(d.name for d in self.datasets()) or "none"
-            raise NorthstarError(f"No dataset named {name!r}", f"Datasets in {self.path}: {names}.")
+            raise NorthstarError(_("No dataset named {name!r}", name=name),
+                                 _("Datasets in {path}: {names}.", path=self.path, names=names))
         return dataset
 
     def write_dataset(self, name: str,
@@ -215,8 +218,8 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     [name, record.source, record.rows, record.users, to_db(record.first_ts),
                      to_db(record.last_ts), json.dumps(record.mapping), json.dumps(list(record.properties)),
-                     json.dumps(list(record.notes)), record.fingerprint, to_db(record.loaded_at),
-                     file]).fetchone()[0]
+                     json.dumps([lazy.to_json(n) for n in record.notes]), record.fingerprint,
+                     to_db(record.loaded_at), file]).fetchone()[0]
         except BaseException:
             self._events.discard(incoming)
             if "file" in locals():
@@ -234,7 +237,7 @@ class Store:
         with self.transaction() as con:
             dataset = _find_with(con, name)
             if dataset is None:
-                raise NorthstarError(f"No dataset named {name!r}", "Nothing was deleted.")
+                raise NorthstarError(_("No dataset named {name!r}", name=name), _("Nothing was deleted."))
             con.execute("DELETE FROM datasets WHERE id = ?", [dataset.id])
             con.execute("DELETE FROM candidates WHERE dataset = ?", [name])
         self._events.retire(dataset.file)

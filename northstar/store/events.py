@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from northstar.errors import NorthstarError
+from northstar.i18n import _
 from northstar.store.schema import EVENT_FILE_LAYOUT, EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
 from northstar.store.sql import fetch_one, quote_ident, quote_literal
 
@@ -218,9 +219,10 @@ class EventFiles:
         path = self.folder / file
         if not path.is_file():
             raise NorthstarError(
-                f"Dataset {dataset!r} was reloaded or deleted",
-                f"Its events file {file} is gone from {self.folder}; someone loaded a new version. "
-                f"Reload the page (or run the command again) to use the current one.")
+                _("Dataset {dataset!r} was reloaded or deleted", dataset=dataset),
+                _("Its events file {file} is gone from {folder}; someone loaded a new version. "
+                  "Reload the page (or run the command again) to use the current one.",
+                  file=file, folder=self.folder))
         self._prune()
         alias = alias_of(file)
         try:
@@ -230,14 +232,16 @@ class EventFiles:
         except duckdb.Error as err:
             self._con.execute(f"DETACH DATABASE IF EXISTS {quote_ident(alias)}")
             raise NorthstarError(
-                f"Events of dataset {dataset!r} are unreadable",
-                f"{path} could not be opened ({str(err).splitlines()[0]}). Load the dataset again "
-                f"(northstar ingest FILE --dataset {dataset}).") from None
+                _("Events of dataset {dataset!r} are unreadable", dataset=dataset),
+                _("{path} could not be opened ({error}). Load the dataset again "
+                  "(northstar ingest FILE --dataset {dataset}).", path=path,
+                  error=str(err).splitlines()[0], dataset=dataset)) from None
         if row is None or int(row[0]) > EVENT_FILE_LAYOUT:
             self._con.execute(f"DETACH {quote_ident(alias)}")
             raise NorthstarError(
-                f"Events of dataset {dataset!r} were written by a newer Northstar",
-                f"{path} has event layout {row[0] if row else '?'}; upgrade Northstar to read it.")
+                _("Events of dataset {dataset!r} were written by a newer Northstar", dataset=dataset),
+                _("{path} has event layout {layout}; upgrade Northstar to read it.", path=path,
+                  layout=row[0] if row else "?"))
         self._attached[file] = alias
 
     def _prune(self) -> None:

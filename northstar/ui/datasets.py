@@ -6,9 +6,13 @@ import streamlit as st
 
 from northstar import charts, i18n
 from northstar.i18n import _, ngettext
+from northstar.ingest import ROLE_LABELS
 from northstar.store import Dataset, Store
 from northstar.ui import cache, state
 from northstar.ui.text import plain
+
+# Streamlit's date columns (a moment.js pattern): the same in both languages, unambiguous in both.
+DATE_FORMAT = "YYYY-MM-DD"
 
 
 def span(dataset: Dataset) -> str:
@@ -45,31 +49,32 @@ def status(dataset: Dataset) -> None:
 
 def summary(store: Store, dataset: Dataset) -> None:
     """Everything about one dataset: size, how columns were read, event catalogue, weekly chart."""
-    st.subheader(f"Dataset “{plain(dataset.name)}”")
-    st.caption(f"From {plain(dataset.source)}, loaded {dataset.loaded_at:%d %b %Y %H:%M}")
+    st.subheader(_("Dataset “{name}”", name=plain(dataset.name)))
+    st.caption(_("From {source}, loaded {day} {time}", source=plain(dataset.source),
+                 day=i18n.day(dataset.loaded_at), time=f"{dataset.loaded_at:%H:%M}"))
     status(dataset)
     roles = dataset.mapping.get("roles", {})
-    with st.expander("How the columns were read"):
-        st.markdown("\n".join(f"- **{role}** ← {plain(source)}" for role, source in roles.items()
-                              if source))
+    with st.expander(_("How the columns were read")):
+        st.markdown("\n".join(f"- **{plain(_(ROLE_LABELS.get(role, role)))}** ← {plain(source)}"
+                              for role, source in roles.items() if source))
         if dataset.notes:
             st.markdown("\n".join(f"- {plain(note)}" for note in dataset.notes))
         if dataset.properties:
-            st.markdown("Other columns kept as properties: "
-                        + ", ".join(plain(p) for p in dataset.properties))
+            st.markdown(_("Other columns kept as properties: {columns}",
+                          columns=", ".join(plain(p) for p in dataset.properties)))
     st.plotly_chart(charts.events_per_week(cache.events_per_week(store, dataset)),
                     key="events_per_week")
-    st.markdown("**Event catalogue**")
+    st.markdown(f"**{_('Event catalogue')}**")
     st.dataframe(
         cache.event_catalogue(store, dataset), hide_index=True, width="stretch",
         column_config={
-            "event": "Event",
-            "users": st.column_config.NumberColumn("Users", format="%d"),
-            "events": st.column_config.NumberColumn("Events", format="%d"),
-            "first_seen": st.column_config.DatetimeColumn("First seen", format="D MMM YYYY"),
-            "last_seen": st.column_config.DatetimeColumn("Last seen", format="D MMM YYYY"),
+            "event": _("Event"),
+            "users": st.column_config.NumberColumn(_("Users"), format="localized"),
+            "events": st.column_config.NumberColumn(_("Events"), format="localized"),
+            "first_seen": st.column_config.DatetimeColumn(_("First seen"), format=DATE_FORMAT),
+            "last_seen": st.column_config.DatetimeColumn(_("Last seen"), format=DATE_FORMAT),
             "share_of_users": st.column_config.ProgressColumn(
-                "Share of users", format="percent", min_value=0.0, max_value=1.0),
+                _("Share of users"), format="percent", min_value=0.0, max_value=1.0),
         })
 
 
@@ -77,27 +82,34 @@ def manage(store: Store, active: Dataset) -> None:
     """List the store's datasets; switch to one or delete one."""
     datasets = store.datasets()
     st.dataframe(
-        [{"Dataset": d.name, "Source": d.source, "Events": d.rows, "Users": d.users,
-          "Span": span(d), "Loaded": d.loaded_at, "Active": d.name == active.name}
-         for d in datasets], hide_index=True, width="stretch")
+        [{"dataset": d.name, "source": d.source, "events": i18n.number(d.rows),
+          "users": i18n.number(d.users), "span": span(d),
+          "loaded": f"{i18n.day(d.loaded_at)} {d.loaded_at:%H:%M}", "active": d.name == active.name}
+         for d in datasets], hide_index=True, width="stretch",
+        column_config={
+            "dataset": _("Dataset"), "source": _("Source"), "events": _("Events"), "users": _("Users"),
+            "span": _("Span"), "loaded": _("Loaded"),
+            "active": st.column_config.CheckboxColumn(_("Active")),
+        })
     names = [d.name for d in datasets]
     left, right = st.columns(2)
     with left:
-        chosen = st.selectbox("Work on", names, index=names.index(active.name), key="switch_to")
-        if st.button("Switch", disabled=chosen == active.name):
+        chosen = st.selectbox(_("Work on"), names, index=names.index(active.name), key="switch_to")
+        if st.button(_("Switch"), disabled=chosen == active.name):
             state.set_active(chosen)
             st.rerun()
     with right:
-        doomed = st.selectbox("Delete", names, index=None, placeholder="Choose a dataset",
+        doomed = st.selectbox(_("Delete"), names, index=None, placeholder=_("Choose a dataset"),
                               key="delete_which")
-        confirm = st.checkbox("Yes, delete it with everything defined on it",
+        confirm = st.checkbox(_("Yes, delete it with everything defined on it"),
                               disabled=doomed is None, key="delete_confirm")
         # Disabled until a dataset is chosen: a click always comes with one.
-        if st.button("Delete dataset", type="secondary", disabled=not (doomed and confirm)) and doomed:
+        if st.button(_("Delete dataset"), type="secondary",
+                     disabled=not (doomed and confirm)) and doomed:
             store.delete_dataset(doomed)
             if doomed == active.name:
                 state.set_active(None)
-            st.toast(f"Deleted {plain(doomed)}")
+            st.toast(_("Deleted {name}", name=plain(doomed)))
             st.rerun()
 
 
@@ -107,22 +119,22 @@ def attach_folder(store: Store, active: Dataset | None) -> None:
     from northstar.ingest import attach_parquet, parse_overrides, refresh_lake
     from northstar.ui import messages
 
-    st.caption("The files stay where they are: queries read them in place, and only the columns "
-               "and dates they need. Attach again (or refresh) to pick up files that landed since.")
-    path = st.text_input("Folder, glob or Parquet file", key="attach_path",
-                         placeholder="/data/lake/events or /data/lake/*.parquet")
-    name = st.text_input("Dataset name", key="attach_name")
-    mapping = st.text_input("Column mapping (optional)", key="attach_map",
+    st.caption(_("The files stay where they are: queries read them in place, and only the columns "
+                 "and dates they need. Attach again (or refresh) to pick up files that landed since."))
+    path = st.text_input(_("Folder, glob or Parquet file"), key="attach_path",
+                         placeholder=_("/data/lake/events or /data/lake/*.parquet"))
+    name = st.text_input(_("Dataset name"), key="attach_name")
+    mapping = st.text_input(_("Column mapping (optional)"), key="attach_map",
                             placeholder="user_id=distinct_id, timestamp=event_time",
-                            help="role=COLUMN pairs, separated by commas; detected when left out.")
+                            help=_("role=COLUMN pairs, separated by commas; detected when left out."))
     left, right = st.columns(2)
     try:
-        if left.button("Attach", type="primary", disabled=not (path.strip() and name.strip()),
+        if left.button(_("Attach"), type="primary", disabled=not (path.strip() and name.strip()),
                        key="attach_go"):
             pairs = [p for p in (part.strip() for part in mapping.split(",")) if p]
             dataset = attach_parquet(store, path.strip(), name.strip(), parse_overrides(pairs))
         elif active is not None and active.lake and right.button(
-                f"Refresh {active.name} from its folder", key="attach_refresh"):
+                _("Refresh {name} from its folder", name=plain(active.name)), key="attach_refresh"):
             dataset = refresh_lake(store, active.name)
         else:
             return
@@ -130,7 +142,8 @@ def attach_folder(store: Store, active: Dataset | None) -> None:
         messages.show_error(err)
         return
     state.set_active(dataset.name)
-    messages.flash(f"Attached {plain(dataset.name)}: {dataset.rows:,} events from "
-                   f"{dataset.users:,} users, read in place.")
+    messages.flash(_("Attached {name}: {events} from {users}, read in place.", name=plain(dataset.name),
+                     events=ngettext("{n} event", "{n} events", dataset.rows),
+                     users=ngettext("{n} user", "{n} users", dataset.users)))
     st.rerun()
 
