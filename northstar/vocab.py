@@ -7,6 +7,8 @@ default max lag) live in one table, `GRAIN_INFO`, rather than as literals in eve
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -94,3 +96,13 @@ class LeadKind(StrEnum):
 KIND_ORDER: tuple[str, ...] = tuple(k.value for k in LeadKind)
 LINKED_KINDS: tuple[str, ...] = (LeadKind.LEADING, LeadKind.COINCIDENT)
 
+
+
+# Events that are a sale when a file has no money column: their count is the "Orders" outcome.
+PURCHASE_EVENT = re.compile(r"purchas|order|checkout|transaction|payment|subscri|invoice|buy|sale",
+                            re.IGNORECASE)
+
+
+def purchase_events(events: Iterable[str]) -> tuple[str, ...]:
+    """The purchase-like names among `events` (in their order); no other event is guessed."""
+    return tuple(e for e in events if e and PURCHASE_EVENT.search(str(e)))

@@ -45,6 +45,7 @@ from northstar.store import (
     quote_ident,
     write_layout,
 )
+from northstar.vocab import purchase_events
 
 # Told (fraction done, what is happening); whatever it returns is ignored (st.progress returns itself).
 Progress = Callable[[float, str], object]
@@ -216,6 +217,30 @@ MISSING_ROLE_NOTES = {
 }
 
 
+def orders_note(events: list[str]) -> str:
+    """The no-money note once the events are known: which count stands in as the outcome."""
+    orders = purchase_events(events)
+    if not orders:
+        return lazy.gettext("no money column and no purchase-like event: pick a money column to get "
+                            "Revenue, LTV and MRR, or add an outcome counting the event that is a "
+                            "sale (Metrics page)")
+    return lazy.gettext("no money column: Orders (count of {events}) is the outcome; pick a money "
+                        "column to get Revenue, LTV and MRR",
+                        events=", ".join(repr(e) for e in orders))
+
+
+def _with_orders_note(cur: duckdb.DuckDBPyConnection, plan: LoadPlan) -> LoadPlan:
+    """Without an amount, the generic money note becomes one naming the Orders events."""
+    if plan.mapping.source(AMOUNT):
+        return plan
+    cur.execute(f"SELECT DISTINCT CAST(event AS VARCHAR) FROM {TYPED} WHERE ts IS NOT NULL "
+                "ORDER BY 1")
+    events = [row[0] for row in cur.fetchall()]
+    generic = str(lazy.gettext(MISSING_ROLE_NOTES[AMOUNT]))
+    notes = tuple(orders_note(events) if str(n) == generic else n for n in plan.notes)
+    return replace(plan, notes=notes)
+
+
 def missing_role_notes(mapping: RoleMapping) -> list[str]:
     """A note for every optional role the file has no column for, saying what it would unlock."""
     return [lazy.gettext(note) for role, note in MISSING_ROLE_NOTES.items() if not mapping.source(role)]
@@ -321,6 +346,7 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
         _kept, skipped = _type_rows(cur, plan, default_event=src.stem)
         implausible = drop_implausible(cur, TYPED, loaded_at)
         nul = _drop_nul_rows(cur)
+        plan = _with_orders_note(cur, plan)
         report(0.7, _("Writing events"))
         if previous is not None:
             return _append(cur, plan, previous, content_hash, skipped, nul, implausible)

@@ -14,6 +14,7 @@ from northstar.i18n import N_, _
 from northstar.metrics.specs import MetricSpec, spec_from_dict, validate
 from northstar.metrics.summary import event_catalogue
 from northstar.store import Dataset, Store
+from northstar.vocab import purchase_events
 
 SUBSCRIPTION = re.compile(r"subscri|renew|recurring|invoice|billing|mrr", re.IGNORECASE)
 CANCELLATION = re.compile(r"cancel|churn|unsubscri|close_account|delete_account", re.IGNORECASE)
@@ -54,6 +55,10 @@ def default_candidates(store: Store, dataset: Dataset) -> list[MetricSpec]:
         specs.append(MetricSpec(N_("NPS"), "nps", events=scored))
     if money:
         specs.append(MetricSpec(N_("Revenue"), "revenue", events=money, role="outcome"))
+    elif orders := purchase_events(catalogue["event"]):
+        specs.append(MetricSpec(N_("Orders"), "transactions", events=orders, role="outcome",
+                                description=N_("No money column: the count of purchase-like events "
+                                               "is the outcome.")))
     if subscription:
         specs.append(MetricSpec(N_("MRR"), "mrr", events=subscription, role="outcome"))
     specs.append(MetricSpec(N_("Retention (active again next period)"), "retention", role="outcome"))
