@@ -66,7 +66,8 @@ def test_another_sheet_by_name_from_the_cli(tmp_path, workbook, capsys):
     assert main(["ingest", str(workbook), "--db", db, "--sheet", "visits", "--dataset", "visits"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Loaded visits: 3 rows, 2 users, 2024-04-01 → 2024-04-02")
-    assert "no money column and no purchase-like event: pick a money column to get Revenue, LTV and MRR" in out
+    assert ("no money column and no purchase-like event: pick a money column to get Revenue, LTV "
+            "and MRR") in out
 
 
 def test_an_unknown_sheet_is_refused_with_the_sheets_it_has(tmp_path, workbook, capsys):

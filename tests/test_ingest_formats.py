@@ -114,7 +114,8 @@ def test_money_by_content_when_no_name_says_so():
 def test_every_missing_role_gets_a_note_saying_what_it_unlocks(store):
     dataset = ingest_file(store, fixture("bom.csv"))
     notes = " | ".join(dataset.notes)
-    assert "no money column and no purchase-like event: pick a money column to get Revenue, LTV and MRR" in notes
+    assert ("no money column and no purchase-like event: pick a money column to get Revenue, LTV "
+            "and MRR") in notes
     assert "no duration column" in notes and "no NPS column" in notes
 
 
