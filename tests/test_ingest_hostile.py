@@ -50,6 +50,13 @@ LOADS = {
         + "u10,1970-01-01 00:00\nu11,2099-01-01 00:00\nu12,2004-03-01 00:00\n",
         120, 10, datetime(2024, 3, 1, 10), datetime(2024, 3, 28, 17), None,
         "1 event left out: its timestamp lies far outside the bulk of the data"),
+    # 10,000 columns: narrowed to the 2 role columns and 200 properties before DuckDB reads it.
+    "wide.csv": (
+        ",".join(["user_id", "timestamp"] + [f"c{i}" for i in range(9998)]) + "\n"
+        + ",".join(["u1", "2024-01-01"] + ["1"] * 9998) + "\n",
+        1, 1, datetime(2024, 1, 1), datetime(2024, 1, 1), None,
+        "wide.csv has 10,000 columns: kept the role columns (user_id, timestamp) and the first 200 "
+        "other columns as properties; 9,798 columns left out"),
 }
 
 # name → (content, the start of the one line printed)
@@ -62,10 +69,6 @@ REFUSED = {
                       "than DuckDB's maximum line size"),
     "broken.json": ('{"event": "a", "properties": {"time": 1}}\n{"event": "b", "prop',
                     "northstar: Could not read broken.json as JSON: DuckDB says:"),
-    "wide.csv": (",".join(["user_id", "timestamp"] + [f"c{i}" for i in range(9998)]) + "\n"
-                 + ",".join(["u1", "2024-01-01"] + ["1"] * 9998) + "\n",
-                 "northstar: Too many columns: wide.csv has 10,000 columns; Northstar loads at most "
-                 "1,000"),
     "not_a_zip.zip": (b"PK\x03\x04" + b"\x00" * 40, "northstar: not_a_zip.zip is a corrupt or "
                                                     "truncated .zip"),
     "one_column.csv": ("a b c\n1 2\n3 4 5 6\n", "northstar: Read as one column"),

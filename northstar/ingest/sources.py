@@ -29,6 +29,7 @@ from northstar.i18n import _, lazy, number
 from northstar.ingest.excel import EXCEL_SUFFIXES, is_xlsx, sheet_to_parquet
 from northstar.ingest.inputs import GLOB_CHARS, display_stem, expand
 from northstar.ingest.roles import one_column_hint
+from northstar.ingest.wide import NARROW_ABOVE, Narrowed, narrow
 from northstar.store import fetch_one, quote_ident, quote_literal
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -326,7 +327,33 @@ def readable_files(path: Path, options: ReadOptions | None = None
                                               options.skip))
             yield sheets, "excel", tuple(dict.fromkeys(notes))
             return
-        yield [stack.enter_context(literal_path(f)) for f in files], kinds[files[0]], ()
+        literal = [stack.enter_context(literal_path(f)) for f in files]
+        if kinds[files[0]] != "text":
+            yield literal, kinds[files[0]], ()
+            return
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="northstar-wide-")))
+        narrowed = [_narrowed(file, folder / f"{position:05d}.csv", options)
+                    for position, file in enumerate(literal)]
+        wide_notes = tuple(dict.fromkeys(n.note for n in narrowed if n))
+        yield [n.path if n else f for n, f in zip(narrowed, literal, strict=True)], "text", wide_notes
+
+
+def _narrowed(path: Path, out: Path, options: ReadOptions) -> Narrowed | None:
+    """A narrow copy of a text file wider than NARROW_ABOVE columns (None for others)."""
+    if not options.header or options.delimiter == WHITESPACE:
+        return None
+    sample = _sample(path)
+    encoding = options.encoding or detect_encoding(sample)
+    lines = _sample_lines(decode_sample(sample, encoding), options.skip) \
+        or decode_sample(sample, encoding).splitlines()[options.skip:options.skip + 1]
+    if not lines:
+        return None
+    delimiter = options.delimiter or max(
+        _CANDIDATES, key=lambda d: len(next(csv.reader([lines[0]], delimiter=d), [])))
+    if len(next(csv.reader([lines[0]], delimiter=delimiter), [])) <= NARROW_ABOVE:
+        return None
+    narrow_copy = narrow(path, out, encoding, delimiter, options.skip)
+    return narrow_copy
 
 
 def check_header(path: Path, header: list[str]) -> None:
