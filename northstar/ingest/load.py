@@ -164,8 +164,17 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
               default_event: str) -> LoadPlan:
     """Decide how every role is read from the staged file; raises on anything unusable."""
     user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
+    fallback_notes = []
     if USER in mapping.fallbacks and mapping.fallbacks[USER] in src.columns:
-        user_sql = f"coalesce({user_sql}, {convert.text_value(mapping.fallbacks[USER])})"
+        fallback_sql = convert.text_value(mapping.fallbacks[USER])
+        cur.execute(f"SELECT count(*) FROM {STAGING} WHERE {user_sql} IS NULL "
+                    f"AND {fallback_sql} IS NOT NULL")
+        anonymous = int(fetch_one(cur)[0])
+        user_sql = f"coalesce({user_sql}, {fallback_sql})"
+        fallback_notes.append(lazy.ngettext(
+            "{n} event without a user id kept, counted by {column!r}",
+            "{n} events without a user id kept, counted by {column!r}", anonymous,
+            column=mapping.fallbacks[USER]))
     ts_column = mapping.source(TIMESTAMP)
     assert ts_column is not None, "resolve_mapping(strict=True) raises when the timestamp is unmapped"
     _column_role_sql(TIMESTAMP, ts_column, src.columns)
@@ -202,6 +211,7 @@ def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapp
                 "{n} {role} values could not be read, left empty (e.g. {examples})",
                 conversion.bad_rows, role=role_word(role),
                 examples=", ".join(repr(e) for e in conversion.examples)))
+    notes.extend(fallback_notes)
     notes.extend(missing_role_notes(mapping))
     select_sql = f"SELECT {', '.join(parts)} FROM {STAGING}"
     return LoadPlan(src, mapping, select_sql, conversions, properties, tuple(notes))

@@ -275,6 +275,7 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
         notes["fallback"] = lazy.gettext(
             "Amplitude export: the user is {user!r}, else {device!r} on events without a user id "
             "(as Amplitude counts users)", user=user, device=norm["device_id"])
+    notes.update(_vendor_rules(norm, sources, fallbacks, set(overrides)))
     for role in REQUIRED_ROLES if strict else ():
         if not sources.get(role):
             if len(columns) == 1 and re.search(r"\s", columns[0].strip()):
@@ -285,6 +286,32 @@ def resolve_mapping(columns: Sequence[str], overrides: Mapping[str, str] | None 
                   "--map {option}=COLUMN (CLI) or in the mapping form (Data page).",
                   columns=", ".join(columns), role=_(ROLE_WORDS[role]), option=role))
     return RoleMapping(sources=sources, notes=tuple(notes.values()), fallbacks=fallbacks)
+
+
+def _vendor_rules(norm: Mapping[str, str], sources: dict[str, str | None],
+                  fallbacks: dict[str, str], chosen: set[str]) -> dict[str, lazy.Message]:
+    """Identity rules of Segment, PostHog and GA4 exports, recognised by their column names."""
+    notes: dict[str, lazy.Message] = {}
+    user = sources.get(USER)
+    if (USER not in chosen and user and normalise(user) == "user_id" and "anonymous_id" in norm
+            and "message_id" in norm):
+        fallbacks[USER] = norm["anonymous_id"]
+        notes["fallback"] = lazy.gettext(
+            "Segment export: the user is {user!r}, else {anonymous!r} on events without one",
+            user=user, anonymous=norm["anonymous_id"])
+    elif "uuid" in norm and "distinct_id" in norm and "event" in norm and user == norm["distinct_id"]:
+        notes["vendor"] = lazy.gettext(
+            "PostHog export: the user is {user!r}; {uuid!r} identifies each event (appends match on "
+            "it)", user=user, uuid=norm["uuid"])
+    elif "user_pseudo_id" in norm and "event_name" in norm:
+        if USER not in chosen:
+            sources[USER] = norm["user_pseudo_id"]
+            notes["vendor"] = lazy.gettext(
+                "GA4 export: the user is {user!r} (the device, as GA4 counts users); a user id, when "
+                "set, is kept as a property", user=norm["user_pseudo_id"])
+        if AMOUNT not in chosen and "purchase_revenue" in norm:
+            sources[AMOUNT] = norm["purchase_revenue"]
+    return notes
 
 
 def one_column_hint(column: str) -> lazy.Message:

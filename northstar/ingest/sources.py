@@ -540,12 +540,56 @@ def flatten(columns: Sequence[str], types: Sequence[Any]) -> list[tuple[str, str
     return out
 
 
+# GA4's BigQuery export keeps its parameters as a list of {key, value: {string_value, int_value,
+# float_value, double_value}}: each key becomes a column, reading whichever value is set.
+PARAM_VALUES = ("string_value", "int_value", "float_value", "double_value")
+MAX_PARAMS = 200
+
+
+def key_value_params(cur: duckdb.DuckDBPyConnection, files: list[Path], columns: Sequence[str],
+                     types: Sequence[Any]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(list column, key) → (list column, SQL giving the key's value as text) for every column
+    holding a list of {key, value} structs (GA4's `event_params`, `user_properties`)."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for column, sql_type in zip(columns, types, strict=True):
+        if sql_type.id != "list":
+            continue
+        child = dict(sql_type.children).get("child")
+        fields = dict(getattr(child, "children", []) or []) if child is not None \
+            and child.id == "struct" else {}
+        value = fields.get("value")
+        if "key" not in fields or value is None or value.id != "struct":
+            continue
+        present = [name for name, _type in value.children if name in PARAM_VALUES]
+        col = quote_ident(column)
+        cur.execute(f"SELECT DISTINCT CAST(p.key AS VARCHAR) AS k FROM (SELECT unnest({col}) AS p "
+                    f"FROM {JSON_READER}) WHERE p.key IS NOT NULL ORDER BY k LIMIT {MAX_PARAMS}",
+                    _paths(files))
+        for (key,) in cur.fetchall():
+            item = f"list_filter({col}, lambda x: x.key = {quote_literal(key)})[1].value"
+            reads = ", ".join(f"CAST({item}.{name} AS VARCHAR)" for name in present) or "NULL"
+            found[(column, key)] = (column, f"coalesce({reads})")
+    return found
+
+
 def _json_plan(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> _Plan:
     try:
         relation = cur.sql(f"SELECT * FROM {JSON_READER}", params=_paths(files))
         leaves = flatten(relation.columns, relation.types)
     except duckdb.Error as err:
         raise _read_error(files[0], err, "JSON") from None
+    try:
+        params = key_value_params(cur, files, relation.columns, relation.types)
+    except duckdb.Error as err:
+        raise _read_error(files[0], err, "JSON") from None
+    if params:
+        lists = {name for name, _sql in params.values()}
+        taken = {n.lower() for n, _sql in leaves if n not in lists}
+        leaves = [(n, sql) for n, sql in leaves if n not in lists]
+        for (column, key), (_list, sql) in params.items():
+            name = key if key.lower() not in taken else f"{column}.{key}"
+            taken.add(name.lower())
+            leaves.append((name, sql))
     nested = len(leaves) > len(relation.columns) or any("." in n for n, _sql in leaves)
     select = ", ".join(f"{text} AS {quote_ident(name)}" for name, text in leaves)
     notes = (lazy.gettext("nested JSON properties flattened into columns"),) if nested else ()

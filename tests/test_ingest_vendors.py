@@ -1,0 +1,49 @@
+"""PostHog, Segment and GA4 (BigQuery export) JSON load with no --map, by their identity rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from northstar.ingest.load import ingest_file
+from tests.conftest import fixture
+
+
+def _totals(store, dataset) -> tuple:
+    with store.events(dataset) as cur:
+        cur.execute(f"SELECT count(*), count(DISTINCT user_id), sum(amount) FROM {dataset.events_view}")
+        return cur.fetchone()
+
+
+def test_posthog_events_export(store):
+    data = ingest_file(store, fixture("posthog.jsonl"))
+    # 6 events of d1, d2, d3; purchases of 20.0 (d2) and 5.5 (d1) = 25.5
+    assert _totals(store, data) == (6, 3, 25.5)
+    assert (data.first_ts, data.last_ts) == (datetime(2024, 1, 1, 10), datetime(2024, 1, 9, 17, 45))
+    assert "uuid" in data.properties and "$current_url" in data.properties
+    assert "PostHog export: the user is 'distinct_id'; 'uuid' identifies each event (appends match " \
+           "on it)" in data.notes
+
+
+def test_segment_track_calls_fall_back_to_the_anonymous_id(store):
+    data = ingest_file(store, fixture("segment.jsonl"))
+    # users u1 (2 events), u2 (1), and without userId: a-9 (2), a-7 (1) → 4 users, 3 anonymous events
+    assert _totals(store, data) == (6, 4, 30.0)
+    notes = " | ".join(str(n) for n in data.notes)
+    assert "Segment export: the user is 'userId', else 'anonymousId' on events without one" in notes
+    assert "3 events without a user id kept, counted by 'anonymousId'" in notes
+    assert "messageId" in data.properties and "sku" in data.properties
+
+
+def test_ga4_export_flattens_event_params_and_reads_microseconds(store):
+    data = ingest_file(store, fixture("ga4.jsonl"))
+    # 5 events of p1 (2), p2 (2), p3 (1); purchase_revenue 25.0 + 12.5 = 37.5
+    assert _totals(store, data) == (5, 3, 37.5)
+    # event_timestamp is in microseconds: 1704103200000000 µs = 2024-01-01 10:00 UTC
+    assert (data.first_ts, data.last_ts) == (datetime(2024, 1, 1, 10), datetime(2024, 1, 8, 15))
+    assert {"page_location", "ga_session_id", "source_user_id"} <= set(data.properties)
+    assert "event_params" not in data.properties
+    with store.events(data) as cur:
+        cur.execute(f"SELECT sum(duration_s), count(DISTINCT ga_session_id) FROM {data.events_view}")
+        # engagement_time_msec 4000 + 1500 ms = 5.5 s; sessions 11, 21, 22, 31
+        assert cur.fetchone() == (5.5, 4)
+    assert any("GA4 export: the user is 'user_pseudo_id'" in str(n) for n in data.notes)
