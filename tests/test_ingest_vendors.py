@@ -47,3 +47,14 @@ def test_ga4_export_flattens_event_params_and_reads_microseconds(store):
         # engagement_time_msec 4000 + 1500 ms = 5.5 s; sessions 11, 21, 22, 31
         assert cur.fetchone() == (5.5, 4)
     assert any("GA4 export: the user is 'user_pseudo_id'" in str(n) for n in data.notes)
+
+
+def test_vendor_insert_ids_keep_appends_from_duplicating(store):
+    posthog = ingest_file(store, fixture("posthog.jsonl"))
+    again = ingest_file(store, fixture("posthog.jsonl"), dataset=posthog.name, append=True)
+    assert again.rows == 6  # all 6 already there, matched on uuid
+    assert again.mapping["appends"][-1] | {"source": None} == {
+        "source": None, "new": 0, "already_there": 6, "matched_on": "the insert id 'uuid'"}
+    segment = ingest_file(store, fixture("segment.jsonl"))
+    again = ingest_file(store, fixture("segment.jsonl"), dataset=segment.name, append=True)
+    assert again.mapping["appends"][-1]["matched_on"] == "the insert id 'messageId'"
