@@ -48,3 +48,12 @@ def test_a_ten_thousand_column_file_loads_with_its_roles(store, tmp_path):
     assert ("wide.csv has 10,000 columns: kept the role columns (distinct_id, event_time, "
             "event_name, revenue_usd) and the first 200 other columns as properties; 9,796 columns "
             "left out") in notes
+
+
+def test_a_chosen_column_far_right_is_kept(store, tmp_path):
+    path = tmp_path / "wide.csv"
+    write_wide(path)
+    # p7000 holds row % 10 on rows 0 … 29: 10 distinct users
+    dataset = ingest_file(store, path, overrides={"user_id": "p7000"})
+    assert (dataset.rows, dataset.users) == (30, 10)
+    assert "distinct_id" in dataset.properties

@@ -344,8 +344,10 @@ def ingest_file(store: Store, path: str | Path, dataset: str | None = None,
                              _("Load it first (without --append), or give the dataset's name with "
                                "--dataset NAME."))
 
+    read = replace(options or ReadOptions(), overrides=tuple((overrides or {}).items()))
+
     def build(cur: duckdb.DuckDBPyConnection) -> Dataset:
-        src = stage_file(cur, path, STAGING, options)
+        src = stage_file(cur, path, STAGING, read)
         if display_name:
             src = replace(src, path=Path(display_name))
         report(0.35, ngettext("Read {n} row; detecting columns", "Read {n} rows; detecting columns",

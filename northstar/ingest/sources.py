@@ -59,6 +59,8 @@ class ReadOptions:
     skip: int = 0
     date_format: str | None = None
     sheet: str | None = None  # an Excel workbook's sheet; None: the first
+    # The roles people chose (role, column or expression): a very wide file keeps those columns.
+    overrides: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def parse(cls, delimiter: str | None = None, encoding: str | None = None, header: bool = True,
@@ -352,7 +354,7 @@ def _narrowed(path: Path, out: Path, options: ReadOptions) -> Narrowed | None:
         _CANDIDATES, key=lambda d: len(next(csv.reader([lines[0]], delimiter=d), [])))
     if len(next(csv.reader([lines[0]], delimiter=delimiter), [])) <= NARROW_ABOVE:
         return None
-    narrow_copy = narrow(path, out, encoding, delimiter, options.skip)
+    narrow_copy = narrow(path, out, encoding, delimiter, options.skip, dict(options.overrides))
     return narrow_copy
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -53,11 +53,12 @@ def _is_gzip(path: Path) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
-def role_columns(header: list[str], sample: list[list[str]]) -> list[str]:
+def role_columns(header: list[str], sample: list[list[str]],
+                 overrides: Mapping[str, str] | None = None) -> list[str]:
     """The columns role detection picks (by name, then by values), including those an expression
     such as `"amount" / 100` or a fallback (Amplitude's device id) reads."""
     samples = {name: [row[i] for row in sample if i < len(row)] for i, name in enumerate(header)}
-    mapping = resolve_mapping(header, strict=False, samples=samples)
+    mapping = resolve_mapping(header, overrides, strict=False, samples=samples)
     wanted = [*mapping.sources.values(), *mapping.fallbacks.values()]
     present = set(header)
     keep: list[str] = []
@@ -67,12 +68,14 @@ def role_columns(header: list[str], sample: list[list[str]]) -> list[str]:
         if source in present:
             keep.append(source)
         else:
-            keep += [q.replace('""', '"') for q in re.findall(r'"((?:[^"]|"")*)"', source)
-                     if q.replace('""', '"') in present]
+            named = [q.replace('""', '"') for q in re.findall(r'"((?:[^"]|"")*)"', source)]
+            named += re.findall(r"[A-Za-z_$][\w$]*", source)
+            keep += [name for name in named if name in present]
     return list(dict.fromkeys(keep))
 
 
-def narrow(path: Path, out: Path, encoding: str, delimiter: str, skip: int) -> Narrowed | None:
+def narrow(path: Path, out: Path, encoding: str, delimiter: str, skip: int,
+           overrides: Mapping[str, str] | None = None) -> Narrowed | None:
     """Copy `path` to `out` with only the role columns and the first WIDE_PROPERTIES others, in
     one streaming pass (time linear in rows × width); None when the file is not that wide."""
     with _open(path, encoding) as handle:
@@ -82,7 +85,7 @@ def narrow(path: Path, out: Path, encoding: str, delimiter: str, skip: int) -> N
         if len(header) <= NARROW_ABOVE:
             return None
         sample = [row for _i, row in zip(range(SAMPLE_ROWS), reader, strict=False)]
-        roles = role_columns(header, sample)
+        roles = role_columns(header, sample, overrides)
         others = [c for c in header if c not in set(roles)][:WIDE_PROPERTIES]
         kept = set(roles) | set(others)
         index = [i for i, name in enumerate(header) if name in kept]
