@@ -25,12 +25,15 @@ def test_posthog_events_export(store):
 
 
 def test_segment_track_calls_fall_back_to_the_anonymous_id(store):
+    """6 track calls, then an identify and a page call."""
     data = ingest_file(store, fixture("segment.jsonl"))
     # users u1 (2 events), u2 (1), and without userId: a-9 (2), a-7 (1) → 4 users, 3 anonymous events
     assert _totals(store, data) == (6, 4, 30.0)
     notes = " | ".join(str(n) for n in data.notes)
     assert "Segment export: the user is 'userId', else 'anonymousId' on events without one" in notes
     assert "3 events without a user id kept, counted by 'anonymousId'" in notes
+    # the identify and page calls (the last two lines) are not events: left out, counted
+    assert "2 Segment calls that are not track calls left out ('identify', 'page')" in notes
     assert "messageId" in data.properties and "sku" in data.properties
 
 

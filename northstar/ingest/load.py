@@ -31,6 +31,7 @@ from northstar.ingest.roles import (
     TIMESTAMP,
     USER,
     RoleMapping,
+    normalise,
     one_column_hint,
     resolve_mapping,
     role_word,
@@ -160,11 +161,30 @@ def _property_sql(prop: Property) -> str:
     return f"{value} AS {quote_ident(prop.name)}"
 
 
+def _segment_track_calls(cur: duckdb.DuckDBPyConnection, src: SourceFile) -> list[str]:
+    """A Segment export's calls other than `track` (identify, page, group...) are not events: they
+    are left out of the staged rows, counted in a note."""
+    norm = {normalise(c): c for c in src.columns}
+    if not {"type", "message_id", "anonymous_id"} <= set(norm):
+        return []
+    kind = quote_ident(norm["type"])
+    cur.execute(f"SELECT count(*), list_sort(list(DISTINCT coalesce({kind}, '')))[1:3] FROM {STAGING} "
+                f"WHERE coalesce(lower(trim({kind})), '') <> 'track'")
+    count, kinds = fetch_one(cur)
+    if not count:
+        return []
+    cur.execute(f"DELETE FROM {STAGING} WHERE coalesce(lower(trim({kind})), '') <> 'track'")
+    return [lazy.ngettext(
+        "{n} Segment call that is not a track call left out ({kinds})",
+        "{n} Segment calls that are not track calls left out ({kinds})", int(count),
+        kinds=", ".join(repr(k) for k in kinds or ()))]
+
+
 def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapping,
               default_event: str) -> LoadPlan:
     """Decide how every role is read from the staged file; raises on anything unusable."""
     user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
-    fallback_notes = []
+    fallback_notes = _segment_track_calls(cur, src)
     if USER in mapping.fallbacks and mapping.fallbacks[USER] in src.columns:
         fallback_sql = convert.text_value(mapping.fallbacks[USER])
         cur.execute(f"SELECT count(*) FROM {STAGING} WHERE {user_sql} IS NULL "
