@@ -42,7 +42,7 @@ def test_whitespace_file_upload_fix_delimiter_and_load(server, browser, tmp_path
         choose(page, "Delimiter", "Comma ,")
         expect(page.get_by_text("is it separated by spaces or tabs?").first).to_be_visible(
             timeout=WAIT_MS)
-        expect(page.get_by_text("1 columns)")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text("1 column)")).to_be_visible(timeout=WAIT_MS)
         choose(page, "Delimiter", "Spaces (whitespace-aligned)")
         expect(page.get_by_text("4 columns)")).to_be_visible(timeout=WAIT_MS)
         shot(page, "ingest-read-options")
