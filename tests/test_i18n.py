@@ -220,3 +220,21 @@ def test_library_errors_read_in_the_readers_language():
     with pytest.raises(NorthstarError) as caught:
         spec_from_dict({"name": "Sharers", "kind": "nope"})
     assert "is not one of" in caught.value.one_line()
+
+
+def test_no_literal_message_hides_inside_an_f_string():
+    """Babel's extractor does not look inside f-strings on Python 3.11, so `f"**{_('Event catalogue')}**"`
+    is shown untranslated while the completeness test above never sees it."""
+    import ast
+
+    offenders = []
+    for path in [*ROOT.glob("northstar/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            offenders += [f"{path.relative_to(ROOT)}:{call.lineno}" for call in ast.walk(node)
+                          if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                          and call.func.id in {"_", "ngettext", "pgettext", "N_"}
+                          and any(isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                                  for arg in call.args)]
+    assert not offenders

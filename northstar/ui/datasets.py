@@ -64,7 +64,7 @@ def summary(store: Store, dataset: Dataset) -> None:
                           columns=", ".join(plain(p) for p in dataset.properties)))
     st.plotly_chart(charts.events_per_week(cache.events_per_week(store, dataset)),
                     key="events_per_week")
-    st.markdown(f"**{_('Event catalogue')}**")
+    st.markdown("**" + _("Event catalogue") + "**")  # outside an f-string, where Babel finds it
     st.dataframe(
         cache.event_catalogue(store, dataset), hide_index=True, width="stretch",
         column_config={
@@ -73,6 +73,9 @@ def summary(store: Store, dataset: Dataset) -> None:
             "events": st.column_config.NumberColumn(_("Events"), format="localized"),
             "first_seen": st.column_config.DatetimeColumn(_("First seen"), format=DATE_FORMAT),
             "last_seen": st.column_config.DatetimeColumn(_("Last seen"), format=DATE_FORMAT),
+            "with_amount": st.column_config.NumberColumn(_("With an amount"), format="localized"),
+            "with_duration": st.column_config.NumberColumn(_("With a duration"), format="localized"),
+            "with_nps": st.column_config.NumberColumn(_("With an NPS score"), format="localized"),
             "share_of_users": st.column_config.ProgressColumn(
                 _("Share of users"), format="percent", min_value=0.0, max_value=1.0),
         })
