@@ -63,3 +63,23 @@ def test_cli_health(tmp_path, capsys):
     assert "  ! 6 empty days inside the span" in out
     assert "  ! 1 duplicate event" in out
     assert main(["health", "--db", db, "--dataset", "nope"]) == 2
+
+
+@pytest.mark.parametrize("column", ["$insert_id", "messageId", "uuid", "event_id"])
+def test_duplicates_are_counted_on_the_vendors_event_id_as_appends_match_them(store, tmp_path, column):
+    # Three events, two of which share the vendor's id though their times differ (a resent event
+    # with a later timestamp): 1 duplicate by the id, none as identical rows.
+    path = tmp_path / "ids.csv"
+    path.write_text(f"user_id,timestamp,event,{column}\nu1,2024-01-01 10:00,open,a\n"
+                    "u1,2024-01-01 10:05,open,a\nu2,2024-01-02 10:00,open,b\n", encoding="utf-8")
+    dataset = ingest_file(store, path)
+    found = {f.check: f for f in health(store, dataset)}
+    assert found["duplicates"].headline == f"1 duplicate event (33.3%, the same {column})"
+
+
+def test_the_insert_id_is_the_best_ranked_vendor_id():
+    from northstar.ingest.roles import insert_id_column
+
+    assert insert_id_column(["uuid", "$insert_id", "x"]) == "$insert_id"
+    assert insert_id_column(["messageId", "uuid"]) == "messageId"
+    assert insert_id_column(["user_id", "event"]) is None

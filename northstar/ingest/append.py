@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import duckdb
 
 from northstar.i18n import lazy
-from northstar.ingest.roles import normalise
+from northstar.ingest.roles import insert_id_column
 from northstar.store import CANONICAL_COLUMNS, Dataset, Store, fetch_one, quote_ident
 
 OLD, NEW, COMBINED = "ns_old_events", "ns_new_events", "ns_combined"
-INSERT_IDS = ("insert_id", "event_id", "message_id", "uuid")
 
 
 @dataclass(frozen=True)
@@ -36,19 +35,10 @@ def load_old(store: Store, old: Dataset, cur: duckdb.DuckDBPyConnection) -> None
     del ns_old_arrow
 
 
-def _insert_id(old_props: tuple[str, ...], new_props: tuple[str, ...]) -> str | None:
-    shared = [p for p in old_props if p in new_props]
-    for wanted in INSERT_IDS:
-        for prop in shared:
-            if normalise(prop) == wanted:
-                return prop
-    return None
-
-
 def combine(cur: duckdb.DuckDBPyConnection, typed: str, old: Dataset,
             new_props: tuple[str, ...]) -> AppendResult:
     """Write temp table COMBINED = old events + the new ones not already there."""
-    key = _insert_id(old.properties, new_props)
+    key = insert_id_column([p for p in old.properties if p in new_props])
     src = quote_ident(typed)
     if key:
         col = quote_ident(key)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from northstar.i18n import _, ngettext, number, percent
+from northstar.ingest.roles import insert_id_column
 from northstar.store import CANONICAL_COLUMNS, Dataset, Store, fetch_one, quote_ident
 
 # Thresholds above which a finding is a warning rather than information.
@@ -18,7 +19,6 @@ ANONYMOUS_WARN = 0.10
 ONE_EVENT_WARN = 0.50
 BOT_SHARE_WARN = 0.05
 BOT_TIMES_MEDIAN = 10
-INSERT_IDS = ("$insert_id", "insert_id", "event_id", "message_id")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _week(day: date) -> str:
 
 
 def _duplicates(cur, view: str, dataset: Dataset) -> Finding:
-    insert_id = next((p for p in dataset.properties if p.lower() in INSERT_IDS), None)
+    insert_id = insert_id_column(dataset.properties)
     if insert_id:
         key, how = quote_ident(insert_id), _("the same {column}", column=insert_id)
         cur.execute(f"SELECT count(*) - count(DISTINCT {key}), count(*) FROM {view} "

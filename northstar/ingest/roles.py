@@ -102,6 +102,20 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", split.lower()).strip("_")
 
 
+# A vendor's own id of one event, best first, as `normalise` spells them: Mixpanel/Amplitude
+# `$insert_id`, Segment `messageId`, PostHog `uuid`, and generic event ids.
+INSERT_IDS = ("insert_id", "event_id", "message_id", "uuid")
+
+
+def insert_id_column(columns: Sequence[str]) -> str | None:
+    """The column among `columns` that holds the vendor's id of each event, if there is one."""
+    for wanted in INSERT_IDS:
+        for column in columns:
+            if normalise(column) == wanted:
+                return column
+    return None
+
+
 def role_name(text: str) -> str:
     """The canonical role for what a user typed (`ts`, `nps`, `duration_s` are accepted)."""
     key = normalise(text)
