@@ -235,7 +235,7 @@ def test_transforms_find_the_same_leader() -> None:
         leader = rank_candidates(frame, "revenue", transform=transform)[0]
         assert (leader.metric, leader.kind, leader.best_lag) == ("shares", "leading", 2), transform
     leader = rank_candidates(frame, "revenue", transform="log_diff")[0]
-    assert "week-over-week % changes" in leader.verdict
+    assert "week-over-week percentage changes" in leader.verdict
 
 
 def test_partial_periods_are_left_out() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from northstar.ingest.load import ingest_file
@@ -43,13 +44,43 @@ def test_ga4_export_flattens_event_params_and_reads_microseconds(store):
     assert _totals(store, data) == (5, 3, 37.5)
     # event_timestamp is in microseconds: 1704103200000000 µs = 2024-01-01 10:00 UTC
     assert (data.first_ts, data.last_ts) == (datetime(2024, 1, 1, 10), datetime(2024, 1, 8, 15))
-    assert {"page_location", "ga_session_id", "source_user_id"} <= set(data.properties)
+    assert {"page_location", "ga_session_id", "user_pseudo_id"} <= set(data.properties)
     assert "event_params" not in data.properties
     with store.events(data) as cur:
         cur.execute(f"SELECT sum(duration_s), count(DISTINCT ga_session_id) FROM {data.events_view}")
         # engagement_time_msec 4000 + 1500 ms = 5.5 s; sessions 11, 21, 22, 31
         assert cur.fetchone() == (5.5, 4)
-    assert any("GA4 export: the user is 'user_pseudo_id'" in str(n) for n in data.notes)
+    notes = " | ".join(str(n) for n in data.notes)
+    assert "GA4 export: the user is 'user_id' when signed in, else the device 'user_pseudo_id'" in notes
+    # p1's page view before it signed in as cust-1 is cust-1's; p2 never signed in
+    assert "1 signed-out event counted for the user its device signed in as" in notes
+    assert "2 events without a user id kept, counted by 'user_pseudo_id'" in notes
+    with store.events(data) as cur:
+        cur.execute(f"SELECT user_id, count(*) FROM {data.events_view} GROUP BY 1 ORDER BY 1")
+        assert cur.fetchall() == [("cust-1", 2), ("cust-3", 1), ("p2", 2)]
+
+
+def test_ga4_device_shared_by_two_signed_in_users_stays_the_device(store, tmp_path):
+    """A device seen as two users (a family tablet): its signed-out events can't be given to either."""
+    rows = [("page_view", None, "tab"), ("purchase", "ann", "tab"), ("purchase", "bo", "tab"),
+            ("page_view", None, "tab"), ("page_view", None, "ph"), ("purchase", "cy", "ph")]
+    path = tmp_path / "ga4_shared.jsonl"
+    path.write_text("".join(
+        json.dumps({"event_date": "20240101", "event_timestamp": 1704103200000000 + i * 60_000_000,
+                    "event_name": name, "user_id": uid, "user_pseudo_id": device}) + "\n"
+        for i, (name, uid, device) in enumerate(rows)), encoding="utf-8")
+    data = ingest_file(store, path)
+    with store.events(data) as cur:
+        cur.execute(f"SELECT user_id, count(*) FROM {data.events_view} GROUP BY 1 ORDER BY 1")
+        assert cur.fetchall() == [("ann", 1), ("bo", 1), ("cy", 2), ("tab", 2)]
+    notes = " | ".join(str(n) for n in data.notes)
+    assert "1 signed-out event counted for the user its device signed in as" in notes
+    assert "2 events without a user id kept, counted by 'user_pseudo_id'" in notes
+
+
+def test_ga4_export_without_user_ids_counts_devices(store):
+    data = ingest_file(store, fixture("ga4.csv"))
+    assert "GA4 export: the user is 'user_pseudo_id' (the device, as GA4 counts users)" in data.notes
 
 
 def test_vendor_insert_ids_keep_appends_from_duplicating(store):

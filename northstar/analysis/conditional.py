@@ -25,7 +25,7 @@ from statsmodels.stats.multitest import multipletests
 
 from northstar.analysis.lead import LeadResult, _local_variance
 from northstar.analysis.verdicts import MIN_LINK_R, format_p, format_r, significant
-from northstar.i18n import N_, _
+from northstar.i18n import N_, _, percent
 from northstar.wording import joined, periods
 
 log = logging.getLogger(__name__)
@@ -38,12 +38,12 @@ HOLDOUT_FIT = 0.7
 MIN_HOLDOUT = 8
 # A leader whose forecasts did no better on the periods it was not fitted on, per grain.
 NO_HOLDOUT = {
-    "day": N_("{verdict}; but it did not hold out: fitted on the first 70% of days, it made forecasts of the "
-              "rest no better"),
-    "week": N_("{verdict}; but it did not hold out: fitted on the first 70% of weeks, it made forecasts of "
-               "the rest no better"),
-    "month": N_("{verdict}; but it did not hold out: fitted on the first 70% of months, it made forecasts "
-                "of the rest no better"),
+    "day": N_("{verdict}; but it did not hold out: fitted on the first {share} of days, it made "
+              "forecasts of the rest no better"),
+    "week": N_("{verdict}; but it did not hold out: fitted on the first {share} of weeks, it made "
+               "forecasts of the rest no better"),
+    "month": N_("{verdict}; but it did not hold out: fitted on the first {share} of months, it made "
+                "forecasts of the rest no better"),
 }
 
 
@@ -261,4 +261,5 @@ def _holdout_note(result: LeadResult) -> LeadResult:
         return result
     if result.holdout_skill > 0:
         return replace(result, holds_out=True)
-    return replace(result, holds_out=False, verdict=_(NO_HOLDOUT[result.grain], verdict=result.verdict))
+    return replace(result, holds_out=False, verdict=_(NO_HOLDOUT[result.grain], verdict=result.verdict,
+                                                          share=percent(HOLDOUT_FIT, 0)))

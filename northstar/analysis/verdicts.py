@@ -25,8 +25,9 @@ SAME_PERIOD = {"day": N_("on the same day"), "week": N_("in the same week"), "mo
 CHANGES = {
     ("day", "diff"): N_("day-over-day changes"), ("week", "diff"): N_("week-over-week changes"),
     ("month", "diff"): N_("month-over-month changes"),
-    ("day", "log_diff"): N_("day-over-day % changes"), ("week", "log_diff"): N_("week-over-week % changes"),
-    ("month", "log_diff"): N_("month-over-month % changes"),
+    ("day", "log_diff"): N_("day-over-day percentage changes"),
+    ("week", "log_diff"): N_("week-over-week percentage changes"),
+    ("month", "log_diff"): N_("month-over-month percentage changes"),
     ("day", "detrend"): N_("deviations from the daily trend"),
     ("week", "detrend"): N_("deviations from the weekly trend"),
     ("month", "detrend"): N_("deviations from the monthly trend"),

@@ -131,8 +131,10 @@ def timestamp_conversion(cur: duckdb.DuckDBPyConnection, table: str, column: str
     if date_format:
         if "%" not in date_format:
             raise NorthstarError(
-                _("Bad date format"), _("{format!r} has no % codes. Write it like %Y-%m-%d, "
-                                        "%d/%m/%Y %H:%M or %Y%m%d.", format=date_format))
+                _("Bad date format"), _("{format!r} has no strptime codes (such as %Y). Write it like "
+                                        "{examples}.", format=date_format,
+                                        examples=_("{a}, {b} or {c}", a="%Y-%m-%d", b="%d/%m/%Y %H:%M",
+                                                   c="%Y%m%d")))
         sql = f"try_strptime(trim({col}), {quote_literal(date_format)})"
         return _timestamp_result(cur, table, column, sql,
                                  lazy.gettext("dates like {format} (as chosen)", format=date_format))
@@ -242,5 +244,5 @@ def check_range(cur: duckdb.DuckDBPyConnection, table: str, conversion: Conversi
                      "{role} to a column of 0–10 answers, or leave it unmapped.",
                      "{n} values of {column!r} lie outside {low}–{high} (e.g. {examples}). Map "
                      "{role} to a column of 0–10 answers, or leave it unmapped.", count,
-                     column=column, low=f"{low:g}", high=f"{high:g}", examples=shown,
+                     column=column, low=format(low, "g"), high=format(high, "g"), examples=shown,
                      role=role_word(conversion.role)))

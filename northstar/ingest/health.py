@@ -118,7 +118,7 @@ def _gaps(cur, view: str, exported: datetime) -> Finding:
     in_gaps = ngettext("in {n} gap", "in {n} gaps", len(gaps))
     longest = ngettext("the longest is {n} day ({first} to {last})",
                        "the longest is {n} days ({first} to {last})", length,
-                       first=f"{first:%Y-%m-%d}", last=f"{last:%Y-%m-%d}")
+                       first=first.strftime("%Y-%m-%d"), last=last.strftime("%Y-%m-%d"))
     return Finding(
         "gaps", ngettext("{n} empty day inside the span {gaps}; {longest}",
                          "{n} empty days inside the span {gaps}; {longest}", missing,
@@ -148,7 +148,7 @@ def _after_export(cur, view: str, exported: datetime, dataset: Dataset) -> Findi
     if later:
         parts.append(ngettext("{n} event after the export date (up to {latest})",
                               "{n} events after the export date (up to {latest})", later,
-                              latest=f"{latest:%Y-%m-%d}"))
+                              latest=latest.strftime("%Y-%m-%d")))
     if left_out:
         parts.append(ngettext("{n} event more than a day after the export date, left out at load",
                               "{n} events more than a day after the export date, left out at load",

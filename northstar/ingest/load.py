@@ -180,11 +180,40 @@ def _segment_track_calls(cur: duckdb.DuckDBPyConnection, src: SourceFile) -> lis
         kinds=", ".join(repr(k) for k in kinds or ()))]
 
 
+def _ga4_observed_identity(cur: duckdb.DuckDBPyConnection, src: SourceFile,
+                           mapping: RoleMapping) -> list[str]:
+    """GA4 counts a device's signed-out events for the user it signed in as (its "observed" identity):
+    staged rows without a user id get the one user id their `user_pseudo_id` was seen with. A device
+    seen with two or more user ids is shared; its signed-out events stay the device's."""
+    norm = {normalise(c): c for c in src.columns}
+    user, device = mapping.source(USER), mapping.fallbacks.get(USER)
+    if not (user and device and "event_name" in norm and normalise(device) == "user_pseudo_id"
+            and user in src.columns and device in src.columns):
+        return []
+    uid, dev = quote_ident(user), quote_ident(device)
+    known = convert.text_value(user)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE ns_ga4_devices AS SELECT {dev} AS device, "
+                f"min({uid}) AS uid FROM {STAGING} WHERE {known} IS NOT NULL AND {dev} IS NOT NULL "
+                f"GROUP BY 1 HAVING count(DISTINCT {known}) = 1")
+    signed_out = f"{known} IS NULL AND {dev} IN (SELECT device FROM ns_ga4_devices)"
+    cur.execute(f"SELECT count(*) FROM {STAGING} WHERE {signed_out}")
+    stitched = int(fetch_one(cur)[0])
+    if stitched:
+        cur.execute(f"UPDATE {STAGING} SET {uid} = (SELECT d.uid FROM ns_ga4_devices d "
+                    f"WHERE d.device = {STAGING}.{dev}) WHERE {signed_out}")
+    cur.execute("DROP TABLE ns_ga4_devices")
+    if not stitched:
+        return []
+    return [lazy.ngettext(
+        "{n} signed-out event counted for the user its device signed in as",
+        "{n} signed-out events counted for the user their device signed in as", stitched)]
+
+
 def plan_load(cur: duckdb.DuckDBPyConnection, src: SourceFile, mapping: RoleMapping,
               default_event: str) -> LoadPlan:
     """Decide how every role is read from the staged file; raises on anything unusable."""
     user_sql = _column_role_sql(USER, mapping.source(USER), src.columns)
-    fallback_notes = _segment_track_calls(cur, src)
+    fallback_notes = _segment_track_calls(cur, src) + _ga4_observed_identity(cur, src, mapping)
     if USER in mapping.fallbacks and mapping.fallbacks[USER] in src.columns:
         fallback_sql = convert.text_value(mapping.fallbacks[USER])
         cur.execute(f"SELECT count(*) FROM {STAGING} WHERE {user_sql} IS NULL "

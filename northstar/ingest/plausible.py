@@ -68,7 +68,7 @@ class Implausible:
                 "{low} to {high} (e.g. {examples})",
                 "{n} events left out: their timestamps lie far outside the bulk of the data, "
                 "{low} to {high} (e.g. {examples})", self.outliers, examples=far,
-                low=f"{self.low:%Y-%m-%d}", high=f"{self.high:%Y-%m-%d}"))
+                low=self.low.strftime("%Y-%m-%d"), high=self.high.strftime("%Y-%m-%d")))
         return notes
 
 

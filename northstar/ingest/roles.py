@@ -318,11 +318,19 @@ def _vendor_rules(norm: Mapping[str, str], sources: dict[str, str | None],
             "PostHog export: the user is {user!r}; {uuid!r} identifies each event (appends match on "
             "it)", user=user, uuid=norm["uuid"])
     elif "user_pseudo_id" in norm and "event_name" in norm:
-        if USER not in chosen:
+        if USER not in chosen and "user_id" in norm:
+            # GA4's observed identity: the signed-in user id, else the device (stitched at load).
+            sources[USER] = norm["user_id"]
+            fallbacks[USER] = norm["user_pseudo_id"]
+            notes["vendor"] = lazy.gettext(
+                "GA4 export: the user is {user!r} when signed in, else the device {device!r}; a "
+                "device's signed-out events count for the one user it signed in as (GA4's observed "
+                "identity)", user=norm["user_id"], device=norm["user_pseudo_id"])
+        elif USER not in chosen:
             sources[USER] = norm["user_pseudo_id"]
             notes["vendor"] = lazy.gettext(
-                "GA4 export: the user is {user!r} (the device, as GA4 counts users); a user id, when "
-                "set, is kept as a property", user=norm["user_pseudo_id"])
+                "GA4 export: the user is {user!r} (the device, as GA4 counts users)",
+                user=norm["user_pseudo_id"])
         if AMOUNT not in chosen and "purchase_revenue" in norm:
             sources[AMOUNT] = norm["purchase_revenue"]
     return notes

@@ -51,7 +51,7 @@ def summary(store: Store, dataset: Dataset) -> None:
     """Everything about one dataset: size, how columns were read, event catalogue, weekly chart."""
     st.subheader(_("Dataset “{name}”", name=plain(dataset.name)))
     st.caption(_("From {source}, loaded {day} {time}", source=plain(dataset.source),
-                 day=i18n.day(dataset.loaded_at), time=f"{dataset.loaded_at:%H:%M}"))
+                 day=i18n.day(dataset.loaded_at), time=dataset.loaded_at.strftime("%H:%M")))
     status(dataset)
     roles = dataset.mapping.get("roles", {})
     with st.expander(_("How the columns were read")):
