@@ -77,3 +77,19 @@ def test_cli_append_reports_new_and_already_there(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Added 4 new events to mp (2 already there, matched on the insert id '$insert_id')" in out
     assert "Loaded mp: 10 rows, 4 users" in out
+
+
+def test_the_event_catalogue_is_read_again_after_an_append(store, tmp_path):
+    from northstar.metrics import event_catalogue
+
+    _mixpanel(tmp_path / "jan.jsonl", range(0, 8))
+    first = ingest_file(store, tmp_path / "jan.jsonl", dataset="mp")
+    before = event_catalogue(store, first)
+    assert before[["event", "events"]].values.tolist() == [["open", 8]]
+    before.loc[0, "events"] = -1  # a caller's copy: the kept catalogue is not changed by it
+    assert event_catalogue(store, first)["events"].tolist() == [8]
+    (tmp_path / "feb.jsonl").write_text(json.dumps({"event": "share", "properties": {
+        "time": 1706745600, "distinct_id": "u1", "$insert_id": "id-s"}}) + "\n", encoding="utf-8")
+    both = ingest_file(store, tmp_path / "feb.jsonl", dataset="mp", append=True)
+    assert event_catalogue(store, both)[["event", "events"]].values.tolist() == [["open", 8],
+                                                                                ["share", 1]]

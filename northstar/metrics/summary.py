@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import pandas as pd
 
 from northstar.store import Dataset, Store
 
 # Beyond this many event types the weekly chart groups the rest as "other" to stay readable.
 TOP_EVENTS_IN_CHART = 8
+# Catalogues kept in memory: one full scan of the events each, asked for several times per
+# comparison (defaults, suggestions, "part of the outcome"), and by every CLI command.
+CATALOGUES_KEPT = 16
+_catalogues: OrderedDict[tuple[str, str, str], pd.DataFrame] = OrderedDict()
+_catalogues_lock = threading.Lock()
 
 
 def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
     """One row per event: users who did it, times it happened, first and last seen, and how many
-    of its rows carry an amount, a duration, an NPS score; most frequent first."""
+    of its rows carry an amount, a duration, an NPS score; most frequent first.
+
+    Kept per store, dataset contents (its fingerprint) and events file, so a reload, an append or
+    a lake refresh is read again; each caller gets its own copy."""
+    key = (str(store.path), dataset.cache_key, dataset.file)
+    with _catalogues_lock:
+        kept = _catalogues.get(key)
+        if kept is not None:
+            _catalogues.move_to_end(key)
+            return kept.copy()
+    catalogue = _read_catalogue(store, dataset)
+    with _catalogues_lock:
+        _catalogues[key] = catalogue
+        while len(_catalogues) > CATALOGUES_KEPT:
+            _catalogues.popitem(last=False)
+    return catalogue.copy()
+
+
+def _read_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
     with store.events(dataset) as cur:
         cur.execute(f"""
             SELECT CAST(event AS VARCHAR) AS event, count(DISTINCT user_key) AS users,
