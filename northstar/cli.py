@@ -129,6 +129,9 @@ def _cmd_metrics(args: argparse.Namespace) -> None:
 COMPARE_COLUMNS = ["metric", "kind", "best_lag", "corr_changes", "corr_levels", "p_value", "granger_p",
                    "q_value", "conditional_p", "echo_of", "holdout_skill", "holds_out", "spearman_changes",
                    "volatility", "n_periods", "source", "role", "saved", "verdict"]
+# After the columns above (the contract keeps their order): a behaviour's user-level lift and its 95%
+# interval, empty for candidates it does not apply to.
+LIFT_COLUMNS = ["user_lift", "user_lift_low", "user_lift_high"]
 
 
 def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> str:
@@ -160,6 +163,11 @@ def _cmd_compare(args: argparse.Namespace) -> None:
     finally:
         store.close()
     out = comparison.ranking[COMPARE_COLUMNS].copy()
+    from northstar.analysis.user_lift import lift_columns
+
+    lifts = [lift_columns(comparison.lifts, metric) for metric in out["metric"]]
+    for i, column in enumerate(LIFT_COLUMNS):
+        out[column] = [float("nan") if row[i] is None else row[i] for row in lifts]
     if kept:
         out.loc[out["metric"] == kept, "saved"] = True
     if args.format == "json":
