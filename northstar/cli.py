@@ -18,6 +18,7 @@ from northstar.vocab import DEFAULT_GRAIN, GRAINS
 
 if TYPE_CHECKING:
     from northstar.analysis import Comparison
+    from northstar.analysis.turns import TurnBacktest
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,6 +148,14 @@ def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> 
     return found
 
 
+def _median_lead(test: TurnBacktest) -> float:
+    """The median of the periods by which a candidate turned before the outcome's turns; NaN: never."""
+    import statistics
+
+    leads = [m.lead for m in test.matches if m.lead is not None]
+    return float(statistics.median(leads)) if leads else float("nan")
+
+
 def _cmd_compare(args: argparse.Namespace) -> None:
     from northstar.analysis import compare
 
@@ -171,6 +180,13 @@ def _cmd_compare(args: argparse.Namespace) -> None:
     if kept:
         out.loc[out["metric"] == kept, "saved"] = True
     if args.format == "json":
+        # JSON only: the backtest of turns per candidate (the CSV keeps its columns).
+        from northstar.analysis.compare import turns_of
+
+        tests = [turns_of(comparison, metric) for metric in out["metric"]]
+        out["turns_before"] = [sum(t.before(k) for k in ("dip", "peak")) for t in tests]
+        out["turns_total"] = [len(t.matches) for t in tests]
+        out["turns_lead"] = [_median_lead(t) for t in tests]
         print(out.to_json(orient="records", double_precision=10))
     else:
         print(csv_safe(out).to_csv(index=False, float_format="%.10g"), end="")

@@ -175,3 +175,13 @@ def test_compare_ends_with_the_user_level_lift_columns(ranking, mixpanel_db):
     by_metric = {r["metric"]: r for r in json.loads(result.stdout)}
     assert by_metric["Active users"]["user_lift"] is None
     assert by_metric[INVITERS]["user_lift"] == pytest.approx(inviters["user_lift"], rel=1e-6)
+
+
+def test_compare_json_carries_the_backtest_of_turns(mixpanel_db, capsys):
+    assert main(["compare", "--db", str(mixpanel_db), "--outcome", "Revenue", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    for row in rows:
+        assert 0 <= row["turns_before"] <= row["turns_total"]
+        assert (row["turns_lead"] is None) == (row["turns_before"] == 0)
+    assert {"turns_before", "turns_total", "turns_lead"}.isdisjoint(compare_csv(
+        mixpanel_db, "--outcome", "Revenue").columns)  # JSON only

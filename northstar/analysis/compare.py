@@ -12,6 +12,7 @@ import pandas as pd
 from northstar.analysis.lags import MaxLag, default_max_lag
 from northstar.analysis.lead import LeadResult
 from northstar.analysis.ranking import rank_candidates, results_frame
+from northstar.analysis.turns import TurnBacktest, backtest, turns_sentence
 from northstar.analysis.user_lift import UserLift, user_lifts
 from northstar.errors import NorthstarError
 from northstar.i18n import N_, _
@@ -275,3 +276,16 @@ def shown_name(comparison: Comparison, metric: str) -> str:
         return display_name(comparison.outcome)
     spec = next((s for s in comparison.candidates if s.name == metric), None)
     return display_name(spec) if spec is not None else metric
+
+
+def turns_of(comparison: Comparison, metric: str) -> TurnBacktest:
+    """The backtest of turns of one candidate against the outcome, on complete periods."""
+    return backtest(full_periods(comparison, metric), full_periods(comparison, comparison.outcome.name),
+                    metric=metric, outcome_name=comparison.outcome.name, grain=comparison.grain,
+                    max_lag=comparison.max_lag)
+
+
+def turns_summary(comparison: Comparison, metric: str) -> str:
+    """The backtest of turns in one sentence, naming both as people see them."""
+    return turns_sentence(turns_of(comparison, metric), shown_name(comparison, metric),
+                          shown_name(comparison, comparison.outcome.name))

@@ -90,14 +90,10 @@ def lift_sql(dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricS
               else f"CAST((epoch({period}) - epoch(TIMESTAMP '2000-01-03')) / {seconds} AS BIGINT)")
     flags = "".join(f",\n               bool_or({_in(b.events)}) AS did_{i}"
                     for i, b in enumerate(behaviours))
-    lags = sorted({b.lag for b in behaviours})
-    reached = "".join(
-        f",\n               coalesce(bool_or(hit) OVER (PARTITION BY u ORDER BY k RANGE BETWEEN 1 FOLLOWING "
-        f"AND {lag} FOLLOWING), false) AS reached_{lag}" for lag in lags)
     cells = []
     for i, b in enumerate(behaviours):
         used = f"k + {b.lag} < last_k"
-        did, hit = f"did_{i}", f"reached_{b.lag}"
+        did, hit = f"did_{i}", f"coalesce(next_hit - k <= {b.lag}, false)"
         cells += [f"count(*) FILTER (WHERE {used} AND {did} AND {hit}) AS b{i}_a",
                   f"count(*) FILTER (WHERE {used} AND {did} AND NOT {hit}) AS b{i}_b",
                   f"count(*) FILTER (WHERE {used} AND NOT {did} AND {hit}) AS b{i}_c",
@@ -111,8 +107,12 @@ def lift_sql(dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricS
     ),
     bounds AS (SELECT min(k) AS first_k, max(k) AS last_k FROM per_user),
     history AS (
-        SELECT *, coalesce(sum(n) OVER (PARTITION BY u ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING
-               AND 1 PRECEDING), 0) AS prior{reached}
+        -- One sort by user and period serves both windows: events before the period, and the next
+        -- period after it in which the user reached the outcome.
+        SELECT *, sum(n) OVER (PARTITION BY u ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                  - n AS prior,
+               min(CASE WHEN hit THEN k END) OVER (PARTITION BY u ORDER BY k ROWS BETWEEN 1 FOLLOWING
+                  AND UNBOUNDED FOLLOWING) AS next_hit
         FROM per_user
     ),
     analysed AS (SELECT h.*, b.last_k FROM history h, bounds b WHERE h.k > b.first_k AND h.k < b.last_k),

@@ -21,6 +21,7 @@ from northstar.analysis import (
     shown_name,
     significant,
 )
+from northstar.analysis.compare import turns_summary
 from northstar.analysis.user_lift import lift_sentence
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
@@ -231,6 +232,7 @@ def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
                      outcome_definition=comparison.outcome.definition())))
     if found := comparison.lifts.get(metric):
         st.markdown(_md(lift_sentence(found)))
+    st.markdown(_md(_("Backtest of turns: {summary}", summary=turns_summary(comparison, metric))))
     shift = bool(st.session_state.get(SHIFT_KEY, True))
     fig = charts.lead_lines(comparison, metric, shift=shift)
     st.plotly_chart(fig, key="compare_lines", config=_png(f"{metric} vs {comparison.outcome.name}"))
