@@ -100,3 +100,19 @@ def test_the_sentence_in_both_languages():
     empty = UserLift(metric="Sharers", behaviour="share", lag=1, grain="week", reached="money",
                      lift=user_lift([Counts(0, 5, 0, 5)]))
     assert lift_sentence(empty) == "Too few users to compare those who did share with those who did not."
+
+
+def test_an_activity_outcome_is_reached_by_coming_back(tiny):
+    store, dataset = tiny
+    # Every active user of W1 and W2 is active the week after; the strata are those of the first test.
+    active = MetricSpec(name="Active users", kind="active_users", role="outcome")
+    counts = lift_counts(store, dataset, [Behaviour("Sharers", ("share",), 1)], active)
+    assert counts["Sharers"] == (Cell(0, 3, 0, 2, 0), Cell(1, 0, 0, 2, 0), Cell(2, 0, 0, 1, 0))
+
+
+def test_an_event_the_data_never_had_counts_nobody(tiny):
+    store, dataset = tiny
+    counts = lift_counts(store, dataset, [Behaviour("Ghosts", ("ghost",), 1),
+                                          Behaviour("Sharers", ("share",), 1)], REVENUE)
+    assert all(c.did_reached == c.did_not_reached == 0 for c in counts["Ghosts"])
+    assert counts["Sharers"][0] == Cell(0, 2, 1, 1, 1)
