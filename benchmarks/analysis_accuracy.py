@@ -249,6 +249,34 @@ def _rate(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[float, float]:
     return float(per_candidate.mean()), float(per_candidate.max())
 
 
+def evidence_only(rng: np.random.Generator, names: list[str], k: int) -> None:
+    """Only the named evidence scenarios, `k` runs each: a quick check of one change to the statistics."""
+    unknown = set(names) - {"daily", "two", "null", "short"}
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))} (use daily, two, null, short)")
+    started = time.perf_counter()
+    if "daily" in names:
+        daily = daily_runs(k)
+        print(f"daily, weekday cycle, {k} logs: 10-day leader first at its lag "
+              f"{daily['first_at_lag'].mean():.2f}; other candidates called leading per comparison "
+              f"{daily['false_leading'].mean():.2f}")
+    if "two" in names:
+        two = two_leader_runs(k)
+        print(f"two leaders, {k} logs: strong first {two['first'].mean():.2f}; weaker second leader leading "
+              f"and ranked second {two['second'].mean():.2f} (leading anywhere "
+              f"{two['second_leading'].mean():.2f}); echo labelled echo {two['echo'].mean():.2f}")
+    if "null" in names:
+        null = null_runs(rng, k)
+        print(f"null, 20 candidates, {k} comparisons: with any leading verdict "
+              f"{null['any_leading'].mean():.3f} (goal <= 0.05); per comparison {null['leading'].mean():.3f}")
+    if "short" in names:
+        short = short_runs(rng, k)
+        print(f"short, 46-59 weeks, {k} logs: leader first at its lag {short['first_at_lag'].mean():.2f}, "
+              f"called leading {short['leading'].mean():.2f}; "
+              f"false per comparison {short['false'].mean():.2f}")
+    print(f"({time.perf_counter() - started:.1f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
@@ -257,8 +285,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--evidence-runs", type=int, default=40,
                         help="runs of each of the daily, two-leader, null and short scenarios")
+    parser.add_argument("--scenarios", default="",
+                        help="comma-separated subset of daily,two,null,short to run alone (with --runs "
+                             "runs each), skipping the steady, growing, CLI and demo scenarios")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
+    if args.scenarios:
+        evidence_only(rng, [name.strip() for name in args.scenarios.split(",") if name.strip()], args.runs)
+        return
     started = time.perf_counter()
     runs = steady_runs(rng, args.runs)
     growing = growing_runs(rng, args.runs)

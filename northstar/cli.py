@@ -18,6 +18,7 @@ from northstar.vocab import DEFAULT_GRAIN, GRAINS
 
 if TYPE_CHECKING:
     from northstar.analysis import Comparison
+    from northstar.analysis.turns import TurnBacktest
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +130,9 @@ def _cmd_metrics(args: argparse.Namespace) -> None:
 COMPARE_COLUMNS = ["metric", "kind", "best_lag", "corr_changes", "corr_levels", "p_value", "granger_p",
                    "q_value", "conditional_p", "echo_of", "holdout_skill", "holds_out", "spearman_changes",
                    "volatility", "n_periods", "source", "role", "saved", "verdict"]
+# After the columns above (the contract keeps their order): a behaviour's user-level lift and its 95%
+# interval, empty for candidates it does not apply to.
+LIFT_COLUMNS = ["user_lift", "user_lift_low", "user_lift_high"]
 
 
 def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> str:
@@ -142,6 +146,14 @@ def _keep(store: Store, dataset: Dataset, comparison: Comparison, name: str) -> 
         raise NorthstarError(title, f"Suggestions to keep: {', '.join(comparison.unsaved) or 'none'}.")
     save_candidate(store, dataset, comparison.spec(found))
     return found
+
+
+def _median_lead(test: TurnBacktest) -> float:
+    """The median of the periods by which a candidate turned before the outcome's turns; NaN: never."""
+    import statistics
+
+    leads = [m.lead for m in test.matches if m.lead is not None]
+    return float(statistics.median(leads)) if leads else float("nan")
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
@@ -160,9 +172,21 @@ def _cmd_compare(args: argparse.Namespace) -> None:
     finally:
         store.close()
     out = comparison.ranking[COMPARE_COLUMNS].copy()
+    from northstar.analysis.user_lift import lift_columns
+
+    lifts = [lift_columns(comparison.lifts, metric) for metric in out["metric"]]
+    for i, column in enumerate(LIFT_COLUMNS):
+        out[column] = [float("nan") if row[i] is None else row[i] for row in lifts]
     if kept:
         out.loc[out["metric"] == kept, "saved"] = True
     if args.format == "json":
+        # JSON only: the backtest of turns per candidate (the CSV keeps its columns).
+        from northstar.analysis.compare import turns_of
+
+        tests = [turns_of(comparison, metric) for metric in out["metric"]]
+        out["turns_before"] = [sum(t.before(k) for k in ("dip", "peak")) for t in tests]
+        out["turns_total"] = [len(t.matches) for t in tests]
+        out["turns_lead"] = [_median_lead(t) for t in tests]
         print(out.to_json(orient="records", double_precision=10))
     else:
         print(csv_safe(out).to_csv(index=False, float_format="%.10g"), end="")

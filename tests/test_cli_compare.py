@@ -159,3 +159,29 @@ def test_compare_prints_q_values_and_leading_needs_q_below_005(ranking):
     tested = ranking.dropna(subset=["q_value"])
     assert (tested["q_value"] >= 0).all() and (tested["q_value"] <= 1).all()
     assert ranking.loc[ranking["kind"] == "part_of_outcome", "q_value"].isna().all()
+
+
+def test_compare_ends_with_the_user_level_lift_columns(ranking, mixpanel_db):
+    from northstar.cli import COMPARE_COLUMNS
+
+    assert list(ranking.columns) == [*COMPARE_COLUMNS, "user_lift", "user_lift_low", "user_lift_high"]
+    rows = ranking.set_index("metric")
+    inviters = rows.loc[INVITERS]
+    assert 0 < inviters["user_lift_low"] < inviters["user_lift"] < inviters["user_lift_high"]
+    # No lift where it does not apply: no event filter, or the outcome's own events.
+    for metric in ("Active users", "Users who did Purchase"):
+        assert rows.loc[metric, ["user_lift", "user_lift_low", "user_lift_high"]].isna().all(), metric
+    result = run("compare", "--db", str(mixpanel_db), "--outcome", "Revenue", "--format", "json")
+    by_metric = {r["metric"]: r for r in json.loads(result.stdout)}
+    assert by_metric["Active users"]["user_lift"] is None
+    assert by_metric[INVITERS]["user_lift"] == pytest.approx(inviters["user_lift"], rel=1e-6)
+
+
+def test_compare_json_carries_the_backtest_of_turns(mixpanel_db, capsys):
+    assert main(["compare", "--db", str(mixpanel_db), "--outcome", "Revenue", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    for row in rows:
+        assert 0 <= row["turns_before"] <= row["turns_total"]
+        assert (row["turns_lead"] is None) == (row["turns_before"] == 0)
+    assert {"turns_before", "turns_total", "turns_lead"}.isdisjoint(compare_csv(
+        mixpanel_db, "--outcome", "Revenue").columns)  # JSON only

@@ -139,10 +139,12 @@ def test_day_grain_with_a_weekday_cycle_finds_the_10_day_leader_first_at_its_lag
 
 def test_either_step_alone_keeps_the_weekly_rhythm_from_looking_like_leads(monkeypatch) -> None:
     # The bug: without seasonal removal or prewhitening, every behaviour that follows the weekly cycle
-    # "leads" by 7, 14, 21 or 28 days and the true leader is not first.
+    # "leads" by 7, 14, 21 or 28 days and the true leader is not first. (The same-period rule alone
+    # would now call those weekly echoes coincident: it is switched off here to show the two steps.)
     frame = tidy(daily_log(0), freq="D")
     monkeypatch.setattr(season, "CYCLE_ALPHA", -1.0)
     monkeypatch.setattr(lead, "ar_filter", lambda changes: ())
+    monkeypatch.setattr(lead, "SAME_PERIOD_FACTOR", 0.0)
     results = rank_candidates(frame, "revenue", grain="day", max_lag=28)
     assert results[0].metric != "inviters" and results[0].best_lag in (7, 14, 21, 28)
     monkeypatch.undo()
@@ -245,3 +247,52 @@ def test_a_lead_that_does_not_hold_out_is_flagged() -> None:
     assert "did not hold out" in leader.verdict
     frame = results_frame(results)
     assert {"holdout_skill", "holds_out", "echo_of", "conditional_p"} <= set(frame.columns)
+
+
+def test_same_period_rule_by_hand() -> None:
+    nan = float("nan")
+    # Lag 2's 0.4 is not more than 2 × |0.25|: lag 0 takes its place.
+    assert lead.same_period_rule((0.25, 0.1, 0.4), 2) == (0, True)
+    # Exactly twice is not "more than": still coincident.
+    assert lead.same_period_rule((0.2, 0.0, 0.4), 2) == (0, True)
+    # A strongly negative same-period r leaves no lead at all.
+    assert lead.same_period_rule((-0.3, 0.5, 0.1), 1) == (None, True)
+    # A lag r more than twice the same-period one stays a lead.
+    assert lead.same_period_rule((0.1, 0.05, 0.0, 0.45), 3) == (3, False)
+    assert lead.same_period_rule((nan, 0.5), 1) == (1, False)
+    assert lead.same_period_rule((0.5, 0.2), 0) == (0, False)
+    assert lead.same_period_rule((-0.1, -0.2), None) == (None, False)
+
+
+def test_a_same_period_echo_with_a_weak_lagged_ripple_is_not_leading() -> None:
+    rng = np.random.default_rng(12)
+    n = 120
+    shocks = rng.normal(0, 1, n + 2)
+    outcome = 1000 + np.cumsum(shocks[2:])
+    # The candidate's changes: the outcome's own changes (lag 0) plus a weak ripple of them 2 periods
+    # ahead (its change at t carries the outcome's change at t + 2), a little larger than the same-period
+    # part, and noise: its best lagged r beats r at lag 0, but not by twice. It moves with the outcome.
+    changes = shocks[2:]
+    ripple = np.append(changes[2:], rng.normal(0, 1, 2))
+    echo = 500 + np.cumsum(0.5 * changes + 0.6 * ripple + rng.normal(0, 0.3, n))
+    frame = tidy({"revenue": outcome, "echo": echo})
+    found = by_metric(rank_candidates(frame, "revenue"))["echo"]
+    assert found.same_period_first and found.xcorr[0] > 0.3
+    assert found.xcorr[0] < found.xcorr[2] <= 2 * found.xcorr[0]
+    assert (found.kind, found.best_lag) == ("coincident", 0)
+    # Without the rule the ripple was called a 2-period lead.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lead, "SAME_PERIOD_FACTOR", 0.0)
+        old = by_metric(rank_candidates(frame, "revenue"))["echo"]
+    assert (old.kind, old.best_lag) == ("leading", 2)
+
+
+def test_a_true_lag_3_leader_still_leads() -> None:
+    rng = np.random.default_rng(12)
+    n = 120
+    shocks = rng.normal(0, 1, n + 3)
+    leader = 500 + np.cumsum(shocks[3:])
+    outcome = 1000 + np.cumsum(shocks[:-3] + rng.normal(0, 0.8, n))
+    found = by_metric(rank_candidates(tidy({"revenue": outcome, "leader": leader}), "revenue"))["leader"]
+    assert (found.kind, found.best_lag, found.same_period_first) == ("leading", 3, False)
+    assert abs(found.xcorr[0]) < found.xcorr[3] / 2

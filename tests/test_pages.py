@@ -183,6 +183,14 @@ def test_compare_page_ranks_the_demo_planted_leader_first(db, demo_store):
     assert (top["metric"], top["best lag"], top["verdict"], top["source"]) == (
         "Users who did report_shared", 3, "leading by 3 weeks", "suggestion")
     assert "leads Revenue by 3 weeks" in at.success[0].value
+    # The user-level lift of the leader, under the headline and again beside the chosen candidate.
+    said = [m.value for m in at.markdown if "as likely to buy within 3 weeks" in m.value]
+    assert len(said) == 2 and said[0].startswith("Users who did report_shared in a week were ")
+    assert "compared within light, medium and heavy users" in said[0]
+    # The demo's weekly revenue is noisy: no turn is 4 times its weekly noise, and the page says so.
+    turns = [m.value for m in at.markdown if m.value.startswith("Backtest of turns: ")]
+    assert turns == ["Backtest of turns: Revenue has no turn large enough to backtest Users who did "
+                     "report_shared on."]
     assert at.selectbox(key="compare_candidate:Revenue").value == "Users who did report_shared"
     assert len(at.get("plotly_chart")) == 4  # lines, cross-correlation, scatter, small multiples
     assert {b.label for b in at.get("download_button")} == {

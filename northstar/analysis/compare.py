@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,8 @@ import pandas as pd
 from northstar.analysis.lags import MaxLag, default_max_lag
 from northstar.analysis.lead import LeadResult
 from northstar.analysis.ranking import rank_candidates, results_frame
+from northstar.analysis.turns import TurnBacktest, backtest, turns_sentence
+from northstar.analysis.user_lift import UserLift, user_lifts
 from northstar.errors import NorthstarError
 from northstar.i18n import N_, _
 from northstar.metrics import (
@@ -39,6 +42,7 @@ NO_COMPLETE = {"day": (N_("No complete day in the data yet"),
                "month": (N_("No complete month in the data yet"),
                          N_("{dataset} covers only part of a month; pick a finer grain or load a longer "
                             "history."))}
+log = logging.getLogger(__name__)
 SAME = {"day": N_("same day"), "week": N_("same week"), "month": N_("same month")}
 
 
@@ -73,6 +77,8 @@ class Comparison:
     grain: str
     max_lag: int
     lag_choice: MaxLag | None = None  # how the max lag was chosen when none was asked for
+    # User-level lift of the behaviour candidates ("users who did X"), by metric; others have none.
+    lifts: Mapping[str, UserLift] = field(default_factory=dict)
 
     def result(self, metric: str) -> LeadResult:
         return next(r for r in self.results if r.metric == metric)
@@ -147,8 +153,13 @@ def compare(store: Store, dataset: Dataset, outcome: str, *, grain: str = "week"
     ranking["source"] = [by_name[m].source for m in ranking["metric"]]
     ranking["role"] = [by_name[m].role for m in ranking["metric"]]
     ranking["saved"] = ranking["metric"].isin(saved_names)
+    try:
+        lifts = user_lifts(store, dataset, specs, target, results, grain)
+    except NorthstarError as err:  # the lead statistics stand without it
+        log.warning("No user-level lift: %s", err)
+        lifts = {}
     return Comparison(outcome=target, candidates=tuple(specs), results=tuple(results), ranking=ranking,
-                      series=series, grain=grain, max_lag=max_lag, lag_choice=lag_choice)
+                      series=series, grain=grain, max_lag=max_lag, lag_choice=lag_choice, lifts=lifts)
 
 
 def season_note(comparison: Comparison) -> str | None:
@@ -265,3 +276,16 @@ def shown_name(comparison: Comparison, metric: str) -> str:
         return display_name(comparison.outcome)
     spec = next((s for s in comparison.candidates if s.name == metric), None)
     return display_name(spec) if spec is not None else metric
+
+
+def turns_of(comparison: Comparison, metric: str) -> TurnBacktest:
+    """The backtest of turns of one candidate against the outcome, on complete periods."""
+    return backtest(full_periods(comparison, metric), full_periods(comparison, comparison.outcome.name),
+                    metric=metric, outcome_name=comparison.outcome.name, grain=comparison.grain,
+                    max_lag=comparison.max_lag)
+
+
+def turns_summary(comparison: Comparison, metric: str) -> str:
+    """The backtest of turns in one sentence, naming both as people see them."""
+    return turns_sentence(turns_of(comparison, metric), shown_name(comparison, metric),
+                          shown_name(comparison, comparison.outcome.name))

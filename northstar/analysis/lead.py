@@ -41,6 +41,12 @@ PERIODS_OFF_GRID = {
 }
 # Periods in the centred window that estimates how the size of a series' changes varies over time.
 SCALE_WINDOW = 13
+# A lag >= 1 only counts as a lead when its r is more than this many times |r| on the same period. A
+# candidate that moves with the outcome in the same period shows a smaller echo of that at lag 1 (changes
+# of levels with noise are autocorrelated), which alone called a count following the user base "leading"
+# in 20% of comparisons with no leader among 20 candidates (benchmarks/analysis_accuracy.py null); true
+# leaders there and in the daily and two-leader scenarios have |r0| well below half their lagged r.
+SAME_PERIOD_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,10 @@ class LeadResult:
     holds_out: bool | None = None
     # The outcome's name as people see it (metrics.display_name), which the verdict names; None: `outcome`.
     outcome_label: str | None = None
+    # The best lagged r was not more than SAME_PERIOD_FACTOR × |r| on the same period: the candidate moves
+    # with the outcome rather than ahead of it, so it is tested at lag 0 (or, when the same-period r is
+    # negative, given no lead at all).
+    same_period_first: bool = False
 
 
 def min_periods(max_lag: int) -> int:
@@ -370,6 +380,19 @@ def check_options(grain: str, max_lag: int, transform: str, alpha: float) -> Non
                              _("the usual choice is 0.05"))
 
 
+def same_period_rule(xcorr: tuple[float, ...], best_lag: int | None) -> tuple[int | None, bool]:
+    """The best lag once a lead must clearly beat the same period, and whether the rule moved it.
+
+    A lag >= 1 whose r is not more than SAME_PERIOD_FACTOR × |r at lag 0| is no lead: lag 0 takes its
+    place when r at lag 0 is positive (the candidate may still be coincident), else there is no best lag.
+    """
+    if best_lag is None or best_lag == 0 or not math.isfinite(xcorr[0]):
+        return best_lag, False
+    if xcorr[best_lag] > SAME_PERIOD_FACTOR * abs(xcorr[0]):
+        return best_lag, False
+    return (0 if xcorr[0] > 0 else None), True
+
+
 def lead_analysis(
     candidate: pd.Series, outcome: pd.Series, *, metric: str, outcome_name: str, grain: str = "week",
     max_lag: int = 12, part_of_outcome: bool = False, transform: str = "diff", alpha: float = 0.05,
@@ -415,6 +438,7 @@ def lead_analysis(
     xcorr = tuple(_pearson_r(x, y) for x, y in pairs)
     positive = [lag for lag, r in enumerate(xcorr) if r > 0]
     best_lag = max(positive, key=lambda lag: xcorr[lag]) if positive else None
+    best_lag, same_period_first = same_period_rule(xcorr, best_lag)
 
     p_value = spearman = granger = None
     # An AR filter only approximates over-differenced noise (changes of trend + white noise), so the
@@ -434,6 +458,7 @@ def lead_analysis(
         lag_p=lag_p, part_of_outcome=part_of_outcome, transform=transform, alpha=alpha,
         season=cycle_name(grain) if deseasonalised else None, deseasonalised=deseasonalised,
         xcorr_raw=xcorr_raw, ar_order=len(coefficients), outcome_label=outcome_label,
+        same_period_first=same_period_first,
     )
     # A metric made of the outcome's events is no test of a lead: it gets no q.
     return decide(result, None if part_of_outcome else family_q_values([result])[metric])

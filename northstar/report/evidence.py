@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from northstar.analysis import LeadResult, lead_analysis, part_of_outcome, reworded
+from northstar.analysis.turns import backtest, turns_sentence
+from northstar.analysis.user_lift import lift_sentence, user_lifts
 from northstar.errors import NorthstarError
-from northstar.i18n import LANGUAGES, _, use_language
+from northstar.i18n import LANGUAGES, _, language, use_language
 from northstar.metrics import (
     MetricSpec,
     complete_series,
@@ -91,6 +93,9 @@ class Evidence:
     outcome_label: str | None = None  # the outcome's name as people see it
     # The catalog message behind the outcome's name when Northstar gave it, to say it in any language.
     outcome_own: tuple[str, Mapping[str, str]] | None = None
+    # More sentences about a candidate (the chosen NSM), each in every language: key → language → text,
+    # e.g. "user_lift" (its user-level lift) and "turns" (the backtest of turns).
+    extras: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
 
     def verdict(self, candidate: str) -> str:
         result = self.results.get(candidate)
@@ -119,12 +124,41 @@ class Evidence:
                          "corr_changes": round(result.corr_changes, 2)
                          if result and result.corr_changes is not None else None,
                          "p_value": result.p_value if result else None})
+            for key, said in self.extras.get(candidate, {}).items():
+                rows[-1][key] = said.get(language(), next(iter(said.values()), None))
+                rows[-1][f"{key}_i18n"] = dict(said)
         return rows
 
 
+def chosen_extras(store: Store, dataset: Dataset, spec: MetricSpec, outcome: MetricSpec, frame: pd.DataFrame,
+                  result: LeadResult | None, grain: str) -> dict[str, dict[str, str]]:
+    """The chosen NSM's user-level lift sentence (when it is a behaviour) and its backtest of turns, in
+    every language; {} when neither can be said."""
+    extras: dict[str, dict[str, str]] = {}
+    try:
+        lifts = user_lifts(store, dataset, [spec], outcome, [result], grain) if result is not None else {}
+    except NorthstarError as err:  # the record stands without it
+        log.info("No user-level lift for %r: %s", spec.name, err.one_line())
+        lifts = {}
+    candidate, target = complete_series(frame, spec.name), complete_series(frame, outcome.name)
+    test = None
+    if not candidate.dropna().empty and not target.dropna().empty:
+        test = backtest(candidate, target, metric=spec.name, outcome_name=outcome.name, grain=grain,
+                        max_lag=GRAIN_INFO[grain].default_max_lag)
+    for lang in LANGUAGES:
+        with use_language(lang):
+            if spec.name in lifts:
+                extras.setdefault("user_lift", {})[lang] = lift_sentence(lifts[spec.name])
+            if test is not None:
+                extras.setdefault("turns", {})[lang] = turns_sentence(test, display_name(spec),
+                                                                      display_name(outcome))
+    return extras
+
+
 def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str], series: SeriesFn,
-                      grain: str = EVIDENCE_GRAIN) -> Evidence | None:
-    """Lead verdicts of the shortlisted candidates on the dataset's outcome; None without an outcome."""
+                      grain: str = EVIDENCE_GRAIN, chosen: str | None = None) -> Evidence | None:
+    """Lead verdicts of the shortlisted candidates on the dataset's outcome; None without an outcome.
+    The `chosen` one also gets its user-level lift and backtest of turns (Evidence.extras)."""
     specs = {s.name: s for s in saved_candidates(store, dataset)}
     outcome = evidence_outcome(list(specs.values()))
     if outcome is None:
@@ -132,9 +166,15 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
     known = [specs[c] for c in candidates if c in specs and c != outcome.name]
     frame = series(store, dataset, [*known, outcome], grain)
     label, events = display_name(outcome), tuple(event_catalogue(store, dataset)["event"])
-    return Evidence(outcome.name, {
+    results = {
         c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome, events), label)
-        if c in specs and c != outcome.name else None for c in candidates}, grain, label, own_name(outcome))
+        if c in specs and c != outcome.name else None for c in candidates}
+    extras = {}
+    if (chosen is not None and chosen in specs and chosen != outcome.name and chosen in results
+            and (found := chosen_extras(store, dataset, specs[chosen], outcome, frame, results[chosen],
+                                        grain))):
+        extras[chosen] = found
+    return Evidence(outcome.name, results, grain, label, own_name(outcome), extras)
 
 
 def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: SeriesFn,
@@ -174,7 +214,8 @@ def decision_record(store: Store, code: str, series: SeriesFn, grain: str = EVID
     dataset = store.find(workshop.dataset) if workshop.dataset else None
     if dataset is None or workshop.decision is None:
         return record_for_workshop(store, code), None
-    evidence = workshop_evidence(store, dataset, workshop.candidates, series, grain)
+    evidence = workshop_evidence(store, dataset, workshop.candidates, series, grain,
+                                 chosen=workshop.decision.chosen)
     tree = load_tree(store, dataset.name)
     values = tree_statuses(store, dataset, tree, series, grain)[0] if tree else None
     record = record_for_workshop(store, code, evidence=evidence.rows() if evidence else (), tree=tree,

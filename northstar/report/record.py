@@ -108,7 +108,7 @@ def shown_name(record: DecisionRecord, name: str) -> str:
 
 def _localised(record: DecisionRecord) -> DecisionRecord:
     """The record with Northstar's own candidate names in the current language (a copy to render)."""
-    if not record.names and not any("verdict_i18n" in row for row in record.evidence):
+    if not record.names and not any(key in row for row in record.evidence for key in _HIDDEN):
         return record
 
     def names(frame: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -119,9 +119,10 @@ def _localised(record: DecisionRecord) -> DecisionRecord:
     def row(values: Mapping[str, object], *keys: str) -> dict[str, object]:
         out = {key: shown_name(record, value) if key in keys and isinstance(value, str) else value
                for key, value in values.items()}
-        said = values.get("verdict_i18n")
-        if isinstance(said, Mapping) and said.get(language()):
-            out["verdict"] = said[language()]
+        for key in ("verdict", *_EXTRAS):
+            said = values.get(f"{key}_i18n")
+            if isinstance(said, Mapping) and said.get(language()):
+                out[key] = said[language()]
         return out
 
     return replace(record, nsm=shown_name(record, record.nsm),
@@ -170,8 +171,10 @@ def _score_rows(record: DecisionRecord) -> list[_ScoreRow]:
             for r in record.by_candidate.itertuples()]
 
 
-# Evidence keys that are not columns: the verdict in every language (one of them is shown).
-_HIDDEN = ("verdict_i18n",)
+# Sentences the evidence may carry about the chosen NSM (report/evidence.py Evidence.extras).
+_EXTRAS = ("user_lift", "turns")
+# Evidence keys that are not columns: the verdict (and those sentences) in every language (one is shown).
+_HIDDEN = ("verdict_i18n", *(f"{key}_i18n" for key in _EXTRAS))
 
 
 def _evidence_columns(record: DecisionRecord) -> list[str]:
@@ -190,7 +193,8 @@ def _numeric_columns(record: DecisionRecord, columns: list[str]) -> set[str]:
 
 # Evidence columns the record knows; any other column is headed by its key.
 _HEADINGS = {"metric": N_("Metric"), "outcome": N_("Outcome"), "verdict": N_("Verdict"),
-             "best_lag": N_("Best lag"), "corr_changes": N_("Corr changes"), "p_value": N_("P value")}
+             "best_lag": N_("Best lag"), "corr_changes": N_("Corr changes"), "p_value": N_("P value"),
+             "user_lift": N_("User-level lift"), "turns": N_("Backtest of turns")}
 
 
 def _heading(key: str) -> str:

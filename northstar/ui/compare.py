@@ -21,6 +21,8 @@ from northstar.analysis import (
     shown_name,
     significant,
 )
+from northstar.analysis.compare import turns_summary
+from northstar.analysis.user_lift import lift_sentence
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
 from northstar.i18n import N_, _, language, ngettext, number
@@ -130,6 +132,8 @@ def headline(comparison: Comparison) -> None:
                                 "{sentence} {n} more lead it too, less strongly.", len(leaders) - 1,
                                 sentence=sentence)
         st.success(sentence, icon=":material/trending_up:")
+        if found := comparison.lifts.get(best.metric):
+            st.markdown(_md(lift_sentence(found)))
     elif short := [r for r in comparison.results if r.kind == "too_short"]:
         first = short[0]
         st.warning(ngettext(
@@ -226,6 +230,9 @@ def detail(comparison: Comparison, metric: str, dataset: Dataset) -> None:
     st.caption(_md(_("{definition} Compared with {outcome}: {outcome_definition}",
                      definition=spec.definition(), outcome=outcome,
                      outcome_definition=comparison.outcome.definition())))
+    if found := comparison.lifts.get(metric):
+        st.markdown(_md(lift_sentence(found)))
+    st.markdown(_md(_("Backtest of turns: {summary}", summary=turns_summary(comparison, metric))))
     shift = bool(st.session_state.get(SHIFT_KEY, True))
     fig = charts.lead_lines(comparison, metric, shift=shift)
     st.plotly_chart(fig, key="compare_lines", config=_png(f"{metric} vs {comparison.outcome.name}"))
