@@ -16,7 +16,7 @@ Deterministic thresholds, per criterion (a score of None means the data cannot s
 - **influenceable**: movement = std of its period-over-period changes ÷ |mean level| (the coefficient
   of variation of its changes); own = 1 − R² of a straight-line trend fitted to its levels. Movement
   below 0.5% → 1 (it barely moves). Else own ≥ 0.6 → 5, ≥ 0.4 → 4, ≥ 0.2 → 3, ≥ 0.1 → 2, else 1; with
-  movement below 2% capped at 3. Fewer than 4 periods → None.
+  movement below 2% capped at 3. Fewer than 8 periods → None.
 - **long-term**: a retention, returning-users or lifetime-value metric is long-term itself → 5.
   Otherwise its lead on the dataset's long-term outcome (the comparison's own outcome when that is
   one, else the first saved retention or LTV outcome), scored like *critical*; None without one.
@@ -48,7 +48,7 @@ CRITERIA = ("critical", "measurable", "understandable", "influenceable", "long_t
 LONG_TERM_KINDS = ("retention", "returning_users", "ltv")
 LONG_TERM_OUTCOME_KINDS = ("retention", "ltv")
 STRONG_R = 0.5
-MIN_LEVELS = 4
+MIN_LEVELS = 8  # periods with a value before a trend line says anything
 CUSTOM_SHORT = 60
 
 

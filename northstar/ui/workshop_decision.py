@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import streamlit as st
 
+from northstar.analysis.scorecard import Scorecard
 from northstar.errors import NorthstarError
 from northstar.i18n import _, language
 from northstar.metrics import compute, saved_candidates
@@ -24,6 +26,8 @@ from northstar.ui import cache, messages
 from northstar.ui.text import plain
 from northstar.workshop import Workshop, reopen, results
 from northstar.workshop import leader as ws_leader
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
@@ -45,6 +49,20 @@ def evidence(store: Store, workshop: Workshop) -> Evidence | None:
     except NorthstarError as err:
         messages.show_error(err)
         return None
+
+
+def scorecards(store: Store, workshop: Workshop, evidence: Evidence | None) -> dict[str, Scorecard]:
+    """The five-criteria evidence of the dataset's candidates on the evidence's outcome, as the Compare
+    page computes it at week grain (same cache: computed once per dataset, outcome and language, never
+    per refresh). Empty without a dataset or outcome, or when the data is too short to compare."""
+    dataset = store.find(workshop.dataset) if workshop.dataset else None
+    if dataset is None or evidence is None:
+        return {}
+    try:
+        return cache.scorecards(store, dataset, evidence.outcome, EVIDENCE_GRAIN, None)
+    except NorthstarError as err:  # e.g. no complete week yet: the verdicts already say so
+        log.info("No evidence scorecard for workshop %s: %s", workshop.code, err.one_line())
+        return {}
 
 
 def banner(workshop: Workshop, names: dict[str, str] | None = None) -> None:
