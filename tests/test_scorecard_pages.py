@@ -40,22 +40,24 @@ def test_compare_page_shows_the_five_criteria_as_evidence(db, demo_store):  # no
     assert any("**Critical: 1 of 5**: Part of Revenue itself" in line for line in lines)
 
 
-def _demo_workshop(db, demo_store, lang: str | None = None) -> tuple[str, str]:  # noqa: F811
+def _demo_workshop(db, demo_store, lang: str | None = None) -> tuple[str, str, str]:  # noqa: F811
+    """A workshop on the demo (Active users, Time spent); Ann scored Active users: (code, her key, host)."""
     shutil.copytree(demo_store, db, dirs_exist_ok=True)
     store = Store(db)
     try:
         shortlist = [("Active users", "Distinct users with any event in the period."),
                      ("Time spent per active user", "Time spent per active user.")]
-        code = ws.create_workshop(store, "Demo NSM", shortlist, PIN, dataset="demo", lang=lang).code
+        workshop = ws.create_workshop(store, "Demo NSM", shortlist, PIN, dataset="demo", lang=lang)
+        code = workshop.code
         key = ws.join(store, code, "Ann").secret
         ws.set_scores(store, code, "Ann", "Active users", {"critical": 2, "measurable": 4}, secret=key)
-        return code, key
+        return code, key, workshop.host_secret
     finally:
         store.close()
 
 
 def test_workshop_shows_the_evidence_beside_the_rooms_scores(db, demo_store):  # noqa: F811
-    code, key = _demo_workshop(db, demo_store)
+    code, key, _host = _demo_workshop(db, demo_store)
     at = opened(code, "Ann", key)
     assert not at.exception and not at.error
     captions = [c.value for c in at.caption]
@@ -72,7 +74,7 @@ def test_workshop_shows_the_evidence_beside_the_rooms_scores(db, demo_store):  #
 
 
 def test_workshop_evidence_in_swedish(db, demo_store):  # noqa: F811
-    code, key = _demo_workshop(db, demo_store, lang="sv")
+    code, key, _host = _demo_workshop(db, demo_store, lang="sv")
     at = _swedish_page(db, code, name="Ann", key=key)
     assert not at.exception and not at.error
     assert not _english(at), _english(at)

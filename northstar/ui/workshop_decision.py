@@ -8,10 +8,11 @@ import re
 
 import streamlit as st
 
+from northstar.analysis.guardrail import CounterMetric
 from northstar.analysis.scorecard import Scorecard
 from northstar.errors import NorthstarError
 from northstar.i18n import _, language
-from northstar.metrics import compute, saved_candidates
+from northstar.metrics import compute, display_name, saved_candidates
 from northstar.report import (
     EVIDENCE_GRAIN,
     Evidence,
@@ -21,6 +22,7 @@ from northstar.report import (
     lock_and_freeze,
     workshop_evidence,
 )
+from northstar.report.guardrail import counter_evidence, counter_sentence, suggested_counter_metric
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
 from northstar.ui.text import plain
@@ -81,6 +83,48 @@ def leader(store: Store, workshop: Workshop) -> str:
     return ws_leader(results(store, workshop.code))
 
 
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _suggested_counter(_store: Store, _dataset: Dataset, key: str, specs_key: str, nsm: str,
+                       grain: str) -> CounterMetric | None:
+    return suggested_counter_metric(_store, _dataset, nsm, cache.metric_series, grain)
+
+
+def counter_picker(store: Store, workshop: Workshop, chosen: str, shown: dict[str, str]
+                   ) -> tuple[str | None, str | None]:
+    """The guardrail for `chosen`: Northstar's suggestion preselected, any other metric (or none) can be
+    picked; the evidence for the one picked beneath. (picked, suggested); (None, None) without data."""
+    dataset = store.find(workshop.dataset) if workshop.dataset else None
+    if dataset is None:
+        return None, None
+    specs = saved_candidates(store, dataset)
+    names = {s.name: display_name(s) for s in specs}
+    if chosen not in names:
+        return None, None
+    specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
+    try:
+        suggestion = _suggested_counter(store, dataset, f"{store.path}:{dataset.cache_key}", specs_key,
+                                        chosen, EVIDENCE_GRAIN)
+    except NorthstarError as err:
+        log.info("No counter-metric suggestion for %s: %s", chosen, err.one_line())
+        suggestion = None
+    options = ["", *(name for name in names if name != chosen)]
+    picked = st.selectbox(
+        _("Counter-metric (guardrail)"), options,
+        index=options.index(suggestion.metric) if suggestion and suggestion.metric in options else 0,
+        format_func=lambda n: _("none") if not n else shown.get(n, names.get(n, n)),
+        key=f"lock-counter-{workshop.code}-{chosen}",
+        help=_("A metric to watch beside the North Star, so that pushing it up at any price shows: "
+               "Northstar suggests one that moves against it. It goes into the record."))
+    if picked:
+        found = (suggestion if suggestion is not None and suggestion.metric == picked
+                 else counter_evidence(store, dataset, chosen, picked, cache.metric_series, EVIDENCE_GRAIN))
+        if found is not None:
+            sentence = counter_sentence(store, dataset, chosen, found)
+            st.caption(plain(_("Suggested. {evidence}", evidence=sentence) if suggestion is not None
+                             and picked == suggestion.metric else sentence))
+    return picked or None, suggestion.metric if suggestion is not None else None
+
+
 def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str] | None = None) -> None:
     """The facilitator closes scoring: the NSM (the room's leader proposed), why; the PIN confirms."""
     top = leader(store, workshop)
@@ -102,6 +146,7 @@ def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str]
                          "goes into the record.", top=top_shown), icon=":material/priority_high:")
             reason = st.text_area(_("Why not {top}?", top=top_shown), key=f"lock-reason-{workshop.code}",
                                   height=80)
+        counter, suggested = counter_picker(store, workshop, chosen, shown)
         rationale = st.text_area(_("Why we chose it"), key=f"lock-rationale-{workshop.code}", height=100,
                                  placeholder=_("e.g. It leads revenue by three weeks and every team "
                                                "can move it."))
@@ -109,7 +154,8 @@ def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str]
         if st.button(_("Lock the decision"), type="primary", icon=":material/lock:", key="lock"):
             try:
                 decision = lock_and_freeze(store, workshop.code, pin, chosen, definition, rationale,
-                                           host=host, reason=reason)
+                                           host=host, reason=reason, counter_metric=counter,
+                                           suggested_counter=suggested)
             except NorthstarError as err:
                 messages.show_error(err)
                 return
