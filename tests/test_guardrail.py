@@ -99,6 +99,23 @@ def test_the_record_renders_the_counter_metric_in_markdown_and_html():
     assert "Counter-metric" not in record.decision_html(_record(None))
 
 
+def test_the_record_lists_the_nsms_scorecard_in_its_language():
+    rows = ({"criterion": "measurable", "score": 5,
+             "basis_i18n": {"en": "Has data in 78 of 78 weeks (100%); no gaps.",
+                            "sv": "Har data i 78 av 78 veckor (100 %); inga luckor."}},
+            {"criterion": "long_term", "score": None,
+             "basis_i18n": {"en": "Not enough data.", "sv": "För lite."}})
+    rec = record.DecisionRecord("W", datetime(2024, 5, 1, 9, 30), "Sharers", "Def", "Why", scorecard=rows)
+    md = record.decision_markdown(rec)
+    assert ("### Sharers on the five criteria: evidence from the data, not a vote\n\n"
+            "- **Measurable: 5 of 5**: Has data in 78 of 78 weeks (100%); no gaps.\n"
+            "- **Long-term: –**: Not enough data.") in md
+    assert "- **Mätbar: 5 av 5**: Har data i 78 av 78 veckor" in record.decision_markdown(rec, lang="sv")
+    html = record.decision_html(rec)
+    assert ("<li><strong>Measurable: 5 of 5</strong>: Has data in 78 of 78 weeks (100%); no gaps.</li>"
+            in html)
+
+
 @pytest.fixture
 def locked(tmp_path):
     from northstar.ingest.load import ingest_file
@@ -163,3 +180,10 @@ def test_the_lock_form_suggests_a_counter_metric_the_facilitator_can_change(db, 
     assert not at.exception and not errors(at)
     counter = in_store(db, lambda s: ws.snapshot_of(s, code))["counter_metric"]
     assert (counter["metric"], counter["suggested"], counter["by_kind"]) == ("NPS", False, True)
+    # The record also keeps the NSM's five-criteria evidence, as the Workshop showed it.
+    snapshot = in_store(db, lambda s: ws.snapshot_of(s, code))
+    assert [(row["criterion"], row["score"]) for row in snapshot["scorecard"]] == [
+        ("critical", 1), ("measurable", 5), ("understandable", 5), ("influenceable", 5), ("long_term", 1)]
+    md = in_store(db, lambda s: record.decision_markdown(report.frozen_record(s, code)))
+    assert ("### Time spent per active user on the five criteria: evidence from the data, not a vote\n\n"
+            "- **Critical: 1 of 5**: No reliable link to Revenue") in md

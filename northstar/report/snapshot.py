@@ -20,6 +20,7 @@ import pandas as pd
 from northstar.errors import NorthstarError
 from northstar.i18n import use_language
 from northstar.metrics import saved_candidates
+from northstar.report.criteria import nsm_scorecard
 from northstar.report.evidence import EVIDENCE_GRAIN, SeriesFn, decision_record
 from northstar.report.guardrail import counter_entry
 from northstar.report.record import DecisionRecord, SeriesPoint
@@ -78,6 +79,10 @@ def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = 
         entry = counter_entry(store, dataset, decision.chosen, counter_metric, series, grain,
                               suggested_counter)
         record = replace(record, counter_metric=entry)
+    if dataset is not None and decision is not None:
+        from dataclasses import replace
+
+        record = replace(record, scorecard=nsm_scorecard(store, dataset, decision.chosen, grain))
     return record
 
 
@@ -140,6 +145,7 @@ def to_snapshot(record: DecisionRecord) -> dict[str, Any]:
         "language": record.language,
         "names": {name: [message, dict(fields)] for name, (message, fields) in record.names.items()},
         "counter_metric": None if record.counter_metric is None else dict(record.counter_metric),
+        "scorecard": [dict(row) for row in record.scorecard],
     }
 
 
@@ -174,7 +180,8 @@ def from_snapshot(data: Mapping[str, Any]) -> DecisionRecord:
         language=data.get("language") or "en",
         names={name: (message, dict(fields))
                for name, (message, fields) in (data.get("names") or {}).items()},
-        counter_metric=data.get("counter_metric"))
+        counter_metric=data.get("counter_metric"),
+        scorecard=tuple(data.get("scorecard") or ()))
 
 
 def frozen_record(store: Store, code: str, series: SeriesFn | None = None,
