@@ -75,6 +75,9 @@ def test_measurable_counts_periods_with_data_gaps_and_users_seen():
     assert measurable(full, "week").score == 5
     assert measurable(full, "week").basis == "Has data in 10 of 10 weeks (100%); no gaps."
     assert measurable(full, "week", 0.03).score == 2  # a tiny corner of the users caps it at 2
+    # Empty weeks before the first value and after the last are no gaps: 8 of 10 (80%) -> 3.
+    edges = measurable(levels([0, 5, 5, 5, 5, 5, 5, 5, 5, np.nan]), "week")
+    assert (edges.score, edges.basis) == (3, "Has data in 8 of 10 weeks (80%); no gaps.")
     # One empty week of 10: 90% with a gap of 1 -> 4.
     assert measurable(levels([5, 5, 5, 0, 5, 5, 5, 5, 5, 5]), "week").score == 4
 

@@ -7,9 +7,10 @@ Deterministic thresholds, per criterion (a score of None means the data cannot s
   30% of periods and r ≥ 0.5 → 5; leading otherwise → 4, or 3 when the holdout failed; coincident or an
   echo of a stronger leader → 2; no reliable link, trend only, part of the outcome → 1; too short → None.
 - **measurable**: coverage over the comparison's complete periods. A period has data when the value is
-  present and not zero. Share of periods with data ≥ 95% and no gap → 5; ≥ 90% and the longest run of
-  empty periods at most 1 → 4; ≥ 75% → 3; ≥ 50% → 2; else 1. Then the share of the dataset's users the
-  metric sees (users with one of its events): below 5% caps the score at 2, below 20% takes 1 off.
+  present and not zero; a gap is a run of empty periods between its first and last value. Share of
+  periods with data ≥ 95% and no gap → 5; ≥ 90% and the longest gap at most 1 period → 4; ≥ 75% → 3;
+  ≥ 50% → 2; else 1. Then the share of the dataset's users the metric sees (users with one of its
+  events): below 5% caps the score at 2, below 20% takes 1 off.
 - **understandable**: the parts of its definition. Parts = its events (at least 1), plus 1 for a
   windowed or derived kind (LTV, MRR, retention). 1 part → 5, 2 → 4, 3–4 → 3, more → 2. A custom
   expression is 2 up to 60 characters, else 1: people must read SQL to know what it counts.
@@ -155,7 +156,11 @@ def measurable(levels: pd.Series, grain: str, user_share: float | None = None) -
     if not total:
         return CriterionEvidence("measurable", 1, _("No complete period to measure it in yet."))
     empty = ~np.isfinite(values) | (values == 0)
-    share, gap = 1 - empty.sum() / total, _longest_run(empty)
+    seen = np.flatnonzero(~empty)
+    # A gap is inside the metric's history: empty periods before its first value (retention's first
+    # week has no returning users) or after its last (LTV's last 90 days are not over) are not gaps.
+    gap = _longest_run(empty[seen[0]:seen[-1] + 1]) if len(seen) else total
+    share = 1 - empty.sum() / total
     score = 5 if share >= 0.95 and gap == 0 else 4 if share >= 0.9 and gap <= 1 else \
         3 if share >= 0.75 else 2 if share >= 0.5 else 1
     gap_text = _("no gaps") if gap == 0 else _("longest gap {span}", span=periods(gap, grain))
