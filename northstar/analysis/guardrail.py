@@ -6,7 +6,9 @@ The rule, deterministic:
 - **Data first**: for every other metric, Pearson r between the NSM's period-over-period change at t
   and the other's change at t + lag, for lags 0..MAX_LAG (the harm may come later), on complete
   periods with at least MIN_PAIRS pairs. The most negative r wins when it is at most −MIN_R and
-  beyond the noise band −1.96/√n of its pairs.
+  beyond the noise band −z/√n of its pairs, z the one-sided 5% point Bonferroni-corrected for every
+  metric × lag tried (10 metrics × 5 lags: z = 3.09, so r ≤ −0.36 on 75 periods), so that trying
+  many pairs does not make a chance dip look like a guardrail.
 - **Else by kind**: the natural pair of the NSM's kind (NATURAL_PAIRS: engagement → NPS, then
   retention; transactions and revenue → NPS, then churn, then retention; …), said to be a suggestion
   by kind, not data evidence.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from northstar.analysis.compare import part_of_outcome
 from northstar.analysis.verdicts import format_r
@@ -33,6 +36,7 @@ from northstar.wording import periods
 MAX_LAG = 4
 MIN_PAIRS = 10
 MIN_R = 0.3
+ALPHA = 0.05
 CHURN = re.compile(r"cancel|churn|unsubscri|close_account|delete_account|refund", re.IGNORECASE)
 # What a guardrail is, by kind: "nps", "retention", "churn" (a metric counting cancellations/refunds).
 NATURAL_PAIRS: dict[str, tuple[str, ...]] = {
@@ -100,15 +104,16 @@ def against(series: pd.DataFrame, nsm: str, other: str, grain: str, max_lag: int
 
 
 def evidence_for(series: pd.DataFrame, nsm: MetricSpec, other: MetricSpec, grain: str) -> CounterMetric:
-    """`other` as a guardrail of `nsm`: its data evidence when the link is strong enough, else by kind."""
+    """`other` as a guardrail of `nsm`: its data evidence when the link is strong enough (corrected for
+    its lags only: the facilitator named it), else by kind."""
     found = against(series, nsm.name, other.name, grain)
-    if found is not None and _strong(*found):
+    if found is not None and _strong(*found, tests=MAX_LAG + 1):
         return CounterMetric(other.name, found[0], found[1], found[2], grain=grain)
     return CounterMetric(other.name, by_kind=True, grain=grain)
 
 
-def _strong(r: float, lag: int, n: int) -> bool:
-    return r <= -MIN_R and r < -1.96 / math.sqrt(n)
+def _strong(r: float, lag: int, n: int, tests: int) -> bool:
+    return r <= -MIN_R and r < -float(stats.norm.ppf(1 - ALPHA / max(tests, 1))) / math.sqrt(n)
 
 
 def _kind_of(spec: MetricSpec) -> str:
@@ -124,9 +129,11 @@ def suggest_counter_metric(series: pd.DataFrame, nsm: MetricSpec, others: Sequen
     pool = [s for s in others if s.name != nsm.name and not part_of_outcome(s, nsm)
             and not part_of_outcome(nsm, s)]
     strongest: CounterMetric | None = None
+    tests = len(pool) * (MAX_LAG + 1)
     for other in pool:
         found = against(series, nsm.name, other.name, grain)
-        if found is not None and _strong(*found) and (strongest is None or found[0] < (strongest.r or 0)):
+        stronger = strongest is None or found is not None and found[0] < (strongest.r or 0)
+        if found is not None and _strong(*found, tests=tests) and stronger:
             strongest = CounterMetric(other.name, found[0], found[1], found[2], grain=grain)
     if strongest is not None:
         return strongest
