@@ -25,6 +25,7 @@ except NorthstarError as err:
 
 compare.headline(comparison)
 compare.ranking(comparison, active)
+compare.scorecard(comparison, cache.scorecards(store, active, outcome, grain, max_lag))
 
 st.divider()
 st.subheader(_("One candidate up close"))

@@ -37,6 +37,7 @@ if workshop.locked:
     decision.banner(workshop, names)
     decision.record_downloads(store, workshop)
 evidence = decision.evidence(store, workshop)
+cards = decision.scorecards(store, workshop, evidence)
 
 if host and not workshop.locked:
     ws.share_panel(workshop, host)
@@ -45,17 +46,17 @@ if me is None and not workshop.locked:
 
 if me and secret and not workshop.locked:
     st.markdown("#### " + _("Your scores"))
-    score_cards(store, workshop, me, secret, evidence, names)
+    score_cards(store, workshop, me, secret, evidence, names, cards)
     dots_form(store, workshop, me, secret, names)
 
 st.markdown("#### " + (_("Results") if workshop.locked else _("Live results")))
 live_results(store, workshop.code, workshop.status, evidence,
-             decision.leader(store, workshop) if host and not workshop.locked else None, names)
+             decision.leader(store, workshop) if host and not workshop.locked else None, names, cards)
 
 if workshop.locked:
     if me and secret:
         with st.expander(_("Your scores and dots (read-only)"), icon=":material/lock:"):
-            score_cards(store, workshop, me, secret, evidence, names)
+            score_cards(store, workshop, me, secret, evidence, names, cards)
             dots_form(store, workshop, me, secret, names)
     if host:
         decision.reopen_form(store, workshop, host)

@@ -144,7 +144,11 @@ def test_participant_joins_by_link_scores_and_votes(db):
     # The heat map shows the means: one score each, so the mean is the score.
     heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert heatmap["y"] == ["Active users", "Returning users"]
-    assert heatmap["text"][0] == ["5.0", "4.0", "–", "–", "2.0"]
+    # Beneath each mean, the data's evidence score: 4 weeks are too short to test a lead or a trend,
+    # but they cover every week and every user (measurable 5), and Active users is one part (5).
+    assert heatmap["text"][0] == ["5.0<br><i>evidence –</i>", "4.0<br><i>evidence 5</i>",
+                                  "–<br><i>evidence 5</i>", "–<br><i>evidence –</i>",
+                                  "2.0<br><i>evidence –</i>"]
 
     at.number_input(key=f"dots-{code}-pat-0").set_value(2)
     at.number_input(key=f"dots-{code}-pat-1").set_value(1)

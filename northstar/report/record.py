@@ -72,6 +72,12 @@ class DecisionRecord:
     # Northstar's own candidate names (saved name → catalog message and its fields), shown in the
     # language the record is rendered in; names people typed are not here and stay as typed.
     names: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
+    # The guardrail frozen at lock time (report/guardrail.py counter_entry): metric, r, lag, by_kind,
+    # suggested, sentence_i18n (language → the evidence in words); None when none was named.
+    counter_metric: Mapping[str, object] | None = None
+    # The chosen NSM's five-criteria evidence at lock time (report/criteria.py): criterion, score (1–5 or
+    # None), basis_i18n (language → the sentence behind the score).
+    scorecard: tuple[Mapping[str, object], ...] = ()
 
 
 def record_for_workshop(store: Store, code: str, *, evidence: Sequence[Mapping[str, object]] = (),
@@ -277,6 +283,15 @@ def _markdown(record: DecisionRecord) -> str:
                 "|" + "|".join("---:" if c in numeric else ":---" for c in columns) + "|"]
         out += ["| " + " | ".join(md(_cell(row.get(c))) for c in columns) + " |" for row in record.evidence]
         out.append("")
+    if lines := _scorecard_lines(record):
+        out += [_("### {nsm} on the five criteria: evidence from the data, not a vote", nsm=md(record.nsm)),
+                ""]
+        out += ["- " + _("**{criterion}: {score}**: {basis}", criterion=label, score=score, basis=md(basis))
+                for label, score, basis in lines]
+        out.append("")
+    if counter := _counter(record):
+        out += [_("## Counter-metric"), "", _("**{metric}**: {sentence}", metric=md(counter[0]),
+                                             sentence=md(counter[1])), "", counter[2], ""]
     if record.tree is not None:
         out += [_("## Metric tree"), "", "```mermaid", to_mermaid(record.tree, record.tree_values).rstrip(),
                 "```", "", to_markdown(record.tree, record.tree_values), ""]
@@ -284,6 +299,55 @@ def _markdown(record: DecisionRecord) -> str:
         out += [_("## Versions of this decision"), ""]
         out += [f"- {md(_history_line(h))}" for h in record.history]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _scorecard_lines(record: DecisionRecord) -> list[tuple[str, str, str]]:
+    """(criterion label, "4 of 5", the basis) per criterion, in the current language."""
+    labels = {c.key: _(c.label) for c in CRITERIA}
+    lines = []
+    for row in record.scorecard:
+        said = row.get("basis_i18n")
+        sentences = said if isinstance(said, Mapping) else {}
+        score = row.get("score")
+        lines.append((labels.get(str(row.get("criterion")), str(row.get("criterion"))),
+                      _("{score} of 5", score=score) if score is not None else "–",
+                      str(sentences.get(language()) or next(iter(sentences.values()), ""))))
+    return lines
+
+
+def _html_scorecard(record: DecisionRecord) -> str:
+    lines = _scorecard_lines(record)
+    if not lines:
+        return ""
+    heading = escape(_("{nsm} on the five criteria: evidence from the data, not a vote", nsm=record.nsm))
+    items = "".join(f"<li><strong>{escape(label)}: {escape(score)}</strong>: {escape(basis)}</li>"
+                    for label, score, basis in lines)
+    return f"<section><h3>{heading}</h3><ul>{items}</ul></section>"
+
+
+def _counter(record: DecisionRecord) -> tuple[str, str, str] | None:
+    """The counter-metric as (name people see, its evidence, what a guardrail is for), in the current
+    language; None when the record has none."""
+    entry = record.counter_metric
+    if not entry or not entry.get("metric"):
+        return None
+    said = entry.get("sentence_i18n")
+    sentences = said if isinstance(said, Mapping) else {}
+    sentence = str(sentences.get(language()) or next(iter(sentences.values()), ""))
+    note = (_("Northstar suggested it; the facilitator kept it. Watch it beside the North Star: pushing "
+              "the North Star up must not push this down.") if entry.get("suggested")
+            else _("Chosen by the facilitator. Watch it beside the North Star: pushing the North Star up "
+                   "must not push this down."))
+    return shown_name(record, str(entry["metric"])), sentence, note
+
+
+def _html_counter(record: DecisionRecord) -> str:
+    counter = _counter(record)
+    if counter is None:
+        return ""
+    heading = escape(_("Counter-metric"))
+    return (f"<section><h2>{heading}</h2><p><strong>{escape(counter[0])}</strong>: {escape(counter[1])}</p>"
+            f'<p class="note">{escape(counter[2])}</p></section>')
 
 
 def _override(record: DecisionRecord) -> bool:
@@ -449,7 +513,9 @@ def _html(record: DecisionRecord, chart: go.Figure | None, language: str) -> str
             f'<h2>{escape(record.nsm)}</h2>'
             f'<p class="definition">{escape(record.definition)}</p><h3>{why}</h3>'
             f"{_html_paragraphs(record.rationale)}{_html_choice(record)}</section>"
-            f"{chart_html}{_html_scores(record)}{_html_evidence(record)}{_html_tree(record)}"
+            f"{chart_html}{_html_scores(record)}{_html_evidence(record)}{_html_scorecard(record)}"
+            f"{_html_counter(record)}"
+            f"{_html_tree(record)}"
             f"{_html_history(record)}"
             f"<footer>{footer}</footer>"
             f"</main></body></html>\n")

@@ -20,7 +20,9 @@ import pandas as pd
 from northstar.errors import NorthstarError
 from northstar.i18n import use_language
 from northstar.metrics import saved_candidates
+from northstar.report.criteria import nsm_scorecard
 from northstar.report.evidence import EVIDENCE_GRAIN, SeriesFn, decision_record
+from northstar.report.guardrail import counter_entry
 from northstar.report.record import DecisionRecord, SeriesPoint
 from northstar.store import Store
 from northstar.tree import MetricTree, NodeStatus, TreeNode
@@ -34,22 +36,27 @@ REVIEW_AFTER = timedelta(days=91)  # "look again in a quarter"
 
 def lock_and_freeze(store: Store, code: str, pin: str, chosen: str, definition: str, rationale: str, *,
                     host: str | None, reason: str = "", series: SeriesFn | None = None,
-                    grain: str = EVIDENCE_GRAIN) -> Decision:
+                    grain: str = EVIDENCE_GRAIN, counter_metric: str | None = None,
+                    suggested_counter: str | None = None) -> Decision:
     """Lock the decision (a new version), then freeze its record while scores are read-only; the
-    record's words (the data's verdicts, the tree's phrases) in the workshop's language."""
+    record's words (the data's verdicts, the tree's phrases) in the workshop's language. A
+    `counter_metric` (the guardrail the facilitator accepted or chose; `suggested_counter` is what
+    Northstar proposed) is frozen with its evidence."""
     decision = lock(store, code, pin, chosen, definition, rationale, host=host, reason=reason)
     try:
         with use_language(find_workshop(store, code).language):
-            record = build_record(store, code, series, grain)
+            record = build_record(store, code, series, grain, counter_metric, suggested_counter)
         freeze(store, code, decision.version, to_snapshot(record))
     except NorthstarError as err:  # the decision stands; its record is then rebuilt on download
         log.warning("The record of %s v%s was not frozen: %s", code, decision.version, err.one_line())
     return decision
 
 
-def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = EVIDENCE_GRAIN
+def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = EVIDENCE_GRAIN,
+                 counter_metric: str | None = None, suggested_counter: str | None = None
                  ) -> DecisionRecord:
-    """The record as the data stands now, with the NSM's series, review date and lock history."""
+    """The record as the data stands now, with the NSM's series, review date, lock history and the
+    counter-metric when one is named."""
     if series is None:
         from northstar.metrics import compute
 
@@ -65,7 +72,18 @@ def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = 
             frame = series(store, dataset, [spec], grain)
             points = tuple(SeriesPoint(pd.Timestamp(r.period).date(), _number(r.value), bool(r.partial))
                            for r in frame[frame["metric"] == spec.name].itertuples())
-    return _with_decision(record, decision, decisions(store, code), points, grain)
+    record = _with_decision(record, decision, decisions(store, code), points, grain)
+    if counter_metric and dataset is not None and decision is not None:
+        from dataclasses import replace
+
+        entry = counter_entry(store, dataset, decision.chosen, counter_metric, series, grain,
+                              suggested_counter)
+        record = replace(record, counter_metric=entry)
+    if dataset is not None and decision is not None:
+        from dataclasses import replace
+
+        record = replace(record, scorecard=nsm_scorecard(store, dataset, decision.chosen, grain))
+    return record
 
 
 def _with_decision(record: DecisionRecord, decision: Decision | None, history: list[Decision],
@@ -126,6 +144,8 @@ def to_snapshot(record: DecisionRecord) -> dict[str, Any]:
         "history": [dict(h) for h in record.history],
         "language": record.language,
         "names": {name: [message, dict(fields)] for name, (message, fields) in record.names.items()},
+        "counter_metric": None if record.counter_metric is None else dict(record.counter_metric),
+        "scorecard": [dict(row) for row in record.scorecard],
     }
 
 
@@ -159,7 +179,9 @@ def from_snapshot(data: Mapping[str, Any]) -> DecisionRecord:
         history=tuple(data.get("history") or ()),
         language=data.get("language") or "en",
         names={name: (message, dict(fields))
-               for name, (message, fields) in (data.get("names") or {}).items()})
+               for name, (message, fields) in (data.get("names") or {}).items()},
+        counter_metric=data.get("counter_metric"),
+        scorecard=tuple(data.get("scorecard") or ()))
 
 
 def frozen_record(store: Store, code: str, series: SeriesFn | None = None,

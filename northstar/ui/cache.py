@@ -9,6 +9,7 @@ import streamlit as st
 
 from northstar import metrics
 from northstar.analysis import Comparison, compare
+from northstar.analysis.scorecard import Scorecard, evidence_scorecards
 from northstar.i18n import language
 from northstar.metrics import MetricSpec, saved_candidates
 from northstar.store import Dataset, Store
@@ -65,3 +66,20 @@ def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag
     saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
                            sort_keys=True)
     return _comparison(store, dataset, _key(store, dataset), saved_key, outcome, grain, max_lag, language())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _scorecards(_store: Store, _dataset: Dataset, _comparison: Comparison, key: str, saved_key: str,
+                outcome: str, grain: str, max_lag: int | None, lang: str) -> dict[str, Scorecard]:
+    return evidence_scorecards(_store, _dataset, _comparison)
+
+
+def scorecards(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag: int | None
+               ) -> dict[str, Scorecard]:
+    """The five-criteria evidence of `comparison(...)`'s candidates, cached on the same keys: the
+    Workshop's 3-second refresh reads it, never recomputes it."""
+    saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
+                           sort_keys=True)
+    found = comparison(store, dataset, outcome, grain, max_lag)
+    return _scorecards(store, dataset, found, _key(store, dataset), saved_key, outcome, grain, max_lag,
+                       language())

@@ -22,6 +22,7 @@ from northstar.analysis import (
     significant,
 )
 from northstar.analysis.compare import turns_summary
+from northstar.analysis.scorecard import Scorecard
 from northstar.analysis.user_lift import lift_sentence
 from northstar.charts import KIND_COLOUR
 from northstar.errors import NorthstarError
@@ -32,6 +33,7 @@ from northstar.ui import messages
 from northstar.ui.candidates import grain_picker
 from northstar.ui.text import csv_bytes, plain
 from northstar.wording import periods
+from northstar.workshop import CRITERIA
 
 OUTCOME_KEY = "compare_outcome"
 MAX_LAG_KEY = "compare_max_lag"
@@ -261,3 +263,44 @@ def multiples(comparison: Comparison) -> None:
         return
     st.plotly_chart(charts.lead_multiples(comparison), key="compare_multiples",
                     config=_png(f"all candidates vs {comparison.outcome.name}"))
+
+
+SCORECARD_KEY = "compare_scorecard"
+
+
+def _evidence_score(score: int | None) -> str:
+    return _("{score} of 5", score=score) if score is not None else "–"
+
+
+def scorecard_frame(comparison: Comparison, cards: dict[str, Scorecard]) -> pd.DataFrame:
+    """One row per candidate (ranking order), one column per criterion: the data's 1–5 score."""
+    rows = [{"metric": shown_name(comparison, metric),
+             **{c.key: card.score(c.key) for c in CRITERIA}} for metric, card in cards.items()]
+    return pd.DataFrame(rows, columns=["metric", *(c.key for c in CRITERIA)]).astype(
+        {c.key: "Int64" for c in CRITERIA})
+
+
+def scorecard_lines(card: Scorecard) -> list[str]:
+    """The five criteria of one candidate as Markdown lines: label, score, the basis in words."""
+    return [_("**{criterion}: {score}**: {basis}", criterion=_(c.label),
+              score=_evidence_score(card.score(c.key)), basis=_md(card.basis(c.key))) for c in CRITERIA]
+
+
+def scorecard(comparison: Comparison, cards: dict[str, Scorecard]) -> None:
+    """What the data says about the workshop's five criteria, per candidate: evidence, not a vote."""
+    if not cards:
+        return
+    with st.expander(_("What the data says about the five criteria"), icon=":material/fact_check:"):
+        st.caption(_("Evidence from the data, not a vote: 1 = weak, 5 = strong. In the Workshop people "
+                     "score the candidates themselves; these scores sit beside theirs."))
+        column = st.column_config
+        st.dataframe(scorecard_frame(comparison, cards), hide_index=True, key="compare_scorecard_table",
+                     placeholder="–", column_config={
+                         "metric": column.TextColumn(_("metric"), width=195),
+                         **{c.key: column.NumberColumn(_(c.label), help=_(c.help), format="%d")
+                            for c in CRITERIA}})
+        names = list(cards)
+        metric = st.selectbox(_("Why these scores"), names, key=SCORECARD_KEY,
+                              format_func=lambda name: shown_name(comparison, name))
+        if metric is not None:
+            st.markdown("  \n".join(scorecard_lines(cards[metric])))

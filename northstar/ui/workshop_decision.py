@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import streamlit as st
 
+from northstar.analysis.guardrail import CounterMetric
+from northstar.analysis.scorecard import Scorecard
 from northstar.errors import NorthstarError
 from northstar.i18n import _, language
-from northstar.metrics import compute, saved_candidates
+from northstar.metrics import compute, display_name, saved_candidates
 from northstar.report import (
     EVIDENCE_GRAIN,
     Evidence,
@@ -19,11 +22,14 @@ from northstar.report import (
     lock_and_freeze,
     workshop_evidence,
 )
+from northstar.report.guardrail import counter_evidence, counter_sentence, suggested_counter_metric
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
 from northstar.ui.text import plain
 from northstar.workshop import Workshop, reopen, results
 from northstar.workshop import leader as ws_leader
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
@@ -47,6 +53,20 @@ def evidence(store: Store, workshop: Workshop) -> Evidence | None:
         return None
 
 
+def scorecards(store: Store, workshop: Workshop, evidence: Evidence | None) -> dict[str, Scorecard]:
+    """The five-criteria evidence of the dataset's candidates on the evidence's outcome, as the Compare
+    page computes it at week grain (same cache: computed once per dataset, outcome and language, never
+    per refresh). Empty without a dataset or outcome, or when the data is too short to compare."""
+    dataset = store.find(workshop.dataset) if workshop.dataset else None
+    if dataset is None or evidence is None:
+        return {}
+    try:
+        return cache.scorecards(store, dataset, evidence.outcome, EVIDENCE_GRAIN, None)
+    except NorthstarError as err:  # e.g. no complete week yet: the verdicts already say so
+        log.info("No evidence scorecard for workshop %s: %s", workshop.code, err.one_line())
+        return {}
+
+
 def banner(workshop: Workshop, names: dict[str, str] | None = None) -> None:
     """After the lock, everyone sees what was decided and why."""
     decision = workshop.decision
@@ -61,6 +81,48 @@ def banner(workshop: Workshop, names: dict[str, str] | None = None) -> None:
 def leader(store: Store, workshop: Workshop) -> str:
     """The room's choice as results stand now: most dots, then highest mean score."""
     return ws_leader(results(store, workshop.code))
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _suggested_counter(_store: Store, _dataset: Dataset, key: str, specs_key: str, nsm: str,
+                       grain: str) -> CounterMetric | None:
+    return suggested_counter_metric(_store, _dataset, nsm, cache.metric_series, grain)
+
+
+def counter_picker(store: Store, workshop: Workshop, chosen: str, shown: dict[str, str]
+                   ) -> tuple[str | None, str | None]:
+    """The guardrail for `chosen`: Northstar's suggestion preselected, any other metric (or none) can be
+    picked; the evidence for the one picked beneath. (picked, suggested); (None, None) without data."""
+    dataset = store.find(workshop.dataset) if workshop.dataset else None
+    if dataset is None:
+        return None, None
+    specs = saved_candidates(store, dataset)
+    names = {s.name: display_name(s) for s in specs}
+    if chosen not in names:
+        return None, None
+    specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
+    try:
+        suggestion = _suggested_counter(store, dataset, f"{store.path}:{dataset.cache_key}", specs_key,
+                                        chosen, EVIDENCE_GRAIN)
+    except NorthstarError as err:
+        log.info("No counter-metric suggestion for %s: %s", chosen, err.one_line())
+        suggestion = None
+    options = ["", *(name for name in names if name != chosen)]
+    picked = st.selectbox(
+        _("Counter-metric (guardrail)"), options,
+        index=options.index(suggestion.metric) if suggestion and suggestion.metric in options else 0,
+        format_func=lambda n: _("none") if not n else shown.get(n, names.get(n, n)),
+        key=f"lock-counter-{workshop.code}-{chosen}",
+        help=_("A metric to watch beside the North Star, so that pushing it up at any price shows: "
+               "Northstar suggests one that moves against it. It goes into the record."))
+    if picked:
+        found = (suggestion if suggestion is not None and suggestion.metric == picked
+                 else counter_evidence(store, dataset, chosen, picked, cache.metric_series, EVIDENCE_GRAIN))
+        if found is not None:
+            sentence = counter_sentence(store, dataset, chosen, found)
+            st.caption(plain(_("Suggested. {evidence}", evidence=sentence) if suggestion is not None
+                             and picked == suggestion.metric else sentence))
+    return picked or None, suggestion.metric if suggestion is not None else None
 
 
 def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str] | None = None) -> None:
@@ -84,6 +146,7 @@ def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str]
                          "goes into the record.", top=top_shown), icon=":material/priority_high:")
             reason = st.text_area(_("Why not {top}?", top=top_shown), key=f"lock-reason-{workshop.code}",
                                   height=80)
+        counter, suggested = counter_picker(store, workshop, chosen, shown)
         rationale = st.text_area(_("Why we chose it"), key=f"lock-rationale-{workshop.code}", height=100,
                                  placeholder=_("e.g. It leads revenue by three weeks and every team "
                                                "can move it."))
@@ -91,7 +154,8 @@ def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str]
         if st.button(_("Lock the decision"), type="primary", icon=":material/lock:", key="lock"):
             try:
                 decision = lock_and_freeze(store, workshop.code, pin, chosen, definition, rationale,
-                                           host=host, reason=reason)
+                                           host=host, reason=reason, counter_metric=counter,
+                                           suggested_counter=suggested)
             except NorthstarError as err:
                 messages.show_error(err)
                 return

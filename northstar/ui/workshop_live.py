@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from northstar.analysis.scorecard import Scorecard
 from northstar.charts import FONT
 from northstar.errors import NorthstarError
 from northstar.i18n import N_, _, ngettext, number
@@ -35,24 +36,50 @@ def _cell_text(row: pd.Series) -> str:
     return f"{number(row['mean'], 1)}<br>± {number(row['std'], 1)}"
 
 
-def _hover(candidate: str, key: str, cell: pd.Series) -> str:
+def _hover(candidate: str, key: str, cell: pd.Series, card: Scorecard | None = None) -> str:
     scores = ngettext("{n} score", "{n} scores", int(cell["n"]))
     if cell["n"]:
         scores = _("{scores}, range {low}–{high}", scores=scores, low=number(cell["min"]),
                    high=number(cell["max"]))
-    return f"{chart_text(candidate)} · {_(_LABELS[key])}<br>{scores}"
+    text = f"{chart_text(candidate)} · {_(_LABELS[key])}<br>{scores}"
+    if card is not None:
+        text += "<br>" + chart_text(_("Evidence {score}: {basis}", score=evidence_score(card, key),
+                                      basis=card.basis(key)))
+    return text
 
 
-def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None) -> go.Figure:
-    """Candidates × criteria, colour = mean score, text = mean ± sd; disagreements framed."""
+def evidence_score(card: Scorecard | None, key: str) -> str:
+    """The data's 1–5 score on one criterion, "–" when it can't say or there is no scorecard."""
+    score = card.score(key) if card is not None else None
+    return number(score) if score is not None else "–"
+
+
+def evidence_line(card: Scorecard) -> str:
+    """ "Evidence from the data, not a vote: Critical 5 · Measurable 4 · …" for one candidate."""
+    return _("Evidence from the data, not a vote: {scores}", scores=" · ".join(
+        f"{_(c.label)} {evidence_score(card, c.key)}" for c in CRITERIA))
+
+
+def _evidence_cell(card: Scorecard | None, key: str) -> str:
+    if card is None:
+        return ""
+    return "<br><i>" + _("evidence {score}", score=evidence_score(card, key)) + "</i>"
+
+
+def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None,
+                  cards: dict[str, Scorecard] | None = None) -> go.Figure:
+    """Candidates × criteria, colour = mean score, text = mean ± sd (and, with `cards`, the data's
+    evidence score beneath, labelled so); disagreements framed."""
     frame = found.by_criterion
     candidates = list(found.workshop.candidates)
     shown = [(names or {}).get(c, c) for c in candidates]
     criteria = [c.key for c in CRITERIA]
     cells = frame.set_index(["candidate", "criterion"])
     z = [[cells.loc[(c, k), "mean"] for k in criteria] for c in candidates]
-    text = [[_cell_text(cells.loc[(c, k)]) for k in criteria] for c in candidates]
-    hover = [[_hover(s, k, cells.loc[(c, k)]) for k in criteria]
+    cards = cards or {}
+    text = [[_cell_text(cells.loc[(c, k)]) + _evidence_cell(cards.get(c), k) for k in criteria]
+            for c in candidates]
+    hover = [[_hover(s, k, cells.loc[(c, k)], cards.get(c)) for k in criteria]
              for c, s in zip(candidates, shown, strict=True)]
     fig = go.Figure(go.Heatmap(
         z=z, x=[_(_TICKS[k]) for k in criteria], y=[chart_text(s) for s in shown], text=text,
@@ -67,7 +94,8 @@ def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None) -
                               line={"color": _DISAGREE, "width": 3, "dash": "dot"})
     fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
     fig.update_xaxes(side="top", showgrid=False, tickangle=0)
-    fig.update_layout(height=90 + 64 * len(candidates), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    fig.update_layout(height=90 + (80 if cards else 64) * len(candidates),
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       font={"family": FONT}, plot_bgcolor="white")
     return fig
 
@@ -97,17 +125,28 @@ def _mean_text(row: pd.Series) -> str:
     return f"{number(row['mean'], 1)}{spread}" + (" ⚠" if row["disagreement"] else "")
 
 
-def compact_lines(found: WorkshopResults, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """(candidate, "Critical 4.0 ± 1.0 · Measurable – · …") per candidate: the heat map as text."""
+def _compact_cell(text: str, card: Scorecard | None, key: str) -> str:
+    if card is None:
+        return text
+    return _("{mean} (evidence {score})", mean=text, score=evidence_score(card, key))
+
+
+def compact_lines(found: WorkshopResults, names: dict[str, str] | None = None,
+                  cards: dict[str, Scorecard] | None = None) -> list[tuple[str, str]]:
+    """(candidate, "Critical 4.0 ± 1.0 · Measurable – · …") per candidate: the heat map as text; with
+    `cards`, each mean is followed by the data's score: "Critical 4.0 ± 1.0 (evidence 5)"."""
     cells = found.by_criterion.set_index(["candidate", "criterion"])
     return [((names or {}).get(candidate, candidate),
-             " · ".join(f"{_(c.label)} {_mean_text(cells.loc[(candidate, c.key)])}" for c in CRITERIA))
+             " · ".join(f"{_(c.label)} " + _compact_cell(_mean_text(cells.loc[(candidate, c.key)]),
+                                                          (cards or {}).get(candidate), c.key)
+                        for c in CRITERIA))
             for candidate in found.workshop.candidates]
 
 
-def compact_scores(found: WorkshopResults, names: dict[str, str] | None = None) -> None:
+def compact_scores(found: WorkshopResults, names: dict[str, str] | None = None,
+                   cards: dict[str, Scorecard] | None = None) -> None:
     """The heat map for a phone: one short block per candidate, the criteria as a wrapped line."""
-    for candidate, line in compact_lines(found, names):
+    for candidate, line in compact_lines(found, names, cards):
         st.markdown(f"**{plain(candidate)}**  \n{line}")
 
 
@@ -120,7 +159,8 @@ def disagreements(found: WorkshopResults, names: dict[str, str] | None = None) -
               low=number(row.min), high=number(row.max)) for row in flagged.itertuples()]
 
 
-def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None) -> None:
+def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None,
+            cards: dict[str, Scorecard] | None = None) -> None:
     """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
     for row in found.by_candidate.itertuples():
         mean = (_("no scores yet") if math.isnan(row.score)
@@ -134,11 +174,14 @@ def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, 
         st.markdown(f"**{row.rank}\\. {plain(shown)}**  \n" + " · ".join(parts))
         if evidence is not None:
             st.caption(_("Data: {verdict}.", verdict=plain(evidence.verdict(row.candidate))))
+        if row.candidate in (cards or {}):
+            st.caption(plain(evidence_line((cards or {})[row.candidate])))
 
 
 @st.fragment(run_every=REFRESH_S)
 def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None,
-                 seen_leader: str | None = None, names: dict[str, str] | None = None) -> None:
+                 seen_leader: str | None = None, names: dict[str, str] | None = None,
+                 cards: dict[str, Scorecard] | None = None) -> None:
     """Refreshes by itself; when the workshop gets locked elsewhere (or, for the facilitator, the
     room's leader changes, so the lock form proposes the new one), the whole page follows."""
     lang.apply()  # a fragment's own rerun starts in the default language
@@ -168,14 +211,14 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
                     icon=":material/hourglass_empty:")
         else:
             with st.container(key="ws-heatmap"):
-                st.plotly_chart(score_heatmap(found, names), key="score_heatmap",
+                st.plotly_chart(score_heatmap(found, names, cards), key="score_heatmap",
                                 config={"displayModeBar": False})
             with st.container(key="ws-compact"):
-                compact_scores(found, names)
+                compact_scores(found, names, cards)
     with order:
         st.markdown(_("**Ranking**: dots first, then mean score"))
         with st.container(border=True):
-            ranking(found, evidence, names)
+            ranking(found, evidence, names, cards)
     talk = disagreements(found, names)
     if talk:
         st.warning(_("**Worth talking about**") + "\n\n" + "\n".join(f"- {s}" for s in talk),

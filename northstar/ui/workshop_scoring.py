@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from northstar.analysis.scorecard import Scorecard
 from northstar.errors import NorthstarError
 from northstar.i18n import _
 from northstar.report import Evidence
 from northstar.store import Store
 from northstar.ui import messages
 from northstar.ui.text import plain
+from northstar.ui.workshop_live import evidence_line
 from northstar.workshop import (
     CRITERIA,
     DOTS,
@@ -30,17 +32,19 @@ def _score_key(workshop: Workshop, me: str, position: int, criterion: str) -> st
 
 
 def score_cards(store: Store, workshop: Workshop, me: str, secret: str, evidence: Evidence | None,
-                names: dict[str, str] | None = None) -> None:
+                names: dict[str, str] | None = None, cards: dict[str, Scorecard] | None = None) -> None:
     """One card per candidate; each click saves at once, so a closed laptop loses nothing."""
     saved = my_scores(store, workshop.code, me)
     for position, entry in enumerate(workshop.shortlist):
         with st.container(border=True):
             _score_card(store, workshop, me, secret, position, entry, saved, evidence,
-                        (names or {}).get(entry.candidate, entry.candidate))
+                        (names or {}).get(entry.candidate, entry.candidate),
+                        (cards or {}).get(entry.candidate))
 
 
 def _score_card(store: Store, workshop: Workshop, me: str, secret: str, position: int, entry: ShortlistEntry,
-                saved: dict[tuple[str, str], int], evidence: Evidence | None, shown: str) -> None:
+                saved: dict[tuple[str, str], int], evidence: Evidence | None, shown: str,
+                card: Scorecard | None = None) -> None:
     keys = {c.key: _score_key(workshop, me, position, c.key) for c in CRITERIA}
     # The store is the truth: seed the inputs from it (after a reload, on another device) ...
     for criterion, key in keys.items():
@@ -52,7 +56,8 @@ def _score_card(store: Store, workshop: Workshop, me: str, secret: str, position
                and st.session_state[key] != saved.get((entry.candidate, criterion))}
     st.markdown(f"**{plain(shown)}**")
     st.caption(plain(entry.definition) + ("  \n" + _("Data: {verdict}.", verdict=plain(
-        evidence.verdict(entry.candidate))) if evidence else ""))
+        evidence.verdict(entry.candidate))) if evidence else "")
+               + ("  \n" + plain(evidence_line(card)) if card is not None else ""))
     if changed and not workshop.locked:
         try:
             set_scores(store, workshop.code, me, entry.candidate, changed, secret=secret)
