@@ -22,7 +22,8 @@ from northstar.report import (
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
 from northstar.ui.text import plain
-from northstar.workshop import Workshop, reopen, results
+from northstar.ui.workshop_live import room_results
+from northstar.workshop import Workshop, reopen
 from northstar.workshop import leader as ws_leader
 
 
@@ -60,7 +61,7 @@ def banner(workshop: Workshop, names: dict[str, str] | None = None) -> None:
 
 def leader(store: Store, workshop: Workshop) -> str:
     """The room's choice as results stand now: most dots, then highest mean score."""
-    return ws_leader(results(store, workshop.code))
+    return ws_leader(room_results(store, workshop.code))
 
 
 def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str] | None = None) -> None:

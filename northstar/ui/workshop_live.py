@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -10,12 +11,12 @@ import streamlit as st
 
 from northstar.charts import FONT
 from northstar.errors import NorthstarError
-from northstar.i18n import N_, _, ngettext, number
+from northstar.i18n import N_, _, language, ngettext, number
 from northstar.report import Evidence
 from northstar.store import Store
-from northstar.ui import lang, messages
+from northstar.ui import cache, lang, messages
 from northstar.ui.text import chart_text, plain
-from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results
+from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results, results_stamp
 
 REFRESH_S = 3  # seconds between refreshes of the results on every screen
 _LABELS = {c.key: c.label for c in CRITERIA}
@@ -25,6 +26,37 @@ _TICKS = {c.key: _TICKS.get(c.key, c.label) for c in CRITERIA}
 # Weak (1) to strong (5), soft enough that the black text stays readable on a projector.
 _SCALE = [[0.0, "#f4a6a6"], [0.25, "#f9d3a5"], [0.5, "#f5f1c4"], [0.75, "#b9e4c0"], [1.0, "#6cc48a"]]
 _DISAGREE = "#c2255c"
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _results(_store: Store, store_key: str, code: str, stamp: str) -> WorkshopResults:
+    return results(_store, code)
+
+
+# A cached Figure is handed out as is, not copied: unpickling one (what st.cache_data does on every
+# hit) costs ~15 ms, building it ~100 ms, reusing it ~1 ms; st.plotly_chart only reads it (to_dict)
+# and nothing here changes a figure once built. Keyed on the results stamp, the names and the language.
+@st.cache_resource(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _heatmap(_found: WorkshopResults, store_key: str, code: str, stamp: str, names_key: str,
+             lang: str) -> go.Figure:
+    return score_heatmap(_found, json.loads(names_key))
+
+
+def room_heatmap(store: Store, found: WorkshopResults, stamp: str, names: dict[str, str] | None) -> go.Figure:
+    """`score_heatmap` of `found` (read at `stamp`), built once per change of the results."""
+    return _heatmap(found, str(store.path), found.workshop.code, stamp,
+                    json.dumps(names or {}, sort_keys=True), language())
+
+
+def room_results(store: Store, code: str, stamp: str | None = None) -> WorkshopResults:
+    """The workshop's results, aggregated once per change (its stamp) however many screens refresh.
+
+    Read the stamp before the results: a write in between makes the cached results newer than their
+    key, never older, and the next refresh (a new stamp) reads again."""
+    stamp = results_stamp(store, code) if stamp is None else stamp
+    if not stamp:
+        return results(store, code)  # no such workshop: let it say so
+    return _results(store, str(store.path), code, stamp)
 
 
 def _cell_text(row: pd.Series) -> str:
@@ -143,7 +175,8 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
     room's leader changes, so the lock form proposes the new one), the whole page follows."""
     lang.apply()  # a fragment's own rerun starts in the default language
     try:
-        found = results(store, code)
+        stamp = results_stamp(store, code)
+        found = room_results(store, code, stamp)
     except NorthstarError as err:
         messages.show_error(err)
         return
@@ -168,7 +201,7 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
                     icon=":material/hourglass_empty:")
         else:
             with st.container(key="ws-heatmap"):
-                st.plotly_chart(score_heatmap(found, names), key="score_heatmap",
+                st.plotly_chart(room_heatmap(store, found, stamp, names), key="score_heatmap",
                                 config={"displayModeBar": False})
             with st.container(key="ws-compact"):
                 compact_scores(found, names)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from northstar.store import Store, from_db
 from northstar.text import name_key
-from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, load_workshop
+from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, load_workshop, normal_code
 
 # Disagreement rule: at least two scores and max − min ≥ 3. On a 1–5 scale that means someone rated
 # the criterion weak (1–2) while someone else rated it strong (4–5): worth talking about before
@@ -43,6 +43,26 @@ def results(store: Store, code: str) -> WorkshopResults:
     """Aggregate the scores and votes of workshop `code` as they stand now."""
     with store.read() as con:
         return results_on(con, load_workshop(con, code))
+
+
+# Everything the live results show moves this: a join (count), a score or dot changed (each write sets
+# updated_at to now, and sum(value × rowid) moves even if two writes share a timestamp), a lock or a
+# reopen (status, version). One indexed read per table: cheap enough for every 3-second refresh.
+_STAMP_SQL = """
+SELECT w.status, w.version,
+       (SELECT count(*) || '/' || coalesce(max(joined_at), '') FROM participants WHERE workshop = w.id),
+       (SELECT count(*) || '/' || coalesce(max(updated_at), '') || '/' || coalesce(sum(score * rowid), 0)
+          FROM scores WHERE workshop = w.id),
+       (SELECT count(*) || '/' || coalesce(max(updated_at), '') || '/' || coalesce(sum(dots * rowid), 0)
+          FROM votes WHERE workshop = w.id)
+FROM workshops w WHERE w.code = ?"""
+
+
+def results_stamp(store: Store, code: str) -> str:
+    """A cheap fingerprint of workshop `code`'s results: equal stamps, equal `results` (a cache key)."""
+    with store.read() as con:
+        row = con.execute(_STAMP_SQL, [normal_code(code)]).fetchone()
+    return "" if row is None else "|".join(str(v) for v in row)
 
 
 def results_on(con: sqlite3.Connection, workshop: Workshop) -> WorkshopResults:
