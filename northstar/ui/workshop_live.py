@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -59,7 +61,7 @@ def room_results(store: Store, code: str, stamp: str | None = None) -> WorkshopR
     return _results(store, str(store.path), code, stamp)
 
 
-def _cell_text(row: pd.Series) -> str:
+def _cell_text(row: Mapping[str, Any]) -> str:
     if not row["n"]:
         return "–"
     if row["n"] == 1 or math.isnan(row["std"]):
@@ -67,7 +69,7 @@ def _cell_text(row: pd.Series) -> str:
     return f"{number(row['mean'], 1)}<br>± {number(row['std'], 1)}"
 
 
-def _hover(candidate: str, key: str, cell: pd.Series) -> str:
+def _hover(candidate: str, key: str, cell: Mapping[str, Any]) -> str:
     scores = ngettext("{n} score", "{n} scores", int(cell["n"]))
     if cell["n"]:
         scores = _("{scores}, range {low}–{high}", scores=scores, low=number(cell["min"]),
@@ -81,27 +83,27 @@ def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None) -
     candidates = list(found.workshop.candidates)
     shown = [(names or {}).get(c, c) for c in candidates]
     criteria = [c.key for c in CRITERIA]
-    cells = frame.set_index(["candidate", "criterion"])
-    z = [[cells.loc[(c, k), "mean"] for k in criteria] for c in candidates]
-    text = [[_cell_text(cells.loc[(c, k)]) for k in criteria] for c in candidates]
-    hover = [[_hover(s, k, cells.loc[(c, k)]) for k in criteria]
+    cells = {(row["candidate"], row["criterion"]): row for row in frame.to_dict("records")}
+    z = [[cells[(c, k)]["mean"] for k in criteria] for c in candidates]
+    text = [[_cell_text(cells[(c, k)]) for k in criteria] for c in candidates]
+    hover = [[_hover(s, k, cells[(c, k)]) for k in criteria]
              for c, s in zip(candidates, shown, strict=True)]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[_(_TICKS[k]) for k in criteria], y=[chart_text(s) for s in shown], text=text,
-        texttemplate="%{text}",
-        textfont={"size": 14, "color": "#1f2430"}, customdata=hover,
-        hovertemplate="%{customdata}<extra></extra>",
-        zmin=1, zmax=5, colorscale=_SCALE, xgap=3, ygap=3, showscale=False))
-    for row, candidate in enumerate(candidates):
-        for col, key in enumerate(criteria):
-            if bool(cells.loc[(candidate, key), "disagreement"]):
-                fig.add_shape(type="rect", x0=col - 0.46, x1=col + 0.46, y0=row - 0.44, y1=row + 0.44,
-                              line={"color": _DISAGREE, "width": 3, "dash": "dot"})
-    fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
-    fig.update_xaxes(side="top", showgrid=False, tickangle=0)
-    fig.update_layout(height=90 + 64 * len(candidates), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      font={"family": FONT}, plot_bgcolor="white")
-    return fig
+    shapes = [{"type": "rect", "x0": col - 0.46, "x1": col + 0.46, "y0": row - 0.44, "y1": row + 0.44,
+               "line": {"color": _DISAGREE, "width": 3, "dash": "dot"}}
+              for row, candidate in enumerate(candidates) for col, key in enumerate(criteria)
+              if bool(cells[(candidate, key)]["disagreement"])]
+    heatmap = {"type": "heatmap", "z": z, "x": [_(_TICKS[k]) for k in criteria],
+               "y": [chart_text(s) for s in shown], "text": text, "texttemplate": "%{text}",
+               "textfont": {"size": 14, "color": "#1f2430"}, "customdata": hover,
+               "hovertemplate": "%{customdata}<extra></extra>", "zmin": 1, "zmax": 5,
+               "colorscale": _SCALE, "xgap": 3, "ygap": 3, "showscale": False}
+    layout = {"height": 90 + 64 * len(candidates), "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+              "font": {"family": FONT}, "plot_bgcolor": "white", "shapes": shapes,
+              "yaxis": {"autorange": "reversed", "showgrid": False, "ticksuffix": "  "},
+              "xaxis": {"side": "top", "showgrid": False, "tickangle": 0}}
+    # One construction from plain dicts, unvalidated: the values are ours and fixed in shape, and
+    # plotly's per-property validation was most of a live refresh's time (~100 ms for 15 cells).
+    return go.Figure({"data": [heatmap], "layout": layout}, _validate=False)
 
 
 # Phones: below 640 px the heat map gives way to a compact list (Streamlit stacks columns there too).
