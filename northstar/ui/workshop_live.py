@@ -54,6 +54,15 @@ def room_heatmap(store: Store, found: WorkshopResults, stamp: str, names: dict[s
                     json.dumps(names or {}, sort_keys=True), language())
 
 
+# The sentences of the live results (formatted numbers, translated words: ~10 ms a refresh), made
+# once per change of the results, names and language; plain strings, cheap to copy out of the cache.
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _room_text(_found: WorkshopResults, store_key: str, code: str, stamp: str, names_key: str,
+               lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    names = json.loads(names_key)
+    return compact_lines(_found, names), ranking_lines(_found, names), disagreements(_found, names)
+
+
 def room_results(store: Store, code: str, stamp: str | None = None) -> WorkshopResults:
     """The workshop's results, aggregated once per change (its stamp) however many screens refresh.
 
@@ -143,9 +152,10 @@ def compact_lines(found: WorkshopResults, names: dict[str, str] | None = None) -
             for candidate in found.workshop.candidates]
 
 
-def compact_scores(found: WorkshopResults, names: dict[str, str] | None = None) -> None:
+def compact_scores(found: WorkshopResults, names: dict[str, str] | None = None,
+                   lines: list[tuple[str, str]] | None = None) -> None:
     """The heat map for a phone: one short block per candidate, the criteria as a wrapped line."""
-    for candidate, line in compact_lines(found, names):
+    for candidate, line in compact_lines(found, names) if lines is None else lines:
         st.markdown(f"**{plain(candidate)}**  \n{line}")
 
 
@@ -158,8 +168,9 @@ def disagreements(found: WorkshopResults, names: dict[str, str] | None = None) -
               low=number(row.min), high=number(row.max)) for row in flagged.itertuples()]
 
 
-def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None) -> None:
-    """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
+def ranking_lines(found: WorkshopResults, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(candidate, its Markdown line: rank, name, mean score, dots, scorers, disagreements), best first."""
+    lines = []
     for row in found.by_candidate.itertuples():
         mean = (_("no scores yet") if math.isnan(row.score)
                 else _("mean **{score}**", score=number(row.score, 1)))
@@ -169,9 +180,17 @@ def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, 
         if row.disagreements:
             parts.append(ngettext("{n} disagreement", "{n} disagreements", row.disagreements))
         shown = (names or {}).get(row.candidate, row.candidate)
-        st.markdown(f"**{row.rank}\\. {plain(shown)}**  \n" + " · ".join(parts))
+        lines.append((str(row.candidate), f"**{row.rank}\\. {plain(shown)}**  \n" + " · ".join(parts)))
+    return lines
+
+
+def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None,
+            lines: list[tuple[str, str]] | None = None) -> None:
+    """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
+    for candidate, line in ranking_lines(found, names) if lines is None else lines:
+        st.markdown(line)
         if evidence is not None:
-            st.caption(_("Data: {verdict}.", verdict=plain(evidence.verdict(row.candidate))))
+            st.caption(_("Data: {verdict}.", verdict=plain(evidence.verdict(candidate))))
 
 
 def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None,
@@ -216,6 +235,8 @@ def _live(store: Store, code: str, seen_status: str, evidence: Evidence | None,
                                       total=DOTS * len(found.participants)))
     st.caption(_("Joined: {names}", names=", ".join(plain(p) for p in found.participants))
                if found.participants else _("Nobody has joined yet: share the link or the code."))
+    compact, ranked, talk = _room_text(found, str(store.path), code, stamp,
+                                       json.dumps(names or {}, sort_keys=True), language())
     heat, order = st.columns([3, 2], gap="medium")
     with heat:
         st.markdown(_("**Mean score per criterion**: red is weak, green strong; ± the spread; a dotted "
@@ -228,12 +249,11 @@ def _live(store: Store, code: str, seen_status: str, evidence: Evidence | None,
                 st.plotly_chart(room_heatmap(store, found, stamp, names), key="score_heatmap",
                                 config={"displayModeBar": False})
             with st.container(key="ws-compact"):
-                compact_scores(found, names)
+                compact_scores(found, names, compact)
     with order:
         st.markdown(_("**Ranking**: dots first, then mean score"))
         with st.container(border=True):
-            ranking(found, evidence, names)
-    talk = disagreements(found, names)
+            ranking(found, evidence, names, ranked)
     if talk:
         st.warning(_("**Worth talking about**") + "\n\n" + "\n".join(f"- {s}" for s in talk),
                    icon=":material/forum:")
