@@ -80,6 +80,7 @@ class StSession:
         self._run_paths: set[tuple[int, ...]] = set()
         self._values: dict[str, WidgetState] = {}
         self._full_runs = 0  # full runs finished so far
+        self.closed: str | None = None  # why the server ended the session, once it has
         self._finished = asyncio.Condition()
         self._ws: ClientConnection | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -175,9 +176,11 @@ class StSession:
         try:
             async with asyncio.timeout(self.timeout_s):
                 async with self._finished:
-                    await self._finished.wait_for(lambda: self._full_runs > seen)
+                    await self._finished.wait_for(lambda: self._full_runs > seen or self.closed)
         except TimeoutError as err:
             raise ScriptError(f"{self.page}: no script_finished within {self.timeout_s:.0f} s") from err
+        if self._full_runs == seen and self.closed:
+            raise ScriptError(f"{self.page}: {self.closed}")
         took = (time.monotonic() - began) * 1000
         self.runs_ms.append(took)
         if self.exceptions():
@@ -199,10 +202,16 @@ class StSession:
     # -- what the server says --------------------------------------------------------------------
     async def _read(self) -> None:
         assert self._ws is not None
-        async for raw in self._ws:
-            msg = ForwardMsg()
-            msg.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
-            await self._handle(msg)
+        try:
+            async for raw in self._ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
+                await self._handle(msg)
+        finally:
+            # e.g. the server dropped a client whose send queue overflowed: say so at once
+            self.closed = f"the server closed the websocket ({self._ws.close_code} {self._ws.close_reason})"
+            async with self._finished:
+                self._finished.notify_all()
 
     async def _handle(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
