@@ -503,3 +503,27 @@ def test_join_link_uses_an_address_phones_can_open(browser, bind, configured, ad
     assert base.url == url and bool(base.warning) == warns
     if warns:
         assert "HOST=0.0.0.0" in base.warning and "NORTHSTAR_PUBLIC_URL" in base.warning
+
+
+def test_results_stamp_moves_with_every_change_the_results_show(scored, store):
+    """The live results' cache key: the same while nothing changes; new on a join, a changed score
+    (same row count), a changed dot, a lock and a reopen; each workshop its own."""
+    code, host = scored.code, H(scored.code)
+    other = _workshop(store)
+    stamps = [ws.results_stamp(store, code)]
+    assert ws.results_stamp(store, code) == stamps[0]  # nothing happened: the same key
+    assert ws.results_stamp(store, other.code) != stamps[0]
+    J(store, code, "Dee")
+    stamps.append(ws.results_stamp(store, code))
+    ws.set_scores(store, code, "Ann", "Revenue", {"critical": 1}, secret=K(code, "Ann"))  # was 5
+    stamps.append(ws.results_stamp(store, code))
+    ws.set_votes(store, code, "Bob", {"Revenue": 2}, secret=K(code, "Bob"))  # was 3
+    stamps.append(ws.results_stamp(store, code))
+    before_other = ws.results_stamp(store, other.code)
+    ws.lock(store, code, PIN, "Weekly sharers", "", "Because.", host=host)
+    stamps.append(ws.results_stamp(store, code))
+    ws.reopen(store, code, PIN, host=host)
+    stamps.append(ws.results_stamp(store, code))
+    assert len(set(stamps)) == len(stamps)
+    assert ws.results_stamp(store, other.code) == before_other  # another workshop's writes: not ours
+    assert ws.results_stamp(store, "NOSUCH") == ""

@@ -26,7 +26,8 @@ from northstar.report.guardrail import counter_evidence, counter_sentence, sugge
 from northstar.store import Dataset, Store
 from northstar.ui import cache, messages
 from northstar.ui.text import plain
-from northstar.workshop import Workshop, reopen, results
+from northstar.ui.workshop_live import room_results
+from northstar.workshop import Workshop, reopen
 from northstar.workshop import leader as ws_leader
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def banner(workshop: Workshop, names: dict[str, str] | None = None) -> None:
 
 def leader(store: Store, workshop: Workshop) -> str:
     """The room's choice as results stand now: most dots, then highest mean score."""
-    return ws_leader(results(store, workshop.code))
+    return ws_leader(room_results(store, workshop.code))
 
 
 @st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,12 +14,12 @@ import streamlit as st
 from northstar.analysis.scorecard import Scorecard
 from northstar.charts import FONT
 from northstar.errors import NorthstarError
-from northstar.i18n import N_, _, ngettext, number
+from northstar.i18n import N_, _, language, ngettext, number
 from northstar.report import Evidence
 from northstar.store import Store
-from northstar.ui import lang, messages
+from northstar.ui import cache, lang, messages
 from northstar.ui.text import chart_text, plain
-from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results
+from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results, results_stamp
 
 REFRESH_S = 3  # seconds between refreshes of the results on every screen
 _LABELS = {c.key: c.label for c in CRITERIA}
@@ -28,7 +31,56 @@ _SCALE = [[0.0, "#f4a6a6"], [0.25, "#f9d3a5"], [0.5, "#f5f1c4"], [0.75, "#b9e4c0
 _DISAGREE = "#c2255c"
 
 
-def _cell_text(row: pd.Series) -> str:
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _results(_store: Store, store_key: str, code: str, stamp: str) -> WorkshopResults:
+    return results(_store, code)
+
+
+# A cached Figure is handed out as is, not copied: unpickling one (what st.cache_data does on every
+# hit) costs ~15 ms, building it ~100 ms, reusing it ~1 ms; st.plotly_chart only reads it (to_dict)
+# and nothing here changes a figure once built. Keyed on the results stamp, the names and the language.
+@st.cache_resource(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _heatmap(_found: WorkshopResults, _cards: dict[str, Scorecard] | None, store_key: str, code: str,
+             stamp: str, names_key: str, cards_key: str, lang: str) -> go.Figure:
+    return score_heatmap(_found, json.loads(names_key), _cards)
+
+
+def cards_key(cards: dict[str, Scorecard] | None) -> str:
+    """What the evidence beside the scores shows, as a cache key: each card's scores and sentences."""
+    return json.dumps({name: [[card.score(c.key), card.basis(c.key)] for c in CRITERIA]
+                       for name, card in (cards or {}).items()}, sort_keys=True, default=str)
+
+
+def room_heatmap(store: Store, found: WorkshopResults, stamp: str, names: dict[str, str] | None,
+                 cards: dict[str, Scorecard] | None = None) -> go.Figure:
+    """`score_heatmap` of `found` (read at `stamp`), built once per change of the results."""
+    return _heatmap(found, cards, str(store.path), found.workshop.code, stamp,
+                    json.dumps(names or {}, sort_keys=True), cards_key(cards), language())
+
+
+# The sentences of the live results (formatted numbers, translated words: ~10 ms a refresh), made
+# once per change of the results, names and language; plain strings, cheap to copy out of the cache.
+@st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
+def _room_text(_found: WorkshopResults, _cards: dict[str, Scorecard] | None, store_key: str, code: str,
+               stamp: str, names_key: str, cards_key: str,
+               lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    names = json.loads(names_key)
+    return (compact_lines(_found, names, _cards), ranking_lines(_found, names),
+            disagreements(_found, names))
+
+
+def room_results(store: Store, code: str, stamp: str | None = None) -> WorkshopResults:
+    """The workshop's results, aggregated once per change (its stamp) however many screens refresh.
+
+    Read the stamp before the results: a write in between makes the cached results newer than their
+    key, never older, and the next refresh (a new stamp) reads again."""
+    stamp = results_stamp(store, code) if stamp is None else stamp
+    if not stamp:
+        return results(store, code)  # no such workshop: let it say so
+    return _results(store, str(store.path), code, stamp)
+
+
+def _cell_text(row: Mapping[str, Any]) -> str:
     if not row["n"]:
         return "–"
     if row["n"] == 1 or math.isnan(row["std"]):
@@ -36,7 +88,7 @@ def _cell_text(row: pd.Series) -> str:
     return f"{number(row['mean'], 1)}<br>± {number(row['std'], 1)}"
 
 
-def _hover(candidate: str, key: str, cell: pd.Series, card: Scorecard | None = None) -> str:
+def _hover(candidate: str, key: str, cell: Mapping[str, Any], card: Scorecard | None = None) -> str:
     scores = ngettext("{n} score", "{n} scores", int(cell["n"]))
     if cell["n"]:
         scores = _("{scores}, range {low}–{high}", scores=scores, low=number(cell["min"]),
@@ -74,30 +126,30 @@ def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None,
     candidates = list(found.workshop.candidates)
     shown = [(names or {}).get(c, c) for c in candidates]
     criteria = [c.key for c in CRITERIA]
-    cells = frame.set_index(["candidate", "criterion"])
-    z = [[cells.loc[(c, k), "mean"] for k in criteria] for c in candidates]
+    cells = {(row["candidate"], row["criterion"]): row for row in frame.to_dict("records")}
+    z = [[cells[(c, k)]["mean"] for k in criteria] for c in candidates]
     cards = cards or {}
-    text = [[_cell_text(cells.loc[(c, k)]) + _evidence_cell(cards.get(c), k) for k in criteria]
+    text = [[_cell_text(cells[(c, k)]) + _evidence_cell(cards.get(c), k) for k in criteria]
             for c in candidates]
-    hover = [[_hover(s, k, cells.loc[(c, k)], cards.get(c)) for k in criteria]
+    hover = [[_hover(s, k, cells[(c, k)], cards.get(c)) for k in criteria]
              for c, s in zip(candidates, shown, strict=True)]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[_(_TICKS[k]) for k in criteria], y=[chart_text(s) for s in shown], text=text,
-        texttemplate="%{text}",
-        textfont={"size": 14, "color": "#1f2430"}, customdata=hover,
-        hovertemplate="%{customdata}<extra></extra>",
-        zmin=1, zmax=5, colorscale=_SCALE, xgap=3, ygap=3, showscale=False))
-    for row, candidate in enumerate(candidates):
-        for col, key in enumerate(criteria):
-            if bool(cells.loc[(candidate, key), "disagreement"]):
-                fig.add_shape(type="rect", x0=col - 0.46, x1=col + 0.46, y0=row - 0.44, y1=row + 0.44,
-                              line={"color": _DISAGREE, "width": 3, "dash": "dot"})
-    fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
-    fig.update_xaxes(side="top", showgrid=False, tickangle=0)
-    fig.update_layout(height=90 + (80 if cards else 64) * len(candidates),
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      font={"family": FONT}, plot_bgcolor="white")
-    return fig
+    shapes = [{"type": "rect", "x0": col - 0.46, "x1": col + 0.46, "y0": row - 0.44, "y1": row + 0.44,
+               "line": {"color": _DISAGREE, "width": 3, "dash": "dot"}}
+              for row, candidate in enumerate(candidates) for col, key in enumerate(criteria)
+              if bool(cells[(candidate, key)]["disagreement"])]
+    heatmap = {"type": "heatmap", "z": z, "x": [_(_TICKS[k]) for k in criteria],
+               "y": [chart_text(s) for s in shown], "text": text, "texttemplate": "%{text}",
+               "textfont": {"size": 14, "color": "#1f2430"}, "customdata": hover,
+               "hovertemplate": "%{customdata}<extra></extra>", "zmin": 1, "zmax": 5,
+               "colorscale": _SCALE, "xgap": 3, "ygap": 3, "showscale": False}
+    layout = {"height": 90 + (80 if cards else 64) * len(candidates),
+              "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+              "font": {"family": FONT}, "plot_bgcolor": "white", "shapes": shapes,
+              "yaxis": {"autorange": "reversed", "showgrid": False, "ticksuffix": "  "},
+              "xaxis": {"side": "top", "showgrid": False, "tickangle": 0}}
+    # One construction from plain dicts, unvalidated: the values are ours and fixed in shape, and
+    # plotly's per-property validation was most of a live refresh's time (~100 ms for 15 cells).
+    return go.Figure({"data": [heatmap], "layout": layout}, _validate=False)
 
 
 # Phones: below 640 px the heat map gives way to a compact list (Streamlit stacks columns there too).
@@ -144,9 +196,10 @@ def compact_lines(found: WorkshopResults, names: dict[str, str] | None = None,
 
 
 def compact_scores(found: WorkshopResults, names: dict[str, str] | None = None,
-                   cards: dict[str, Scorecard] | None = None) -> None:
+                   cards: dict[str, Scorecard] | None = None,
+                   lines: list[tuple[str, str]] | None = None) -> None:
     """The heat map for a phone: one short block per candidate, the criteria as a wrapped line."""
-    for candidate, line in compact_lines(found, names, cards):
+    for candidate, line in compact_lines(found, names, cards) if lines is None else lines:
         st.markdown(f"**{plain(candidate)}**  \n{line}")
 
 
@@ -159,9 +212,9 @@ def disagreements(found: WorkshopResults, names: dict[str, str] | None = None) -
               low=number(row.min), high=number(row.max)) for row in flagged.itertuples()]
 
 
-def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None,
-            cards: dict[str, Scorecard] | None = None) -> None:
-    """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
+def ranking_lines(found: WorkshopResults, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(candidate, its Markdown line: rank, name, mean score, dots, scorers, disagreements), best first."""
+    lines = []
     for row in found.by_candidate.itertuples():
         mean = (_("no scores yet") if math.isnan(row.score)
                 else _("mean **{score}**", score=number(row.score, 1)))
@@ -171,11 +224,19 @@ def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, 
         if row.disagreements:
             parts.append(ngettext("{n} disagreement", "{n} disagreements", row.disagreements))
         shown = (names or {}).get(row.candidate, row.candidate)
-        st.markdown(f"**{row.rank}\\. {plain(shown)}**  \n" + " · ".join(parts))
+        lines.append((str(row.candidate), f"**{row.rank}\\. {plain(shown)}**  \n" + " · ".join(parts)))
+    return lines
+
+
+def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, str] | None = None,
+            cards: dict[str, Scorecard] | None = None, lines: list[tuple[str, str]] | None = None) -> None:
+    """Candidates best first: dots, mean score, who scored, and what the data says beside each."""
+    for candidate, line in ranking_lines(found, names) if lines is None else lines:
+        st.markdown(line)
         if evidence is not None:
-            st.caption(_("Data: {verdict}.", verdict=plain(evidence.verdict(row.candidate))))
-        if row.candidate in (cards or {}):
-            st.caption(plain(evidence_line((cards or {})[row.candidate])))
+            st.caption(_("Data: {verdict}.", verdict=plain(evidence.verdict(candidate))))
+        if candidate in (cards or {}):
+            st.caption(plain(evidence_line((cards or {})[candidate])))
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -186,7 +247,8 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
     room's leader changes, so the lock form proposes the new one), the whole page follows."""
     lang.apply()  # a fragment's own rerun starts in the default language
     try:
-        found = results(store, code)
+        stamp = results_stamp(store, code)
+        found = room_results(store, code, stamp)
     except NorthstarError as err:
         messages.show_error(err)
         return
@@ -202,6 +264,9 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
                                       total=DOTS * len(found.participants)))
     st.caption(_("Joined: {names}", names=", ".join(plain(p) for p in found.participants))
                if found.participants else _("Nobody has joined yet: share the link or the code."))
+    compact, ranked, talk = _room_text(found, cards, str(store.path), code, stamp,
+                                       json.dumps(names or {}, sort_keys=True), cards_key(cards),
+                                       language())
     heat, order = st.columns([3, 2], gap="medium")
     with heat:
         st.markdown(_("**Mean score per criterion**: red is weak, green strong; ± the spread; a dotted "
@@ -211,15 +276,14 @@ def live_results(store: Store, code: str, seen_status: str, evidence: Evidence |
                     icon=":material/hourglass_empty:")
         else:
             with st.container(key="ws-heatmap"):
-                st.plotly_chart(score_heatmap(found, names, cards), key="score_heatmap",
+                st.plotly_chart(room_heatmap(store, found, stamp, names, cards), key="score_heatmap",
                                 config={"displayModeBar": False})
             with st.container(key="ws-compact"):
-                compact_scores(found, names, cards)
+                compact_scores(found, names, cards, compact)
     with order:
         st.markdown(_("**Ranking**: dots first, then mean score"))
         with st.container(border=True):
-            ranking(found, evidence, names, cards)
-    talk = disagreements(found, names)
+            ranking(found, evidence, names, cards, ranked)
     if talk:
         st.warning(_("**Worth talking about**") + "\n\n" + "\n".join(f"- {s}" for s in talk),
                    icon=":material/forum:")

@@ -38,6 +38,7 @@ from northstar.workshop.results import (
     my_votes,
     participants,
     results,
+    results_stamp,
     workshops,
 )
 from northstar.workshop.serving import PUBLIC_URL_ENV, JoinBase, join_base
@@ -75,6 +76,7 @@ __all__ = [
     "recover_host",
     "reopen",
     "results",
+    "results_stamp",
     "set_score",
     "set_scores",
     "set_votes",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
+import statistics
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from northstar.store import Store, from_db
 from northstar.text import name_key
-from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, load_workshop
+from northstar.workshop.model import CRITERION_KEYS, Participant, Workshop, load_workshop, normal_code
 
 # Disagreement rule: at least two scores and max − min ≥ 3. On a 1–5 scale that means someone rated
 # the criterion weak (1–2) while someone else rated it strong (4–5): worth talking about before
@@ -45,6 +49,26 @@ def results(store: Store, code: str) -> WorkshopResults:
         return results_on(con, load_workshop(con, code))
 
 
+# Everything the live results show moves this: a join (count), a score or dot changed (each write sets
+# updated_at to now, and sum(value × rowid) moves even if two writes share a timestamp), a lock or a
+# reopen (status, version). One indexed read per table: cheap enough for every 3-second refresh.
+_STAMP_SQL = """
+SELECT w.status, w.version,
+       (SELECT count(*) || '/' || coalesce(max(joined_at), '') FROM participants WHERE workshop = w.id),
+       (SELECT count(*) || '/' || coalesce(max(updated_at), '') || '/' || coalesce(sum(score * rowid), 0)
+          FROM scores WHERE workshop = w.id),
+       (SELECT count(*) || '/' || coalesce(max(updated_at), '') || '/' || coalesce(sum(dots * rowid), 0)
+          FROM votes WHERE workshop = w.id)
+FROM workshops w WHERE w.code = ?"""
+
+
+def results_stamp(store: Store, code: str) -> str:
+    """A cheap fingerprint of workshop `code`'s results: equal stamps, equal `results` (a cache key)."""
+    with store.read() as con:
+        row = con.execute(_STAMP_SQL, [normal_code(code)]).fetchone()
+    return "" if row is None else "|".join(str(v) for v in row)
+
+
 def results_on(con: sqlite3.Connection, workshop: Workshop) -> WorkshopResults:
     """`results`, read on an open connection (e.g. inside the lock's transaction)."""
     people = tuple(name for (name,) in con.execute(
@@ -62,36 +86,61 @@ def results_on(con: sqlite3.Connection, workshop: Workshop) -> WorkshopResults:
                            _by_candidate(workshop, scores, by_criterion, votes))
 
 
+# Plain Python over the few hundred scores of a room, one DataFrame built at the end: pandas'
+# groupby/reindex machinery cost ~25 ms a call here, and the results are read at every refresh.
 def _by_criterion(workshop: Workshop, scores: pd.DataFrame) -> pd.DataFrame:
-    grid = pd.MultiIndex.from_product([list(workshop.candidates), list(CRITERION_KEYS)],
-                                      names=["candidate", "criterion"])
-    values = scores["score"].astype("float64")
-    stats = (values.groupby([scores["candidate"], scores["criterion"]])
-             .agg(["mean", "std", "min", "max", "count"]).reindex(grid).reset_index()
-             .rename(columns={"count": "n"}))
-    stats["n"] = stats["n"].fillna(0).astype("int64")
-    stats["disagreement"] = (stats["n"] >= 2) & (stats["max"] - stats["min"] >= DISAGREEMENT_RANGE)
-    return stats
+    values: dict[tuple[str, str], list[float]] = {}
+    for candidate, criterion, score in zip(scores["candidate"], scores["criterion"], scores["score"],
+                                           strict=True):
+        values.setdefault((candidate, criterion), []).append(float(score))
+    rows = []
+    for candidate in workshop.candidates:
+        for criterion in CRITERION_KEYS:
+            cell = values.get((candidate, criterion), [])
+            n = len(cell)
+            rows.append({
+                "candidate": candidate, "criterion": criterion,
+                "mean": statistics.fmean(cell) if n else math.nan,
+                "std": statistics.stdev(cell) if n >= 2 else math.nan,
+                "min": min(cell) if n else math.nan, "max": max(cell) if n else math.nan, "n": n,
+                "disagreement": n >= 2 and max(cell) - min(cell) >= DISAGREEMENT_RANGE})
+    return _frame(rows, {"candidate": object, "criterion": object, "mean": np.float64, "std": np.float64,
+                         "min": np.float64, "max": np.float64, "n": np.int64, "disagreement": np.bool_})
 
 
 def _by_candidate(workshop: Workshop, scores: pd.DataFrame, by_criterion: pd.DataFrame,
                   votes: dict[str, tuple[int, int]]) -> pd.DataFrame:
-    grouped = by_criterion.groupby("candidate", sort=False)
-    table = pd.DataFrame({
-        "candidate": list(workshop.candidates),
-        "definition": [e.definition for e in workshop.shortlist],
-        "position": range(len(workshop.shortlist)),
-    })
-    table["score"] = table["candidate"].map(grouped["mean"].mean()).astype("float64")
-    table["dots"] = [votes.get(c, (0, 0))[0] for c in workshop.candidates]
-    table["voters"] = [votes.get(c, (0, 0))[1] for c in workshop.candidates]
-    scorers = scores.groupby("candidate")["participant"].nunique()
-    table["scorers"] = [int(scorers.get(c, 0)) for c in workshop.candidates]
-    table["disagreements"] = table["candidate"].map(grouped["disagreement"].sum()).astype("int64")
-    table = table.sort_values(["dots", "score", "position"], ascending=[False, False, True],
-                              na_position="last", kind="stable").reset_index(drop=True)
-    table.insert(0, "rank", range(1, len(table) + 1))
-    return table.drop(columns="position")
+    means: dict[str, list[float]] = {}
+    flagged: dict[str, int] = {}
+    for candidate, mean, disagreement in zip(by_criterion["candidate"], by_criterion["mean"],
+                                             by_criterion["disagreement"], strict=True):
+        if not math.isnan(mean):
+            means.setdefault(candidate, []).append(float(mean))
+        flagged[candidate] = flagged.get(candidate, 0) + int(bool(disagreement))
+    scorers: dict[str, set[str]] = {}
+    for candidate, participant in zip(scores["candidate"], scores["participant"], strict=True):
+        scorers.setdefault(candidate, set()).add(participant)
+    rows: list[dict[str, Any]] = [
+        {"candidate": entry.candidate, "definition": entry.definition,
+         "score": statistics.fmean(means[entry.candidate]) if entry.candidate in means else math.nan,
+         "dots": votes.get(entry.candidate, (0, 0))[0], "voters": votes.get(entry.candidate, (0, 0))[1],
+         "scorers": len(scorers.get(entry.candidate, ())),
+         "disagreements": flagged.get(entry.candidate, 0), "position": position}
+        for position, entry in enumerate(workshop.shortlist)]
+    # Most dots, then highest mean score (unscored last), then shortlist order.
+    rows.sort(key=lambda r: (-r["dots"], math.isnan(r["score"]),
+                             0.0 if math.isnan(r["score"]) else -r["score"], r["position"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return _frame(rows, {"rank": np.int64, "candidate": object, "definition": object, "score": np.float64,
+                         "dots": np.int64, "voters": np.int64, "scorers": np.int64,
+                         "disagreements": np.int64})
+
+
+def _frame(rows: list[dict[str, Any]], columns: dict[str, type]) -> pd.DataFrame:
+    """A DataFrame of `rows` with exactly these columns and dtypes, built column by column."""
+    return pd.DataFrame({name: np.array([r[name] for r in rows], dtype=dtype)
+                         for name, dtype in columns.items()})
 
 
 def my_scores(store: Store, code: str, participant: str) -> dict[tuple[str, str], int]:
