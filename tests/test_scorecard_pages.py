@@ -12,6 +12,11 @@ from tests.test_pages import app, compare_page, db, demo_store  # noqa: F401 - f
 from tests.test_workshop_language import _english, _swedish_page
 from tests.test_workshop_pages import PIN, opened
 
+
+def _cell(mean: str, evidence: str) -> str:
+    """A heat-map cell: the room's mean, and beneath it, smaller, the data's evidence score."""
+    return f"{mean}<br><span style='font-size:11px'><i>evidence {evidence}</i></span>"
+
 SHARERS = "Users who did report_shared"
 LEAD = ("Leads Revenue by 3 weeks (r = 0.92, q < 0.001) and the lead holds out on the last 30% of periods "
         "(skill 0.96).")
@@ -66,8 +71,8 @@ def test_workshop_shows_the_evidence_beside_the_rooms_scores(db, demo_store):  #
     # The heat map: the room's mean, and beneath it the data's score, labelled "evidence".
     chart = next(c for c in at.get("plotly_chart") if '"heatmap"' in c.proto.spec)
     cells = json.loads(chart.proto.spec)["data"][0]["text"]
-    assert cells[0][0] == "2.0<br><i>evidence 1</i>" and cells[0][1] == "4.0<br><i>evidence 5</i>"
-    assert cells[1][3] == "–<br><i>evidence 5</i>"
+    assert cells[0][0] == _cell("2.0", "1") and cells[0][1] == _cell("4.0", "5")
+    assert cells[1][3] == _cell("–", "5")
     # The phone's list says the same in words.
     compact = [m.value for m in at.markdown if m.value.startswith("**Active users**")]
     assert any("Critical 2.0 (evidence 1) · Measurable 4.0 (evidence 5)" in line for line in compact)

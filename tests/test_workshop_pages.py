@@ -13,6 +13,11 @@ from northstar.tree.model import load_tree
 from northstar.ui.workshop_live import disagreements, score_heatmap
 from tests.test_pages import app, loaded
 
+
+def _cell(mean: str, evidence: str) -> str:
+    """A heat-map cell: the room's mean, and beneath it, smaller, the data's evidence score."""
+    return f"{mean}<br><span style='font-size:11px'><i>evidence {evidence}</i></span>"
+
 WORKSHOP = "pages/4_Workshop.py"
 TREE = "pages/5_Tree.py"
 SHORTLIST = [("Active users", "Distinct users with any event in the period."),
@@ -146,9 +151,9 @@ def test_participant_joins_by_link_scores_and_votes(db):
     assert heatmap["y"] == ["Active users", "Returning users"]
     # Beneath each mean, the data's evidence score: 4 weeks are too short to test a lead or a trend,
     # but they cover every week and every user (measurable 5), and Active users is one part (5).
-    assert heatmap["text"][0] == ["5.0<br><i>evidence –</i>", "4.0<br><i>evidence 5</i>",
-                                  "–<br><i>evidence 5</i>", "–<br><i>evidence –</i>",
-                                  "2.0<br><i>evidence –</i>"]
+    assert heatmap["text"][0] == [_cell("5.0", "–"), _cell("4.0", "5"),
+                                  _cell("–", "5"), _cell("–", "–"),
+                                  _cell("2.0", "–")]
 
     at.number_input(key=f"dots-{code}-pat-0").set_value(2)
     at.number_input(key=f"dots-{code}-pat-1").set_value(1)

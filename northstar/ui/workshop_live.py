@@ -115,7 +115,10 @@ def evidence_line(card: Scorecard) -> str:
 def _evidence_cell(card: Scorecard | None, key: str) -> str:
     if card is None:
         return ""
-    return "<br><i>" + _("evidence {score}", score=evidence_score(card, key)) + "</i>"
+    # Smaller than the mean above it: at 5 criteria a cell is ~80 px wide on a laptop, and 14 px italic
+    # "evidence 5" ran into the next cell.
+    return ("<br><span style='font-size:11px'><i>" + _("evidence {score}", score=evidence_score(card, key))
+            + "</i></span>")
 
 
 def score_heatmap(found: WorkshopResults, names: dict[str, str] | None = None,
