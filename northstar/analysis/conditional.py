@@ -23,7 +23,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from northstar.analysis.lead import LeadResult, _local_variance
+from northstar.analysis.lead import SCALE_WINDOW, LeadResult, _local_variance
 from northstar.analysis.verdicts import MIN_LINK_R, format_p, format_r, significant
 from northstar.i18n import N_, _, percent
 from northstar.wording import joined, periods
@@ -62,10 +62,19 @@ def _hac_lags(n: int) -> int:
 
 
 def _standardised(changes: pd.Series) -> pd.Series:
-    """Changes over their local scale (a centred rolling sd): in a growing product late changes are
-    larger in every series at once, which would otherwise make unrelated counts look linked."""
-    scale = np.sqrt(_local_variance(changes))
-    return changes / np.where(scale > 0, scale, np.nan)
+    """Changes less their local mean, over their local scale (a centred rolling mean and sd): in a
+    growing product late changes are larger in every series at once, which would otherwise make
+    unrelated counts look linked.
+
+    The local mean comes off first. Changes that drift (a trend of +5 a week) divided by a scale that
+    wanders by chance get a mean that wanders with 1 / scale, which the regression's constant cannot
+    take up: two such series then "explain" each other. On null data a slow drift joined an unrelated
+    first leader with conditional p < 0.001 while its own r at that lag was -0.04 (p = 0.997).
+    """
+    local_mean = changes.rolling(SCALE_WINDOW, center=True, min_periods=SCALE_WINDOW // 2).mean()
+    centred = changes - local_mean.bfill().ffill()
+    scale = np.sqrt(_local_variance(centred))
+    return centred / np.where(scale > 0, scale, np.nan)
 
 
 def _design(changes: Mapping[str, pd.Series], outcome: pd.Series, terms: list[tuple[str, int]],
