@@ -296,3 +296,50 @@ def test_a_true_lag_3_leader_still_leads() -> None:
     found = by_metric(rank_candidates(tidy({"revenue": outcome, "leader": leader}), "revenue"))["leader"]
     assert (found.kind, found.best_lag, found.same_period_first) == ("leading", 3, False)
     assert abs(found.xcorr[0]) < found.xcorr[3] / 2
+
+
+def test_a_drift_whose_size_wanders_with_the_outcome_adds_nothing_beyond_the_leader() -> None:
+    from northstar.analysis.conditional import additions, greedy_leaders
+
+    # Both the outcome's changes and the drifter's (2 weeks earlier) have a steady mean of +5 a week
+    # and a size that swings 1 -> 3 -> 1 every 13 weeks, but their noise is independent: the drifter
+    # carries nothing about the outcome. Divided by that size without taking the mean off first, both
+    # got a mean of 5 / size that rose and fell together, and the drifter "added" to the leader at
+    # every lag (conditional p < 0.001 at lags 1-3), as slow drifts did on the benchmark's null data.
+    rng = np.random.default_rng(4)
+    n = 104
+    size = np.where((np.arange(n + 2) // 13) % 2 == 0, 1.0, 3.0)
+    leader = pd.Series(rng.normal(size=n))
+    outcome = 5 + 0.5 * size[:n] * leader.shift(1) + size[:n] * pd.Series(rng.normal(size=n))
+    changes = {"leader": leader, "drifter": pd.Series(5 + size[2:] * rng.normal(size=n))}
+    tested = additions(changes, outcome, [("leader", 1)], ["drifter"], max_lag=6)
+    assert [a.lag for a, _q in tested] == [1, 2, 3, 4, 5, 6]
+    assert all(q > 0.05 for _a, q in tested)
+    assert min(a.p_value for a, _q in tested) > 0.01
+    chosen = greedy_leaders(changes, outcome, ("leader", 1), ["drifter"], max_lag=6)
+    assert chosen == [("leader", 1, None, None)]
+
+
+def test_the_conditional_test_takes_the_wider_of_the_hac_and_plain_standard_errors() -> None:
+    import statsmodels.api as sm
+    from scipy import stats
+
+    from northstar.analysis.conditional import _fit, _hac_lags
+
+    # A smooth regressor against errors that swing back (MA(1), -0.7): with 60 periods and 3 HAC lags
+    # Newey-West narrows the standard error to about half the plain one (t 3.06 against 1.59), and on
+    # null data such narrowing let slow drifts join an unrelated leader at conditional p < 0.001.
+    rng = np.random.default_rng(0)
+    n = 60
+    wave = np.convolve(rng.normal(size=n + 17), np.exp(-0.5 * (np.arange(-8, 9) / 2) ** 2), mode="valid")
+    x = sm.add_constant(np.diff(wave))
+    noise = rng.normal(size=n + 1)
+    y = 0.3 * x[:, 1] + noise[1:] - 0.7 * noise[:-1]
+    ols = sm.OLS(y, x).fit()
+    hac = ols.get_robustcov_results(cov_type="HAC", maxlags=_hac_lags(n))
+    assert hac.tvalues[-1] == pytest.approx(3.062, abs=0.001)
+    assert ols.tvalues[-1] == pytest.approx(1.591, abs=0.001)
+    coefficient, p, partial_r = _fit(y, x)
+    assert p == pytest.approx(stats.t.sf(ols.tvalues[-1], df=n - 2))
+    assert p == pytest.approx(0.0586, abs=0.0001)  # HAC alone: 0.0017
+    assert partial_r == pytest.approx(1.591 / np.sqrt(1.591**2 + 58), abs=0.001)
