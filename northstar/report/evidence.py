@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from northstar.analysis import LeadResult, lead_analysis, part_of_outcome, reworded
+from northstar.analysis import Comparison, LeadResult, compare, lead_analysis, part_of_outcome, reworded
 from northstar.analysis.turns import backtest, turns_sentence
 from northstar.analysis.user_lift import lift_sentence, user_lifts
 from northstar.errors import NorthstarError
@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 
 # Series of tidy `period, metric, value, partial` rows for some specs at a grain.
 SeriesFn = Callable[[Store, Dataset, list[MetricSpec], str], pd.DataFrame]
+# The Compare ranking of a dataset's candidates against an outcome (by name) at a grain.
+CompareFn = Callable[[Store, Dataset, str, str], Comparison]
+
+
+def compared(store: Store, dataset: Dataset, outcome: str, grain: str) -> Comparison:
+    """The Compare page's ranking, uncached: what the CLI's record reads."""
+    return compare(store, dataset, outcome, grain=grain)
 # Lags tried per grain: vocab.GRAIN_INFO's default_max_lag.
 EVIDENCE_GRAIN = "week"
 # Outcomes that are money: the evidence a workshop wants first is "does it lead revenue".
@@ -156,9 +163,14 @@ def chosen_extras(store: Store, dataset: Dataset, spec: MetricSpec, outcome: Met
 
 
 def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str], series: SeriesFn,
-                      grain: str = EVIDENCE_GRAIN, chosen: str | None = None) -> Evidence | None:
+                      grain: str = EVIDENCE_GRAIN, chosen: str | None = None,
+                      ranking: CompareFn = compared) -> Evidence | None:
     """Lead verdicts of the shortlisted candidates on the dataset's outcome; None without an outcome.
-    The `chosen` one also gets its user-level lift and backtest of turns (Evidence.extras)."""
+    The `chosen` one also gets its user-level lift and backtest of turns (Evidence.extras).
+
+    A candidate the Compare ranking holds gets the ranking's verdict, so the Workshop says what
+    Compare and the evidence scorecard say (false discoveries controlled over every candidate, a
+    leader's echoes named); one it does not hold is tested on its own."""
     specs = {s.name: s for s in saved_candidates(store, dataset)}
     outcome = evidence_outcome(list(specs.values()))
     if outcome is None:
@@ -166,8 +178,14 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
     known = [specs[c] for c in candidates if c in specs and c != outcome.name]
     frame = series(store, dataset, [*known, outcome], grain)
     label, events = display_name(outcome), tuple(event_catalogue(store, dataset)["event"])
+    try:
+        ranked = {r.metric: r for r in ranking(store, dataset, outcome.name, grain).results}
+    except NorthstarError as err:  # e.g. too short to rank: each candidate is tested on its own
+        log.info("No Compare ranking for the workshop's evidence: %s", err.one_line())
+        ranked = {}
     results = {
-        c: lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome, events), label)
+        c: ranked[c] if c in ranked else
+        lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome, events), label)
         if c in specs and c != outcome.name else None for c in candidates}
     extras = {}
     if (chosen is not None and chosen in specs and chosen != outcome.name and chosen in results

@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from northstar.analysis import Comparison
 from northstar.analysis.guardrail import CounterMetric
 from northstar.analysis.scorecard import Scorecard
 from northstar.errors import NorthstarError
@@ -36,7 +37,13 @@ log = logging.getLogger(__name__)
 @st.cache_data(ttl=cache.CACHE_TTL_S, max_entries=cache.CACHE_ENTRIES, show_spinner=False)
 def _evidence(_store: Store, _dataset: Dataset, key: str, specs_key: str, candidates: tuple[str, ...],
               grain: str, lang: str) -> Evidence | None:
-    return workshop_evidence(_store, _dataset, candidates, cache.metric_series, grain)
+    return workshop_evidence(_store, _dataset, candidates, cache.metric_series, grain,
+                             ranking=_ranking)
+
+
+def _ranking(store: Store, dataset: Dataset, outcome: str, grain: str) -> Comparison:
+    """The Compare page's cached ranking (the one the evidence scorecard reads too)."""
+    return cache.comparison(store, dataset, outcome, grain, None)
 
 
 def evidence(store: Store, workshop: Workshop) -> Evidence | None:
