@@ -51,7 +51,8 @@ if me and secret and not workshop.locked:
 
 st.markdown("#### " + (_("Results") if workshop.locked else _("Live results")))
 live_results(store, workshop.code, workshop.status, evidence,
-             decision.leader(store, workshop) if host and not workshop.locked else None, names, cards)
+             decision.leader(store, workshop) if host and not workshop.locked else None, names, cards,
+             projector=bool(host))
 
 if workshop.locked:
     if me and secret:

@@ -21,7 +21,11 @@ from northstar.ui import cache, lang, messages
 from northstar.ui.text import chart_text, plain
 from northstar.workshop import CRITERIA, DOTS, WorkshopResults, results, results_stamp
 
-REFRESH_S = 3  # seconds between refreshes of the results on every screen
+REFRESH_S = 3  # seconds between refreshes of the results on every participant's screen
+# The facilitator's screen is the one the room watches (the projector): one session, so it can refresh
+# more often at little cost (a refresh with no new write is a cache hit), and what someone just did
+# shows there within about a second.
+PROJECTOR_REFRESH_S = 1
 _LABELS = {c.key: c.label for c in CRITERIA}
 # Column heads, broken so five fit side by side without slanting.
 _TICKS = {"understandable": N_("Under-<br>standable"), "influenceable": N_("Influ-<br>enceable")}
@@ -242,12 +246,33 @@ def ranking(found: WorkshopResults, evidence: Evidence | None, names: dict[str, 
             st.caption(plain(evidence_line((cards or {})[candidate])))
 
 
-@st.fragment(run_every=REFRESH_S)
 def live_results(store: Store, code: str, seen_status: str, evidence: Evidence | None,
                  seen_leader: str | None = None, names: dict[str, str] | None = None,
-                 cards: dict[str, Scorecard] | None = None) -> None:
-    """Refreshes by itself; when the workshop gets locked elsewhere (or, for the facilitator, the
-    room's leader changes, so the lock form proposes the new one), the whole page follows."""
+                 cards: dict[str, Scorecard] | None = None, *, projector: bool = False) -> None:
+    """Refreshes by itself (every second on the facilitator's screen, `projector`; every 3 s on
+    phones); when the workshop gets locked elsewhere (or, for the facilitator, the room's leader
+    changes, so the lock form proposes the new one), the whole page follows."""
+    (_projected if projector else _on_phone)(store, code, seen_status, evidence, seen_leader, names,
+                                             cards)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _on_phone(store: Store, code: str, seen_status: str, evidence: Evidence | None,
+              seen_leader: str | None, names: dict[str, str] | None,
+              cards: dict[str, Scorecard] | None) -> None:
+    _live(store, code, seen_status, evidence, seen_leader, names, cards)
+
+
+@st.fragment(run_every=PROJECTOR_REFRESH_S)
+def _projected(store: Store, code: str, seen_status: str, evidence: Evidence | None,
+               seen_leader: str | None, names: dict[str, str] | None,
+               cards: dict[str, Scorecard] | None) -> None:
+    _live(store, code, seen_status, evidence, seen_leader, names, cards)
+
+
+def _live(store: Store, code: str, seen_status: str, evidence: Evidence | None,
+          seen_leader: str | None, names: dict[str, str] | None,
+          cards: dict[str, Scorecard] | None) -> None:
     lang.apply()  # a fragment's own rerun starts in the default language
     try:
         stamp = results_stamp(store, code)
