@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,7 +46,10 @@ async def _join_and_score(url: str, code: str) -> tuple[list[str], dict[str, str
 
 def test_one_participant_joins_scores_and_votes_over_the_websocket(room):
     url, workshop, db = room
-    texts, metrics = asyncio.run(_join_and_score(url, workshop.code))
+    # A thread of its own: an earlier browser test in this worker (Playwright's sync API) may have left
+    # an event loop set on the main thread, and asyncio.run refuses to start inside one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        texts, metrics = pool.submit(asyncio.run, _join_and_score(url, workshop.code)).result()
     assert any("Saved your dots: 3 of 3 placed." in t for t in texts)
     assert metrics["Joined"] == "1" and metrics["Scored"] == "1"
     with Store(db) as store:
