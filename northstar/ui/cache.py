@@ -18,9 +18,19 @@ CACHE_TTL_S = 600
 CACHE_ENTRIES = 32
 
 
-def _key(store: Store, dataset: Dataset) -> str:
+def dataset_key(store: Store, dataset: Dataset) -> str:
     """What a cached result depends on: which store, which dataset, which contents."""
     return f"{store.path}:{dataset.cache_key}"
+
+
+def specs_key(specs: list[MetricSpec]) -> str:
+    """The definitions of `specs`, as a cache key."""
+    return json.dumps([s.to_dict() for s in specs], sort_keys=True)
+
+
+def saved_key(store: Store, dataset: Dataset) -> str:
+    """The dataset's saved candidates with where each came from (keeping a suggestion re-ranks)."""
+    return json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)], sort_keys=True)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -34,11 +44,11 @@ def _events_per_week(_store: Store, _dataset: Dataset, key: str) -> pd.DataFrame
 
 
 def event_catalogue(store: Store, dataset: Dataset) -> pd.DataFrame:
-    return _event_catalogue(store, dataset, _key(store, dataset))
+    return _event_catalogue(store, dataset, dataset_key(store, dataset))
 
 
 def events_per_week(store: Store, dataset: Dataset) -> pd.DataFrame:
-    return _events_per_week(store, dataset, _key(store, dataset))
+    return _events_per_week(store, dataset, dataset_key(store, dataset))
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -49,8 +59,7 @@ def _series(_store: Store, _dataset: Dataset, _specs: tuple[MetricSpec, ...], ke
 
 def metric_series(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> pd.DataFrame:
     """Tidy series of `specs`, cached per dataset contents, spec definitions and grain."""
-    specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
-    return _series(store, dataset, tuple(specs), _key(store, dataset), specs_key, grain)
+    return _series(store, dataset, tuple(specs), dataset_key(store, dataset), specs_key(specs), grain)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -63,9 +72,8 @@ def comparison(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag
     """Saved candidates and suggestions against `outcome`, cached per dataset contents, saved
     candidates (so keeping a suggestion re-ranks), outcome, grain, max lag and language (the verdicts
     are sentences in the reader's language)."""
-    saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
-                           sort_keys=True)
-    return _comparison(store, dataset, _key(store, dataset), saved_key, outcome, grain, max_lag, language())
+    return _comparison(store, dataset, dataset_key(store, dataset), saved_key(store, dataset), outcome, grain,
+                       max_lag, language())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -78,8 +86,6 @@ def scorecards(store: Store, dataset: Dataset, outcome: str, grain: str, max_lag
                ) -> dict[str, Scorecard]:
     """The five-criteria evidence of `comparison(...)`'s candidates, cached on the same keys: the
     Workshop's 3-second refresh reads it, never recomputes it."""
-    saved_key = json.dumps([[s.to_dict(), s.source] for s in saved_candidates(store, dataset)],
-                           sort_keys=True)
     found = comparison(store, dataset, outcome, grain, max_lag)
-    return _scorecards(store, dataset, found, _key(store, dataset), saved_key, outcome, grain, max_lag,
-                       language())
+    return _scorecards(store, dataset, found, dataset_key(store, dataset), saved_key(store, dataset), outcome,
+                       grain, max_lag, language())

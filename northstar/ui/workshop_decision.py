@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 
@@ -52,10 +51,10 @@ def evidence(store: Store, workshop: Workshop) -> Evidence | None:
     dataset = store.find(workshop.dataset) if workshop.dataset else None
     if dataset is None:
         return None
-    specs_key = json.dumps([s.to_dict() for s in saved_candidates(store, dataset)], sort_keys=True)
     try:
-        return _evidence(store, dataset, f"{store.path}:{dataset.cache_key}", specs_key,
-                         workshop.candidates, EVIDENCE_GRAIN, language())
+        return _evidence(store, dataset, cache.dataset_key(store, dataset),
+                         cache.specs_key(saved_candidates(store, dataset)), workshop.candidates,
+                         EVIDENCE_GRAIN, language())
     except NorthstarError as err:
         messages.show_error(err)
         return None
@@ -108,10 +107,9 @@ def counter_picker(store: Store, workshop: Workshop, chosen: str, shown: dict[st
     names = {s.name: display_name(s) for s in specs}
     if chosen not in names:
         return None, None
-    specs_key = json.dumps([s.to_dict() for s in specs], sort_keys=True)
     try:
-        suggestion = _suggested_counter(store, dataset, f"{store.path}:{dataset.cache_key}", specs_key,
-                                        chosen, EVIDENCE_GRAIN)
+        suggestion = _suggested_counter(store, dataset, cache.dataset_key(store, dataset),
+                                        cache.specs_key(specs), chosen, EVIDENCE_GRAIN)
     except NorthstarError as err:
         log.info("No counter-metric suggestion for %s: %s", chosen, err.one_line())
         suggestion = None
