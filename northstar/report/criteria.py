@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from northstar.analysis import compare
 from northstar.analysis.scorecard import CRITERIA, scorecards
 from northstar.errors import NorthstarError
 from northstar.i18n import LANGUAGES, use_language
 from northstar.metrics import saved_candidates
 from northstar.metrics.coverage import users_seen
-from northstar.report.evidence import EVIDENCE_GRAIN, evidence_outcome
+from northstar.report.evidence import EVIDENCE_GRAIN, CompareFn, compared, evidence_outcome
 from northstar.store import Dataset, Store
 
 log = logging.getLogger(__name__)
 
 
-def nsm_scorecard(store: Store, dataset: Dataset, nsm: str, grain: str = EVIDENCE_GRAIN
-                  ) -> tuple[dict[str, object], ...]:
+def nsm_scorecard(store: Store, dataset: Dataset, nsm: str, grain: str = EVIDENCE_GRAIN,
+                  ranking: CompareFn = compared) -> tuple[dict[str, object], ...]:
     """Five rows (criterion, score, basis_i18n: language → the sentence) for `nsm` against the dataset's
     evidence outcome, as the Compare page and the Workshop showed them (saved candidates and
     suggestions, auto max lag); () when there is no outcome, `nsm` is the outcome, or the data is too
@@ -26,7 +25,7 @@ def nsm_scorecard(store: Store, dataset: Dataset, nsm: str, grain: str = EVIDENC
     if outcome is None or outcome.name == nsm:
         return ()
     try:
-        comparison = compare(store, dataset, outcome.name, grain=grain)
+        comparison = ranking(store, dataset, outcome.name, grain)
     except NorthstarError as err:
         log.info("No scorecard for %r in the record: %s", nsm, err.one_line())
         return ()

@@ -44,15 +44,27 @@ log = logging.getLogger(__name__)
 SeriesFn = Callable[[Store, Dataset, list[MetricSpec], str], pd.DataFrame]
 # The Compare ranking of a dataset's candidates against an outcome (by name) at a grain.
 CompareFn = Callable[[Store, Dataset, str, str], Comparison]
+# Lags tried per grain: vocab.GRAIN_INFO's default_max_lag.
+EVIDENCE_GRAIN = "week"
+# Outcomes that are money: the evidence a workshop wants first is "does it lead revenue".
+REVENUE_KINDS = ("revenue", "mrr", "ltv")
 
 
 def compared(store: Store, dataset: Dataset, outcome: str, grain: str) -> Comparison:
     """The Compare page's ranking, uncached: what the CLI's record reads."""
     return compare(store, dataset, outcome, grain=grain)
-# Lags tried per grain: vocab.GRAIN_INFO's default_max_lag.
-EVIDENCE_GRAIN = "week"
-# Outcomes that are money: the evidence a workshop wants first is "does it lead revenue".
-REVENUE_KINDS = ("revenue", "mrr", "ltv")
+
+
+def ranked_once(ranking: CompareFn = compared) -> CompareFn:
+    """`ranking`, computed once per outcome and grain however many parts of one record ask for it."""
+    kept: dict[tuple[str, str], Comparison] = {}
+
+    def ranked(store: Store, dataset: Dataset, outcome: str, grain: str) -> Comparison:
+        if (outcome, grain) not in kept:
+            kept[outcome, grain] = ranking(store, dataset, outcome, grain)
+        return kept[outcome, grain]
+
+    return ranked
 
 
 def evidence_outcome(specs: Sequence[MetricSpec]) -> MetricSpec | None:
@@ -138,15 +150,20 @@ class Evidence:
 
 
 def chosen_extras(store: Store, dataset: Dataset, spec: MetricSpec, outcome: MetricSpec, frame: pd.DataFrame,
-                  result: LeadResult | None, grain: str) -> dict[str, dict[str, str]]:
+                  result: LeadResult | None, grain: str,
+                  ranked: Comparison | None = None) -> dict[str, dict[str, str]]:
     """The chosen NSM's user-level lift sentence (when it is a behaviour) and its backtest of turns, in
-    every language; {} when neither can be said."""
+    every language; {} when neither can be said. A Compare ranking that holds the NSM (`ranked`)
+    already has its lift; otherwise it is counted here."""
     extras: dict[str, dict[str, str]] = {}
-    try:
-        lifts = user_lifts(store, dataset, [spec], outcome, [result], grain) if result is not None else {}
-    except NorthstarError as err:  # the record stands without it
-        log.info("No user-level lift for %r: %s", spec.name, err.one_line())
-        lifts = {}
+    if ranked is not None and any(r.metric == spec.name for r in ranked.results):
+        lifts = dict(ranked.lifts)
+    else:
+        try:
+            lifts = user_lifts(store, dataset, [spec], outcome, [result], grain) if result is not None else {}
+        except NorthstarError as err:  # the record stands without it
+            log.info("No user-level lift for %r: %s", spec.name, err.one_line())
+            lifts = {}
     candidate, target = complete_series(frame, spec.name), complete_series(frame, outcome.name)
     test = None
     if not candidate.dropna().empty and not target.dropna().empty:
@@ -178,11 +195,13 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
     known = [specs[c] for c in candidates if c in specs and c != outcome.name]
     frame = series(store, dataset, [*known, outcome], grain)
     label, events = display_name(outcome), tuple(event_catalogue(store, dataset)["event"])
+    comparison: Comparison | None
     try:
-        ranked = {r.metric: r for r in ranking(store, dataset, outcome.name, grain).results}
+        comparison = ranking(store, dataset, outcome.name, grain)
     except NorthstarError as err:  # e.g. too short to rank: each candidate is tested on its own
         log.info("No Compare ranking for the workshop's evidence: %s", err.one_line())
-        ranked = {}
+        comparison = None
+    ranked = {r.metric: r for r in comparison.results} if comparison is not None else {}
     results = {
         c: ranked[c] if c in ranked else
         lead_between(frame, c, outcome.name, grain, part_of_outcome(specs[c], outcome, events), label)
@@ -190,7 +209,7 @@ def workshop_evidence(store: Store, dataset: Dataset, candidates: Sequence[str],
     extras = {}
     if (chosen is not None and chosen in specs and chosen != outcome.name and chosen in results
             and (found := chosen_extras(store, dataset, specs[chosen], outcome, frame, results[chosen],
-                                        grain))):
+                                        grain, comparison))):
         extras[chosen] = found
     return Evidence(outcome.name, results, grain, label, own_name(outcome), extras)
 
@@ -222,8 +241,8 @@ def tree_statuses(store: Store, dataset: Dataset, tree: MetricTree, series: Seri
     return statuses, frame
 
 
-def decision_record(store: Store, code: str, series: SeriesFn, grain: str = EVIDENCE_GRAIN
-                    ) -> tuple[DecisionRecord, go.Figure | None]:
+def decision_record(store: Store, code: str, series: SeriesFn, grain: str = EVIDENCE_GRAIN,
+                    ranking: CompareFn = compared) -> tuple[DecisionRecord, go.Figure | None]:
     """The locked workshop's record with the data behind it (evidence, tree figures) and the NSM's chart.
 
     Without its dataset (deleted since), the record keeps the scores and the decision only.
@@ -233,7 +252,7 @@ def decision_record(store: Store, code: str, series: SeriesFn, grain: str = EVID
     if dataset is None or workshop.decision is None:
         return record_for_workshop(store, code), None
     evidence = workshop_evidence(store, dataset, workshop.candidates, series, grain,
-                                 chosen=workshop.decision.chosen)
+                                 chosen=workshop.decision.chosen, ranking=ranking)
     tree = load_tree(store, dataset.name)
     values = tree_statuses(store, dataset, tree, series, grain)[0] if tree else None
     record = record_for_workshop(store, code, evidence=evidence.rows() if evidence else (), tree=tree,

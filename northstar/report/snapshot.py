@@ -21,7 +21,7 @@ from northstar.errors import NorthstarError
 from northstar.i18n import use_language
 from northstar.metrics import saved_candidates
 from northstar.report.criteria import nsm_scorecard
-from northstar.report.evidence import EVIDENCE_GRAIN, SeriesFn, decision_record
+from northstar.report.evidence import EVIDENCE_GRAIN, CompareFn, SeriesFn, decision_record, ranked_once
 from northstar.report.guardrail import counter_entry
 from northstar.report.record import DecisionRecord, SeriesPoint
 from northstar.store import Store
@@ -37,15 +37,16 @@ REVIEW_AFTER = timedelta(days=91)  # "look again in a quarter"
 def lock_and_freeze(store: Store, code: str, pin: str, chosen: str, definition: str, rationale: str, *,
                     host: str | None, reason: str = "", series: SeriesFn | None = None,
                     grain: str = EVIDENCE_GRAIN, counter_metric: str | None = None,
-                    suggested_counter: str | None = None) -> Decision:
+                    suggested_counter: str | None = None, ranking: CompareFn | None = None) -> Decision:
     """Lock the decision (a new version), then freeze its record while scores are read-only; the
     record's words (the data's verdicts, the tree's phrases) in the workshop's language. A
     `counter_metric` (the guardrail the facilitator accepted or chose; `suggested_counter` is what
-    Northstar proposed) is frozen with its evidence."""
+    Northstar proposed) is frozen with its evidence. `ranking` gives the Compare ranking the record's
+    evidence reads (the app passes its cached one)."""
     decision = lock(store, code, pin, chosen, definition, rationale, host=host, reason=reason)
     try:
         with use_language(find_workshop(store, code).language):
-            record = build_record(store, code, series, grain, counter_metric, suggested_counter)
+            record = build_record(store, code, series, grain, counter_metric, suggested_counter, ranking)
         freeze(store, code, decision.version, to_snapshot(record))
     except NorthstarError as err:  # the decision stands; its record is then rebuilt on download
         log.warning("The record of %s v%s was not frozen: %s", code, decision.version, err.one_line())
@@ -53,15 +54,16 @@ def lock_and_freeze(store: Store, code: str, pin: str, chosen: str, definition: 
 
 
 def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = EVIDENCE_GRAIN,
-                 counter_metric: str | None = None, suggested_counter: str | None = None
-                 ) -> DecisionRecord:
+                 counter_metric: str | None = None, suggested_counter: str | None = None,
+                 ranking: CompareFn | None = None) -> DecisionRecord:
     """The record as the data stands now, with the NSM's series, review date, lock history and the
-    counter-metric when one is named."""
+    counter-metric when one is named. The evidence and the NSM's scorecard read one Compare ranking."""
     if series is None:
         from northstar.metrics import compute
 
         series = compute
-    record, _ = decision_record(store, code, series, grain)
+    ranked = ranked_once(ranking) if ranking is not None else ranked_once()
+    record, _ = decision_record(store, code, series, grain, ranked)
     workshop = find_workshop(store, code)
     decision = workshop.decision
     points: tuple[SeriesPoint, ...] = ()
@@ -82,7 +84,7 @@ def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = 
     if dataset is not None and decision is not None:
         from dataclasses import replace
 
-        record = replace(record, scorecard=nsm_scorecard(store, dataset, decision.chosen, grain))
+        record = replace(record, scorecard=nsm_scorecard(store, dataset, decision.chosen, grain, ranked))
     return record
 
 

@@ -161,7 +161,7 @@ def lock_form(store: Store, workshop: Workshop, host: str, names: dict[str, str]
             try:
                 decision = lock_and_freeze(store, workshop.code, pin, chosen, definition, rationale,
                                            host=host, reason=reason, counter_metric=counter,
-                                           suggested_counter=suggested)
+                                           suggested_counter=suggested, ranking=_ranking)
             except NorthstarError as err:
                 messages.show_error(err)
                 return
