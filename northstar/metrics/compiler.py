@@ -166,18 +166,18 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
 PERIOD_SLOTS = 100_000
 
 
-def _period_number(grain: str, start: str) -> str:
-    """SQL for the number of `period` counted from `start` (0, 1, 2, ...)."""
+def period_number(grain: str, start: str, period: str = "period") -> str:
+    """SQL for the number of `period` (a period start) counted from `start` (0, 1, 2, ...)."""
     seconds = GRAIN_INFO[grain].seconds
     if seconds is None:
-        return f"datediff('month', {start}, period)"
-    return f"CAST((epoch(period) - epoch({start})) / {seconds} AS BIGINT)"
+        return f"datediff('month', {start}, {period})"
+    return f"CAST((epoch({period}) - epoch({start})) / {seconds} AS BIGINT)"
 
 
 def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
     q.per_user = True
     count = q.partial("count(*)", spec.events)
-    number = _period_number(q.grain, f"date_trunc('{q.grain}', {q.start})")
+    number = period_number(q.grain, f"date_trunc('{q.grain}', {q.start})")
     q.ctes.append(f"""{cte}_active AS (
         SELECT period, CAST(user_id AS BIGINT) * {PERIOD_SLOTS} + {number} AS user_period
         FROM activity WHERE user_id IS NOT NULL AND {count} > 0

@@ -20,9 +20,9 @@ import duckdb
 
 from northstar.errors import NorthstarError
 from northstar.i18n import _
+from northstar.metrics.compiler import period_number
 from northstar.metrics.specs import MetricSpec
 from northstar.store import Dataset, Store, quote_literal
-from northstar.vocab import GRAIN_INFO
 
 # Outcome kinds reached by spending: a money (or transaction) event in the window.
 MONEY_KINDS = ("revenue", "transactions", "mrr", "ltv")
@@ -84,10 +84,8 @@ def _outcome_condition(outcome: MetricSpec) -> str:
 
 def lift_sql(dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricSpec, grain: str) -> str:
     """The one statement: per behaviour and stratum, the four counts (columns b{i}_a, _b, _c, _d)."""
-    seconds = GRAIN_INFO[grain].seconds
-    period = f"date_trunc('{grain}', ts)"
-    number = (f"datediff('month', TIMESTAMP '2000-01-01', {period})" if seconds is None
-              else f"CAST((epoch({period}) - epoch(TIMESTAMP '2000-01-03')) / {seconds} AS BIGINT)")
+    # Counted from a Monday: week numbers then fall on ISO weeks (only differences between them matter).
+    number = period_number(grain, "TIMESTAMP '2000-01-03'", f"date_trunc('{grain}', ts)")
     flags = "".join(f",\n               bool_or({_in(b.events)}) AS did_{i}"
                     for i, b in enumerate(behaviours))
     cells = []
