@@ -30,6 +30,8 @@ from northstar.store import Dataset, Store
 from northstar.vocab import GRAIN_INFO, GRAINS, MAX_LAG_LIMIT
 from northstar.wording import periods
 
+log = logging.getLogger(__name__)
+
 KIND_LABELS = {"leading": N_("leading"), "coincident": N_("coincident"),
                "echo": N_("echo of a stronger leader"), "part_of_outcome": N_("part of the outcome"),
                "none": N_("no reliable link"),
@@ -42,7 +44,6 @@ NO_COMPLETE = {"day": (N_("No complete day in the data yet"),
                "month": (N_("No complete month in the data yet"),
                          N_("{dataset} covers only part of a month; pick a finer grain or load a longer "
                             "history."))}
-log = logging.getLogger(__name__)
 SAME = {"day": N_("same day"), "week": N_("same week"), "month": N_("same month")}
 
 

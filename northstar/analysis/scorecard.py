@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from northstar.analysis.compare import Comparison, full_periods, part_of_outcome, shown_name
+from northstar.analysis.conditional import HOLDOUT_FIT
 from northstar.analysis.lead import LeadResult
 from northstar.analysis.ranking import rank_candidates
 from northstar.analysis.verdicts import format_r, significant
@@ -54,8 +55,8 @@ CUSTOM_SHORT = 60
 
 
 def _holdout_share() -> str:
-    """The holdout: the last 30% of periods (lead.py fits on the first 70%)."""
-    return percent(0.3, 0)
+    """The holdout: the periods after the first HOLDOUT_FIT of them, which the fit never saw."""
+    return percent(1 - HOLDOUT_FIT, 0)
 
 
 DERIVED_KINDS = ("ltv", "mrr", "retention")  # a window or a ratio on top of what they count

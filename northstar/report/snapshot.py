@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,22 +76,16 @@ def build_record(store: Store, code: str, series: SeriesFn | None, grain: str = 
                            for r in frame[frame["metric"] == spec.name].itertuples())
     record = _with_decision(record, decision, decisions(store, code), points, grain)
     if counter_metric and dataset is not None and decision is not None:
-        from dataclasses import replace
-
         entry = counter_entry(store, dataset, decision.chosen, counter_metric, series, grain,
                               suggested_counter)
         record = replace(record, counter_metric=entry)
     if dataset is not None and decision is not None:
-        from dataclasses import replace
-
         record = replace(record, scorecard=nsm_scorecard(store, dataset, decision.chosen, grain, ranked))
     return record
 
 
 def _with_decision(record: DecisionRecord, decision: Decision | None, history: list[Decision],
                    points: tuple[SeriesPoint, ...], grain: str) -> DecisionRecord:
-    from dataclasses import replace
-
     if decision is None:
         return record
     locked = decision.locked_at
