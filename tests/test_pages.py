@@ -102,12 +102,11 @@ def test_candidates_page_shows_defaults_and_their_sql(db):
     assert len(at.get("plotly_chart")) == 1
     labels = [e.label for e in at.expander]
     assert labels[0].startswith("**Active users**") and any("**Revenue**" in x for x in labels)
-    # Active users: events grouped per (week, user) once, then the users with any counted.
-    assert "count(*) AS events_0" in at.code[0].value
-    assert "count(*) FILTER (WHERE a.user_id IS NOT NULL AND a.events_0 > 0) AS users_0" in (
-        at.code[0].value)
+    # Active users: the SQL that runs, counting the stored (week, user) activity rows.
+    assert "count(*) AS users_0" in at.code[0].value
+    assert '"activity_week" a' in at.code[0].value
     at.segmented_control(key="grain").set_value("month").run()
-    assert "date_trunc('month'" in at.code[0].value
+    assert '"activity_month" a' in at.code[0].value and "date_trunc('month'" in at.code[0].value
 
 
 def test_candidates_page_adds_a_custom_candidate_with_live_preview(db):

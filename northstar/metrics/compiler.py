@@ -15,7 +15,7 @@ from northstar.i18n import _
 from northstar.metrics.custom import parse_custom
 from northstar.metrics.engines import engine_for, run_spark
 from northstar.metrics.specs import MetricSpec
-from northstar.store import Dataset, Store, quote_ident, quote_literal
+from northstar.store import Activity, Dataset, Store, quote_ident, quote_literal
 from northstar.vocab import GRAIN_INFO, GRAINS
 
 # A subscription still counts for this long after the months it paid for: retries of a failed card
@@ -53,12 +53,16 @@ class CompiledQuery:
 class _Query:
     """Collects CTEs, per-user partial aggregates, period aggregates and per-metric selects."""
 
-    def __init__(self, dataset: Dataset, grain: str, ranged: bool = False) -> None:
+    def __init__(self, dataset: Dataset, grain: str, ranged: bool = False,
+                 stored: Activity | None = None) -> None:
         self.dataset, self.grain, self.step = dataset, grain, GRAIN_INFO[grain].sql_step
         self.ranged = ranged  # only events from first_ts to last_ts (a requested date range)
+        self.stored = stored  # the file's per-(period, user) activity rows, when they can be used
         self.params: dict[str, object] = {}
         self.activity: dict[tuple, tuple[str, str]] = {}  # (aggregate, events, condition) → (column, SQL)
         self.scan: list[str] = []               # period aggregates over `activity`
+        self.user_counts: dict[tuple, str] = {}  # (events, condition) → a count over the stored rows
+        self.sources: set[str] = set()          # what the metric being compiled reads: scan, user_scan
         self.rows: list[str] = []               # period aggregates over raw events (custom)
         self.ctes: list[str] = []
         self.selects: list[str] = []
@@ -93,17 +97,29 @@ class _Query:
         """Add a per-period aggregate over the activity rows; returns its column reference."""
         name = f"{label}_{len(self.scan)}"
         self.scan.append(f"{aggregate} AS {name}")
+        self.sources.add("scan s")
         return f"s.{name}"
 
     def users_with(self, events: tuple[str, ...], condition: str | None = None) -> str:
-        """Distinct users per period with a matching event (and `condition` on the row)."""
-        self.per_user = True
-        count = self.partial("count(*)", events)
-        known = _and("a.user_id IS NOT NULL", f"a.{count} > 0", condition)
-        return self.period_column(f"count(*) FILTER (WHERE {known})", "users")
+        """Distinct users per period with a matching event (and `condition` on the row; the row's
+        user is `a.user_id`)."""
+        if self.stored is None:
+            self.per_user = True
+            count = self.partial("count(*)", events)
+            known = _and("a.user_id IS NOT NULL", f"a.{count} > 0", condition)
+            return self.period_column(f"count(*) FILTER (WHERE {known})", "users")
+        # One stored row per (period, user): a user did one of the events when its bit is set.
+        self.sources.add("user_scan u")
+        key = (events, condition)
+        if key not in self.user_counts:
+            did = self.stored.did(events)
+            where = _and(None if did == "true" else did, condition)
+            count = f"count(*) FILTER (WHERE {where})" if where else "count(*)"
+            self.user_counts[key] = f"{count} AS users_{len(self.user_counts)}"
+        return f"u.users_{list(self.user_counts).index(key)}"
 
-    def select(self, spec: MetricSpec, value: str, source: str | None = None) -> None:
-        join = f"\n    LEFT JOIN {source} USING (period)" if source else ""
+    def select(self, spec: MetricSpec, value: str, *sources: str) -> None:
+        join = "".join(f"\n    LEFT JOIN {source} USING (period)" for source in sources)
         self.selects.append(
             f"SELECT {len(self.selects)} AS position, g.period, {self.param(spec.name)} AS metric, "
             f"CAST({value} AS DOUBLE) AS value\n    FROM periods g{join}")
@@ -125,7 +141,8 @@ def _and(*conditions: str | None) -> str | None:
 def _scan_metric(q: _Query, spec: MetricSpec) -> None:
     """The per-row kinds, from one pass that groups events by (period, user) once: every distinct
     count becomes a count of activity rows, every sum a sum of per-user sums."""
-    events, kind, source = spec.events, spec.kind, "scan s"
+    events, kind = spec.events, spec.kind
+    q.sources = set()
     if kind == "active_users":
         value = q.users_with(events)
     elif kind == "transactions":
@@ -136,7 +153,7 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
         q.needs_first_keys = True
         # Users are numbered in order of first appearance, so "first seen before this period" is
         # "key below the period's first new key": a comparison, not a join to the users table.
-        value = q.users_with(events, "a.user_id < k.first_key")
+        value = q.users_with(events, f"a.{'user_key' if q.stored else 'user_id'} < k.first_key")
     elif kind == "engagement":
         measure = "sum(duration_s)" if spec.measure == "duration" else "count(*)"
         total = q.period_column(f"sum(a.{q.partial(measure, events)})")
@@ -154,11 +171,11 @@ def _scan_metric(q: _Query, spec: MetricSpec) -> None:
                                    "remove its events list."))
         custom = parse_custom(spec.expression or "", spec.name, properties=q.dataset.properties)
         q.needs_user_ids = q.needs_user_ids or custom.needs_user_ids
-        value, source = f"r.c{len(q.rows)}", "row_scan r"
+        value, q.sources = f"r.c{len(q.rows)}", {"row_scan r"}
         q.rows.append(f"{custom.sql} AS c{len(q.rows)}")
     if kind in ZERO_WHEN_EMPTY:
         value = f"coalesce({value}, 0)"
-    q.select(spec, value, source)
+    q.select(spec, value, *sorted(q.sources))
 
 
 # Period numbers per grain, counted from the first period; keys user × PERIOD_SLOTS + number make
@@ -175,12 +192,17 @@ def period_number(grain: str, start: str, period: str = "period") -> str:
 
 
 def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
-    q.per_user = True
-    count = q.partial("count(*)", spec.events)
     number = period_number(q.grain, f"date_trunc('{q.grain}', {q.start})")
+    if q.stored is None:
+        q.per_user = True
+        source, user = "activity", "user_id"
+        where = f"user_id IS NOT NULL AND {q.partial('count(*)', spec.events)} > 0"
+    else:
+        source, user = f"{q.dataset.activity_table(q.grain)} a", "user_key"
+        where = _and(q.stored.did(spec.events), _stored_periods(q)) or "true"
     q.ctes.append(f"""{cte}_active AS (
-        SELECT period, CAST(user_id AS BIGINT) * {PERIOD_SLOTS} + {number} AS user_period
-        FROM activity WHERE user_id IS NOT NULL AND {count} > 0
+        SELECT period, CAST({user} AS BIGINT) * {PERIOD_SLOTS} + {number} AS user_period
+        FROM {source} WHERE {where}
     )""")
     # A join on one integer is much cheaper than joining on (user, period), and every engine has it.
     q.ctes.append(f"""{cte} AS (
@@ -191,6 +213,22 @@ def _retention(q: _Query, spec: MetricSpec, cte: str) -> None:
     # The next period must be observed in full, or "not active again" is only "not yet".
     q.select(spec, f"CASE WHEN g.period + {q.step} <= (SELECT max(period) FROM full_periods) "
                    f"THEN {cte}.retained / nullif({cte}.active, 0) END", cte)
+
+
+def _stored_periods(q: _Query) -> str | None:
+    """A date range's periods, for reading stored activity rows (None: every period)."""
+    if not q.ranged:
+        return None
+    low, high = q.param(q.dataset.first_ts), q.param(q.dataset.last_ts)
+    return f"a.period BETWEEN date_trunc('{q.grain}', {low}) AND date_trunc('{q.grain}', {high})"
+
+
+def whole_periods(grain: str, since: date | None, until: date | None) -> bool:
+    """Whether the days `since` to `until` are whole periods (a period's stored activity rows then
+    hold exactly its events in the range)."""
+    def starts(day: date) -> bool:
+        return grain == "day" or (day.weekday() == 0 if grain == "week" else day.day == 1)
+    return (since is None or starts(since)) and (until is None or starts(until + timedelta(days=1)))
 
 
 def _ltv(q: _Query, spec: MetricSpec, cte: str) -> None:
@@ -293,12 +331,16 @@ def _window(dataset: Dataset, since: date | None, until: date | None) -> Dataset
 
 
 def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week",
-                    since: date | None = None, until: date | None = None) -> CompiledQuery:
+                    since: date | None = None, until: date | None = None,
+                    activity: Activity | None = None) -> CompiledQuery:
     """One statement computing every spec at `grain`; the per-row kinds share a single scan.
 
     `since`/`until` (days, both included) limit the periods and the events read; on a lake
     partitioned by date the files outside the range are not opened. MRR still reads the payments
     before `since` (a subscription paid earlier is still current).
+
+    `activity` (the file's, `Store.activity`) lets users be counted from its per-(period, user) rows
+    instead of grouping every event by user; a range that cuts periods in two reads the events.
 
     A custom expression that compares user ids (not just counts them) reads the real ids, so it
     must be compiled on its own; `compute` takes care of that.
@@ -310,7 +352,8 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
         raise NorthstarError(_("No metrics"), _("Give at least one metric to compute."))
     ranged = since is not None or until is not None
     dataset = _window(dataset, since, until)
-    q = _Query(dataset, grain, ranged)
+    stored = activity if activity and whole_periods(grain, since, until) else None
+    q = _Query(dataset, grain, ranged, stored)
     start, end = q.start, q.param(dataset.last_ts)
     for i, spec in enumerate(specs):
         if spec.kind in SCAN_KINDS:
@@ -348,8 +391,16 @@ def compile_metrics(dataset: Dataset, specs: Sequence[MetricSpec], grain: str = 
         ctes.append(f"activity AS MATERIALIZED (\n        SELECT date_trunc('{grain}', ts) AS period, "
                     f"{user},\n               {partials}\n        FROM events\n"
                     f"        GROUP BY {group}\n    )")
+    if q.user_counts:
+        joined = "\n        JOIN first_keys k ON k.period = a.period" if q.needs_first_keys else ""
+        where = _stored_periods(q)
+        ctes.append("user_scan AS (\n        SELECT a.period,\n               "
+                    + ",\n               ".join(q.user_counts.values())
+                    + f"\n        FROM {dataset.activity_table(grain)} a{joined}"
+                    + (f"\n        WHERE {where}" if where else "") + "\n        GROUP BY 1\n    )")
     if q.scan:
-        joined = ("\n        JOIN first_keys k ON k.period = a.period" if q.needs_first_keys else "")
+        joined = ("\n        JOIN first_keys k ON k.period = a.period"
+                  if q.needs_first_keys and q.stored is None else "")
         ctes.append("scan AS (\n        SELECT a.period,\n               " + ",\n               ".join(q.scan)
                     + f"\n        FROM activity a{joined}\n        GROUP BY 1\n    )")
     if q.rows:
@@ -377,10 +428,14 @@ def partial_flags(dataset: Dataset, periods: pd.Series, grain: str) -> pd.Series
 
 def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: str = "week",
             since: date | None = None, until: date | None = None, engine: str | None = None,
-            spark_master: str | None = None) -> pd.DataFrame:
+            spark_master: str | None = None, stored: bool = True) -> pd.DataFrame:
     """Tidy `period, metric, value, partial` for every spec, every period of the dataset (or of
-    the days `since` to `until`), computed by `engine` (DuckDB unless asked or set otherwise)."""
+    the days `since` to `until`), computed by `engine` (DuckDB unless asked or set otherwise).
+
+    With `stored` (the default) DuckDB counts users from the file's activity rows when it has them;
+    `stored=False` groups the events themselves, as for a lake or on Spark (same numbers)."""
     engine = engine_for(dataset, engine)
+    activity = store.activity(dataset) if engine == "duckdb" and stored else None
     if not specs:
         raise NorthstarError(_("No metrics to compute"),
                              _("The candidate list is empty: add a candidate (e.g. `{example}` under "
@@ -389,7 +444,7 @@ def compute(store: Store, dataset: Dataset, specs: Sequence[MetricSpec], grain: 
     alone = [s for s in specs if s.kind == "custom" and parse_custom(
         s.expression or "", s.name, properties=dataset.properties).needs_user_ids]
     shared = [s for s in specs if s not in alone]
-    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain, since, until), engine,
+    frames = [_run(store, dataset, compile_metrics(dataset, batch, grain, since, until, activity), engine,
                    spark_master)
               for batch in ([shared] if shared else []) + [[s] for s in alone]]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

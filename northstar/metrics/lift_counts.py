@@ -22,7 +22,7 @@ from northstar.errors import NorthstarError
 from northstar.i18n import _
 from northstar.metrics.compiler import period_number
 from northstar.metrics.specs import MetricSpec
-from northstar.store import Dataset, Store, quote_literal
+from northstar.store import Activity, Dataset, Store, quote_literal
 
 # Outcome kinds reached by spending: a money (or transaction) event in the window.
 MONEY_KINDS = ("revenue", "transactions", "mrr", "ltv")
@@ -73,55 +73,88 @@ def _in(events: Sequence[str]) -> str:
     return f"event IN ({', '.join(quote_literal(e) for e in events)})"
 
 
-def _outcome_condition(outcome: MetricSpec) -> str:
-    how = reached_by(outcome)
-    if how == "money":
-        if outcome.events:
-            return _in(outcome.events)
-        return "amount > 0" if outcome.kind in ("revenue", "mrr", "ltv") else "true"
-    return _in(outcome.events) if outcome.events else "true"
+def _outcome_condition(outcome: MetricSpec, stored: Activity | None) -> str:
+    """SQL true for an event (or, with `stored`, an activity row) that reaches the outcome."""
+    if outcome.events:
+        return stored.did(outcome.events) if stored else _in(outcome.events)
+    if reached_by(outcome) == "money" and outcome.kind in ("revenue", "mrr", "ltv"):
+        return "a.paid" if stored else "amount > 0"
+    return "true"
 
 
-def lift_sql(dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricSpec, grain: str) -> str:
-    """The one statement: per behaviour and stratum, the four counts (columns b{i}_a, _b, _c, _d)."""
+def _per_user(dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricSpec, grain: str,
+              stored: Activity | None) -> str:
+    """One row per (user, period) with its events: n, whether it reached the outcome, did each (and,
+    from stored activity, the events before: `prior`)."""
     # Counted from a Monday: week numbers then fall on ISO weeks (only differences between them matter).
+    hit = _outcome_condition(outcome, stored)
+    if stored:
+        number = period_number(grain, "TIMESTAMP '2000-01-03'", "a.period")
+        flags = "".join(f",\n               {stored.did(b.events)} AS did_{i}"
+                        for i, b in enumerate(behaviours))
+        return f"""SELECT user_key AS u, {number} AS k, events AS n, earlier_events AS prior,
+               {hit} AS hit{flags}
+        FROM {dataset.activity_table(grain)} a"""
     number = period_number(grain, "TIMESTAMP '2000-01-03'", f"date_trunc('{grain}', ts)")
     flags = "".join(f",\n               bool_or({_in(b.events)}) AS did_{i}"
                     for i, b in enumerate(behaviours))
-    cells = []
-    for i, b in enumerate(behaviours):
-        used = f"k + {b.lag} < last_k"
-        did, hit = f"did_{i}", f"coalesce(next_hit - k <= {b.lag}, false)"
-        cells += [f"count(*) FILTER (WHERE {used} AND {did} AND {hit}) AS b{i}_a",
-                  f"count(*) FILTER (WHERE {used} AND {did} AND NOT {hit}) AS b{i}_b",
-                  f"count(*) FILTER (WHERE {used} AND NOT {did} AND {hit}) AS b{i}_c",
-                  f"count(*) FILTER (WHERE {used} AND NOT {did} AND NOT {hit}) AS b{i}_d"]
-    return f"""WITH per_user AS (
-        SELECT user_key AS u, {number} AS k, count(*) AS n,
-               bool_or({_outcome_condition(outcome)}) AS hit{flags}
+    return f"""SELECT user_key AS u, {number} AS k, count(*) AS n,
+               bool_or({hit}) AS hit{flags}
         FROM {dataset.events_table}
         WHERE user_key IS NOT NULL
-        GROUP BY 1, 2
+        GROUP BY 1, 2"""
+
+
+def lift_sql(dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricSpec, grain: str,
+             stored: Activity | None = None) -> str:
+    """The one statement: active user-periods counted by stratum, by the periods until the user next
+    reached the outcome (`gap`) and by the periods observed after (`ahead`), both capped one past the
+    longest lag, with how many of them did each behaviour (`did_{i}`). `cells` turns it into each
+    behaviour's 2×2 counts. With `stored` (the file's activity rows) the per-user rows are read, not
+    grouped from the events."""
+    cap = max(b.lag for b in behaviours) + 1
+    prior = "" if stored else (",\n               sum(n) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                               "CURRENT ROW) - n AS prior")
+    did = "".join(f",\n           count(*) FILTER (WHERE did_{i}) AS did_{i}" for i in range(len(behaviours)))
+    return f"""WITH per_user AS (
+        {_per_user(dataset, behaviours, outcome, grain, stored)}
     ),
     bounds AS (SELECT min(k) AS first_k, max(k) AS last_k FROM per_user),
     history AS (
-        -- One sort by user and period serves both windows: events before the period, and the next
-        -- period after it in which the user reached the outcome.
-        SELECT *, sum(n) OVER (PARTITION BY u ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                  - n AS prior,
-               min(CASE WHEN hit THEN k END) OVER (PARTITION BY u ORDER BY k ROWS BETWEEN 1 FOLLOWING
-                  AND UNBOUNDED FOLLOWING) AS next_hit
+        -- The next period after this one in which the user reached the outcome (and the events
+        -- before it), from one sort by user and period.
+        SELECT *, lead(CASE WHEN hit THEN k END IGNORE NULLS) OVER w AS next_hit{prior}
         FROM per_user
+        WINDOW w AS (PARTITION BY u ORDER BY k)
     ),
     analysed AS (SELECT h.*, b.last_k FROM history h, bounds b WHERE h.k > b.first_k AND h.k < b.last_k),
-    cuts AS (SELECT quantile_cont(prior, 1 / 3) AS low, quantile_cont(prior, 2 / 3) AS high FROM analysed),
-    strata AS (
-        SELECT a.*, CASE WHEN prior <= c.low THEN 0 WHEN prior <= c.high THEN 1 ELSE 2 END AS stratum
-        FROM analysed a, cuts c
-    )
-    SELECT stratum,
-           {(',' + chr(10) + '           ').join(cells)}
-    FROM strata GROUP BY stratum ORDER BY stratum"""
+    cuts AS (SELECT quantile_cont(prior, 1 / 3) AS low, quantile_cont(prior, 2 / 3) AS high FROM analysed)
+    SELECT CASE WHEN prior <= c.low THEN 0 WHEN prior <= c.high THEN 1 ELSE 2 END AS stratum,
+           least(coalesce(next_hit - k, {cap}), {cap}) AS gap, least(last_k - k, {cap}) AS ahead,
+           count(*) AS active{did}
+    FROM analysed a, cuts c
+    GROUP BY ALL ORDER BY ALL"""
+
+
+def cells(rows: Sequence[tuple], behaviours: Sequence[Behaviour]) -> dict[str, tuple[Cell, ...]]:
+    """Each behaviour's 2×2 counts per stratum from `lift_sql`'s rows: a user-period counts when its
+    `lag` following periods are all observed (ahead > lag) and reached the outcome when it did so
+    within them (gap <= lag)."""
+    strata = sorted({row[0] for row in rows})
+    out: dict[str, tuple[Cell, ...]] = {}
+    for i, behaviour in enumerate(behaviours):
+        found = []
+        for stratum in strata:
+            counts = [0, 0, 0, 0]  # did & reached, did & not, not & reached, not & not
+            for row in rows:
+                if row[0] != stratum or row[2] <= behaviour.lag:
+                    continue
+                did, reached = row[4 + i], row[1] <= behaviour.lag
+                counts[0 if reached else 1] += did
+                counts[2 if reached else 3] += row[3] - did
+            found.append(Cell(int(stratum), *counts))
+        out[behaviour.name] = tuple(found)
+    return out
 
 
 def lift_counts(store: Store, dataset: Dataset, behaviours: Sequence[Behaviour], outcome: MetricSpec,
@@ -129,14 +162,10 @@ def lift_counts(store: Store, dataset: Dataset, behaviours: Sequence[Behaviour],
     """Each behaviour's 2×2 counts per stratum of prior activity, from one query over the events."""
     if not behaviours or reached_by(outcome) is None:
         return {}
-    sql = lift_sql(dataset, behaviours, outcome, grain)
+    sql = lift_sql(dataset, behaviours, outcome, grain, store.activity(dataset))
     with store.events(dataset) as cur:
         try:
             rows = cur.execute(sql).fetchall()
         except duckdb.Error as err:
             raise NorthstarError(_("User-level lift query failed"), str(err).splitlines()[0]) from None
-    out: dict[str, tuple[Cell, ...]] = {}
-    for i, behaviour in enumerate(behaviours):
-        out[behaviour.name] = tuple(
-            Cell(int(row[0]), *(int(v) for v in row[1 + 4 * i: 5 + 4 * i])) for row in rows)
-    return out
+    return cells(rows, behaviours)

@@ -26,7 +26,7 @@ import duckdb
 from northstar.errors import NorthstarError
 from northstar.i18n import _, lazy
 from northstar.store import legacy
-from northstar.store.events import EventFiles, alias_of
+from northstar.store.events import ACTIVITY_PREFIX, Activity, EventFiles, alias_of
 from northstar.store.schema import EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
 from northstar.store.sql import quote_ident
 from northstar.store.state import StateDB, from_db, open_state, to_db
@@ -73,6 +73,10 @@ class Dataset:
     @property
     def users_table(self) -> str:
         return self._table(USERS_TABLE)
+
+    def activity_table(self, grain: str) -> str:
+        """The file's per-(period, user) rows at `grain` (see `events.Activity`), quoted for SQL."""
+        return self._table(ACTIVITY_PREFIX + grain)
 
     @property
     def event_type(self) -> str:
@@ -160,6 +164,10 @@ class Store:
         """A DuckDB cursor (times in UTC) on which `dataset.events_view` and its tables can be read."""
         with self._events.cursor(dataset.file, dataset.name) as cur:
             yield cur
+
+    def activity(self, dataset: Dataset) -> Activity | None:
+        """The dataset's per-grain activity tables, when its file has them (ingested, not a lake)."""
+        return self._events.activity(dataset.file, dataset.name)
 
     @contextmanager
     def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -26,6 +26,7 @@ from northstar.errors import NorthstarError
 from northstar.i18n import _
 from northstar.store.schema import EVENT_FILE_LAYOUT, EVENT_TYPE, EVENTS_TABLE, EVENTS_VIEW, USERS_TABLE
 from northstar.store.sql import fetch_one, quote_ident, quote_literal
+from northstar.vocab import GRAINS
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,81 @@ SPILL_DIR = ".spill"
 META_TABLE = "northstar_meta"
 # Columns every metric query sees, whatever the source called them.
 CANONICAL_COLUMNS = ("user_id", "ts", "event", "amount", "duration_s", "nps_score")
+
+
+# Per grain, one row per (period, user) of an ingested file: the user's events in the period, which
+# event types they were (bits of `mask_0`, `mask_1`, ...: bit i of word i // 64 is the ENUM's code i),
+# whether any carried money, and the user's events in the periods before (`earlier_events`). Counting
+# users per period is then a scan of these rows instead of a hash aggregate over every event. Files
+# with more event types than ACTIVITY_MAX_EVENTS have none (metrics read the events); neither do
+# lakes, whose rows are not copied.
+ACTIVITY_PREFIX = "activity_"
+ACTIVITY_MAX_EVENTS = 512
+MASK_BITS = 64
+
+
+@dataclass(frozen=True)
+class Activity:
+    """An event file's activity tables, and how to test their masks for a set of event names."""
+
+    events: tuple[str, ...]  # the event names in ENUM code order
+
+    @property
+    def words(self) -> int:
+        return max(1, -(-len(self.events) // MASK_BITS))
+
+    def did(self, names: tuple[str, ...], alias: str = "a") -> str:
+        """SQL true for an activity row whose user did one of `names` (every event when empty)."""
+        if not names:
+            return "true"
+        codes = {code for code, event in enumerate(self.events) if event in names}
+        words = [sum(1 << (c % MASK_BITS) for c in codes if c // MASK_BITS == w) for w in range(self.words)]
+        tests = [f"{alias}.mask_{w} & {bits}::UBIGINT <> 0" for w, bits in enumerate(words) if bits]
+        if not tests:
+            return "false"
+        return tests[0] if len(tests) == 1 else f"({' OR '.join(tests)})"
+
+
+def write_activity(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Write `activity_<grain>` for every grain from the events table; False when there are too many
+    event types for the masks (then none is written).
+
+    Days are grouped from the events; weeks and months from the days (every week and month is whole
+    days), where a user's events before a period are those before its first day."""
+    cur.execute(f"SELECT len(enum_range(NULL::{EVENT_TYPE}))")
+    count = fetch_one(cur)[0]
+    if count > ACTIVITY_MAX_EVENTS:
+        return False
+    words = range(Activity(("",) * count).words)
+    if len(words) == 1:
+        masks = "bit_or(CAST(1 AS UBIGINT) << code) AS mask_0"
+    else:
+        masks = ",\n                       ".join(
+            f"coalesce(bit_or(CAST(1 AS UBIGINT) << (code % {MASK_BITS})) "
+            f"FILTER (WHERE code // {MASK_BITS} = {w}), 0) AS mask_{w}" for w in words)
+    finest, *coarser = GRAINS
+    cur.execute(f"""
+        CREATE TABLE {ACTIVITY_PREFIX}{finest} AS
+        SELECT *, CAST(coalesce(sum(events) OVER (PARTITION BY user_key ORDER BY period ROWS BETWEEN
+                   UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS UBIGINT) AS earlier_events
+        FROM (
+            SELECT period, user_key, CAST(count(*) AS UINTEGER) AS events,
+                   {masks},
+                   coalesce(bool_or(amount > 0), false) AS paid
+            FROM (SELECT date_trunc('{finest}', ts) AS period, user_key,
+                         CAST(enum_code(event) AS UBIGINT) AS code, amount
+                  FROM {EVENTS_TABLE} WHERE user_key IS NOT NULL)
+            GROUP BY period, user_key
+        )""")
+    merged = "".join(f"bit_or(mask_{w}) AS mask_{w}, " for w in words)
+    for grain in coarser:
+        cur.execute(f"""
+            CREATE TABLE {ACTIVITY_PREFIX}{grain} AS
+            SELECT date_trunc('{grain}', period) AS period, user_key, CAST(sum(events) AS UINTEGER) AS events,
+                   {merged}bool_or(paid) AS paid, min(earlier_events) AS earlier_events
+            FROM {ACTIVITY_PREFIX}{finest}
+            GROUP BY 1, 2""")
+    return True
 
 
 @dataclass(frozen=True)
@@ -84,6 +160,8 @@ def write_layout(cur: duckdb.DuckDBPyConnection, typed: str, properties: tuple[s
         FROM {EVENTS_TABLE} e LEFT JOIN {USERS_TABLE} u ON e.user_key = u.user_key""")
     cur.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
     cur.execute(f"INSERT INTO {META_TABLE} VALUES ('layout', ?)", [str(EVENT_FILE_LAYOUT)])
+    if write_activity(cur):
+        cur.execute(f"INSERT INTO {META_TABLE} VALUES ('activity', ?)", [",".join(GRAINS)])
     cur.execute(f"SELECT (SELECT count(*) FROM {USERS_TABLE}), count(*), min(ts), max(ts), "
                 f"count(*) FILTER (user_key IS NULL) FROM {EVENTS_TABLE}")
     users, rows, first_ts, last_ts, anonymous = fetch_one(cur)
@@ -144,6 +222,7 @@ class EventFiles:
         self._con = duckdb.connect(config=self.config())
         self._lock = threading.Lock()
         self._attached: dict[str, str] = {}   # file name → alias
+        self._activity: dict[str, Activity | None] = {}  # file name → its activity tables
         self._in_use: Counter[str] = Counter()
 
     def config(self) -> dict[str, str | bool | int | float | list[str]]:
@@ -243,6 +322,20 @@ class EventFiles:
                 _("{path} has event layout {layout}; upgrade Northstar to read it.", path=path,
                   layout=row[0] if row else "?"))
         self._attached[file] = alias
+        self._activity[file] = self._read_activity(alias)
+
+    def _read_activity(self, alias: str) -> Activity | None:
+        schema = quote_ident(alias)
+        row = self._con.execute(f"SELECT value FROM {schema}.{META_TABLE} WHERE key = 'activity'").fetchone()
+        if row is None or set(row[0].split(",")) != set(GRAINS):
+            return None
+        names = self._con.execute(f"SELECT enum_range(NULL::{schema}.{EVENT_TYPE})").fetchone()
+        return Activity(tuple(names[0])) if names else None
+
+    def activity(self, file: str, dataset: str) -> Activity | None:
+        """The file's activity tables (None for a lake, an older file or too many event types)."""
+        with self.cursor(file, dataset):
+            return self._activity.get(file)
 
     def _prune(self) -> None:
         """Detach files that are gone from the folder (replaced by another process) and unused."""
@@ -253,6 +346,7 @@ class EventFiles:
     def _detach(self, file: str, alias: str) -> None:
         self._con.execute(f"DETACH DATABASE IF EXISTS {quote_ident(alias)}")
         del self._attached[file]
+        self._activity.pop(file, None)
         self._in_use.pop(file, None)
 
     def sweep_incoming(self, older_than_s: float = 3600) -> None:

@@ -89,14 +89,15 @@ def overview(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str
 
 
 def catalogue(store: Store, dataset: Dataset, specs: list[MetricSpec], grain: str) -> None:
-    """Each candidate: its definition, role, SQL; edit and delete."""
+    """Each candidate: its definition, role, the SQL that computes it; edit and delete."""
+    activity = store.activity(dataset)
     for spec in specs:
         badge = _("outcome") if spec.role == "outcome" else _("candidate")
         with st.expander(f"**{plain(display_name(spec))}** · {kind_name(spec.kind)} · {badge}"):
             st.markdown(spec.definition())
             if spec.description:
                 st.caption(display_description(spec))
-            st.code(compile_metrics(dataset, [spec], grain).readable(), language="sql")
+            st.code(compile_metrics(dataset, [spec], grain, activity=activity).readable(), language="sql")
             edit, delete = st.columns([1, 1])
             edit.button(_("Edit"), key=f"edit-{spec.name}", icon=":material/edit:",
                         on_click=_start_editing, args=(spec.name,))
